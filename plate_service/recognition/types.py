@@ -1,0 +1,68 @@
+"""Frozen value types that leave the recognition core; no arrays or raw dicts cross it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+Box = tuple[int, int, int, int]
+"""(x1, y1, x2, y2) in pixels of the original image, x2/y2 exclusive."""
+
+RecognitionMode = Literal["auto", "crop", "scene"]
+
+
+class PlateFormat(str, Enum):
+    """GOST R 50577 one-line plate types the reader knows."""
+
+    PRIVATE = "private"  # L DDD LL + region (type 1)
+    TAXI = "taxi"  # LL DDD + region
+    TRAILER = "trailer"  # LL DDDD + region
+    POLICE = "police"  # L DDDD + region
+    TRANSIT = "transit"  # LL DDD L + region
+
+
+@dataclass(frozen=True)
+class OcrReading:
+    """What the OCR model read on one plate crop.
+
+    ``text`` is Cyrillic, ``text_latin`` the same with Latin look-alikes.
+    ``plate_format`` is None when no format could be matched; then ``text`` is the
+    unconstrained greedy reading and ``valid`` is False.
+    """
+
+    text: str
+    text_latin: str
+    confidence: float
+    char_confidences: tuple[float, ...]
+    plate_format: PlateFormat | None
+    region: str | None
+    raw_text_latin: str
+
+    @property
+    def valid(self) -> bool:
+        return self.plate_format is not None
+
+
+@dataclass(frozen=True)
+class PlateResult:
+    """One plate found in an image: where it is and what it says."""
+
+    reading: OcrReading
+    box: Box
+    detection_score: float | None
+    source: Literal["crop", "scene"]
+
+
+@dataclass(frozen=True)
+class ImageRecognition:
+    """Everything recognised in one image, plates sorted by confidence (best first)."""
+
+    width: int
+    height: int
+    plates: tuple[PlateResult, ...]
+    mode: Literal["crop", "scene"]
+
+    @property
+    def best(self) -> PlateResult | None:
+        return self.plates[0] if self.plates else None
