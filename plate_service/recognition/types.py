@@ -45,6 +45,19 @@ class OcrReading:
 
 
 @dataclass(frozen=True)
+class Detection:
+    """A plate the detector found: a box, a score, and optionally its 4 corners.
+
+    ``corners`` run top-left, top-right, bottom-right, bottom-left, in original image
+    pixels, so the crop can be straightened before reading.
+    """
+
+    box: Box
+    score: float
+    corners: tuple[tuple[float, float], ...] | None = None
+
+
+@dataclass(frozen=True)
 class PlateResult:
     """One plate found in an image: where it is and what it says."""
 

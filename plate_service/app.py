@@ -1,0 +1,65 @@
+"""create_app(config): the composition root that wires config, resources and routes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import aiohttp
+from aiohttp import web
+
+from plate_service.config import Config
+from plate_service.recognition.loading import load_recognizer
+from plate_service.recognition.pipeline import PlateRecognizer
+from plate_service.service import PlateService
+from plate_service.upstream import ImageProviderClient
+from plate_service.web import keys
+from plate_service.web.middleware import error_middleware
+from plate_service.web.routes import setup_routes
+
+RecognizerFactory = Callable[[Config], PlateRecognizer]
+
+
+def _load_bundled_models(config: Config) -> PlateRecognizer:
+    return load_recognizer(config.recognition.models_dir,
+                           threads=config.recognition.ort_threads)
+
+
+def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None = None
+               ) -> web.Application:
+    """Build the application. ``recognizer_factory`` lets tests inject fake models."""
+    factory = recognizer_factory or _load_bundled_models
+    app = web.Application(middlewares=[error_middleware],
+                          client_max_size=config.limits.max_request_bytes)
+    app[keys.CONFIG] = config
+
+    async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
+        executor = ThreadPoolExecutor(max_workers=config.recognition.worker_threads,
+                                      thread_name_prefix="recognition")
+        app[keys.EXECUTOR] = executor
+        yield
+        executor.shutdown(wait=True, cancel_futures=True)
+
+    async def http_session_ctx(app: web.Application) -> AsyncIterator[None]:
+        connector = aiohttp.TCPConnector(limit=config.upstream.concurrency,
+                                         ttl_dns_cache=300)
+        async with aiohttp.ClientSession(connector=connector, raise_for_status=False,
+                                         auto_decompress=True) as session:
+            app[keys.HTTP_SESSION] = session
+            yield
+
+    async def recognizer_ctx(app: web.Application) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        app[keys.RECOGNIZER] = await loop.run_in_executor(app[keys.EXECUTOR], factory, config)
+        yield
+
+    async def service_ctx(app: web.Application) -> AsyncIterator[None]:
+        client = ImageProviderClient(app[keys.HTTP_SESSION], config.upstream)
+        app[keys.SERVICE] = PlateService(client, app[keys.RECOGNIZER], app[keys.EXECUTOR],
+                                         config.limits)
+        yield
+
+    app.cleanup_ctx.extend([executor_ctx, http_session_ctx, recognizer_ctx, service_ctx])
+    setup_routes(app)
+    return app

@@ -1,0 +1,158 @@
+"""Service configuration: environment variables parsed once at startup into frozen dataclasses."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from plate_service.errors import ConfigError
+
+DEFAULT_IMAGE_PROVIDER_URL = "http://178.154.220.122:7777"
+DEFAULT_HOST = "0.0.0.0"
+DEFAULT_PORT = 8080
+DEFAULT_CONNECT_TIMEOUT_S = 2.0
+DEFAULT_TOTAL_TIMEOUT_S = 10.0
+DEFAULT_RETRIES = 2
+DEFAULT_RETRY_BACKOFF_S = 0.1
+DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
+DEFAULT_MAX_IMAGE_SIDE = 12_000
+DEFAULT_MAX_BATCH_SIZE = 100
+DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024
+DEFAULT_DOWNLOAD_CONCURRENCY = 32
+DEFAULT_WORKER_THREADS = 2
+DEFAULT_ORT_THREADS = 1
+DEFAULT_MAX_PENDING_RECOGNITIONS = 256
+DEFAULT_MAX_IMAGE_ID = 2**53 - 1
+DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class UpstreamConfig:
+    """How we talk to the image provider."""
+
+    base_url: str = DEFAULT_IMAGE_PROVIDER_URL
+    connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
+    total_timeout_s: float = DEFAULT_TOTAL_TIMEOUT_S
+    retries: int = DEFAULT_RETRIES
+    retry_backoff_s: float = DEFAULT_RETRY_BACKOFF_S
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    concurrency: int = DEFAULT_DOWNLOAD_CONCURRENCY
+
+    def image_url(self, image_id: int) -> str:
+        return f"{self.base_url.rstrip('/')}/images/{image_id}"
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    """Every limit that protects the service from a hostile or mistaken client."""
+
+    max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+    max_image_side: int = DEFAULT_MAX_IMAGE_SIDE
+    max_image_id: int = DEFAULT_MAX_IMAGE_ID
+    max_pending_recognitions: int = DEFAULT_MAX_PENDING_RECOGNITIONS
+
+
+@dataclass(frozen=True)
+class RecognitionConfig:
+    """Where the models are and how many threads run them."""
+
+    models_dir: Path = DEFAULT_MODELS_DIR
+    worker_threads: int = DEFAULT_WORKER_THREADS
+    ort_threads: int = DEFAULT_ORT_THREADS
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole service configuration."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    log_level: str = DEFAULT_LOG_LEVEL
+    upstream: UpstreamConfig = field(default_factory=UpstreamConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    recognition: RecognitionConfig = field(default_factory=RecognitionConfig)
+
+
+def _read(
+    environ: Mapping[str, str], name: str, parse: Callable[[str], T], default: T,
+    check: Callable[[T], bool] = lambda _: True, expect: str = "a valid value",
+) -> T:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = parse(raw.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not {expect}") from exc
+    if not check(value):
+        raise ConfigError(f"{name}={raw!r} is not {expect}")
+    return value
+
+
+def _positive(value: float) -> bool:
+    return value > 0
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """Build the configuration from environment variables; a bad value names its variable."""
+    env = os.environ if environ is None else environ
+    max_image_bytes = _read(env, "MAX_IMAGE_BYTES", int, DEFAULT_MAX_IMAGE_BYTES, _positive,
+                            "a positive integer")
+    base_url = _read(env, "IMAGE_PROVIDER_URL", str, DEFAULT_IMAGE_PROVIDER_URL,
+                     lambda v: v.startswith(("http://", "https://")), "an http(s) URL")
+    upstream = UpstreamConfig(
+        base_url=base_url,
+        connect_timeout_s=_read(env, "UPSTREAM_CONNECT_TIMEOUT", float,
+                                DEFAULT_CONNECT_TIMEOUT_S, _positive, "a positive number"),
+        total_timeout_s=_read(env, "UPSTREAM_TIMEOUT", float, DEFAULT_TOTAL_TIMEOUT_S,
+                              _positive, "a positive number"),
+        retries=_read(env, "UPSTREAM_RETRIES", int, DEFAULT_RETRIES, lambda v: 0 <= v <= 10,
+                      "an integer from 0 to 10"),
+        retry_backoff_s=_read(env, "UPSTREAM_RETRY_BACKOFF", float, DEFAULT_RETRY_BACKOFF_S,
+                              lambda v: v >= 0, "a non-negative number"),
+        max_image_bytes=max_image_bytes,
+        concurrency=_read(env, "DOWNLOAD_CONCURRENCY", int, DEFAULT_DOWNLOAD_CONCURRENCY,
+                          _positive, "a positive integer"),
+    )
+    limits = LimitsConfig(
+        max_batch_size=_read(env, "MAX_BATCH_SIZE", int, DEFAULT_MAX_BATCH_SIZE, _positive,
+                             "a positive integer"),
+        max_request_bytes=_read(env, "MAX_REQUEST_BYTES", int, DEFAULT_MAX_REQUEST_BYTES,
+                                _positive, "a positive integer"),
+        max_image_bytes=max_image_bytes,
+        max_image_pixels=_read(env, "MAX_IMAGE_PIXELS", int, DEFAULT_MAX_IMAGE_PIXELS,
+                               _positive, "a positive integer"),
+        max_image_side=_read(env, "MAX_IMAGE_SIDE", int, DEFAULT_MAX_IMAGE_SIDE, _positive,
+                             "a positive integer"),
+        max_pending_recognitions=_read(env, "MAX_PENDING_RECOGNITIONS", int,
+                                       DEFAULT_MAX_PENDING_RECOGNITIONS, _positive,
+                                       "a positive integer"),
+    )
+    recognition = RecognitionConfig(
+        models_dir=_read(env, "MODELS_DIR", Path, DEFAULT_MODELS_DIR),
+        worker_threads=_read(env, "WORKER_THREADS", int, DEFAULT_WORKER_THREADS, _positive,
+                             "a positive integer"),
+        ort_threads=_read(env, "ORT_THREADS", int, DEFAULT_ORT_THREADS, _positive,
+                          "a positive integer"),
+    )
+    return Config(
+        host=_read(env, "HOST", str, DEFAULT_HOST),
+        port=_read(env, "PORT", int, DEFAULT_PORT, lambda v: 0 < v < 65536,
+                   "a TCP port (1-65535)"),
+        log_level=_read(env, "LOG_LEVEL", str.upper, DEFAULT_LOG_LEVEL,
+                        lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"},
+                        "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        upstream=upstream,
+        limits=limits,
+        recognition=recognition,
+    )

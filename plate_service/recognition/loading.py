@@ -1,0 +1,36 @@
+"""Build the recogniser from the model folders shipped under ``models/``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from plate_service.errors import ModelLoadError
+from plate_service.recognition.pipeline import PlateDetectorLike, PlateRecognizer
+
+logger = logging.getLogger(__name__)
+
+OCR_DIR = "ocr"
+DETECTOR_DIR = "detector"
+
+
+def load_recognizer(models_dir: Path, *, threads: int = 1) -> PlateRecognizer:
+    """Load the OCR model (required) and the detector (when its folder exists).
+
+    Refuses to start on a missing or mismatched OCR model rather than serving nonsense.
+    """
+    from plate_service.recognition.ocr import PlateReader
+
+    ocr_dir = models_dir / OCR_DIR
+    if not ocr_dir.is_dir():
+        raise ModelLoadError(f"OCR model folder {ocr_dir} does not exist")
+    reader = PlateReader.load(ocr_dir, threads=threads)
+    detector: PlateDetectorLike | None = None
+    detector_dir = models_dir / DETECTOR_DIR
+    if detector_dir.is_dir():
+        from plate_service.recognition.detector import PlateDetector
+
+        detector = PlateDetector.load(detector_dir, threads=threads)
+    logger.info("models loaded from %s (detector: %s)", models_dir,
+                "yes" if detector else "no")
+    return PlateRecognizer(reader, detector)

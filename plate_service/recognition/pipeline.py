@@ -1,0 +1,126 @@
+"""The recognition use case: images -> (detect) -> crop and straighten -> batched OCR -> plates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+import cv2
+import numpy as np
+
+from plate_service.recognition.types import (
+    Detection,
+    ImageRecognition,
+    OcrReading,
+    PlateResult,
+    RecognitionMode,
+)
+
+# A tight plate crop is much wider than tall (a Russian plate is 520x112 mm, 4.6:1);
+# car photos are 4:3 or 16:9. Between the two lies a wide margin.
+CROP_MIN_ASPECT = 2.2
+# Width/height of the straightened plate handed to the reader.
+RECTIFIED_SIZE = (260, 56)
+# A whole-image fallback reading on a scene is kept only when it is this sure.
+FALLBACK_MIN_CONFIDENCE = 0.5
+
+
+class PlateReaderLike(Protocol):
+    """What the pipeline needs from the OCR model."""
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]: ...
+
+
+class PlateDetectorLike(Protocol):
+    """What the pipeline needs from the plate detector."""
+
+    def detect(self, image: np.ndarray) -> list[Detection]: ...
+
+
+def looks_like_plate_crop(image: np.ndarray) -> bool:
+    """True when the whole image is shaped like a single plate rather than a photo."""
+    height, width = image.shape[:2]
+    return width >= CROP_MIN_ASPECT * height
+
+
+def cut_plate(image: np.ndarray, detection: Detection) -> np.ndarray:
+    """Cut a detected plate out of the photo, straightened when corners are known."""
+    if detection.corners is not None and len(detection.corners) == 4:
+        source = np.asarray(detection.corners, dtype=np.float32)
+        width, height = RECTIFIED_SIZE
+        target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+        matrix = cv2.getPerspectiveTransform(source, target)
+        return cv2.warpPerspective(image, matrix, RECTIFIED_SIZE, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE)
+    x1, y1, x2, y2 = detection.box
+    return image[max(y1, 0):max(y2, y1 + 1), max(x1, 0):max(x2, x1 + 1)]
+
+
+class PlateRecognizer:
+    """Reads every plate in a batch of decoded images with one batched OCR call.
+
+    The detector is optional: without one, every image is read as a tight crop. Both
+    models are injected, so tests can pass fakes and the service can pass ONNX models.
+    Stateless per call, hence safe to share across the worker threads.
+    """
+
+    def __init__(self, reader: PlateReaderLike, detector: PlateDetectorLike | None = None):
+        self._reader = reader
+        self._detector = detector
+
+    @property
+    def has_detector(self) -> bool:
+        return self._detector is not None
+
+    def recognize(
+        self, images: Sequence[np.ndarray], mode: RecognitionMode = "auto"
+    ) -> list[ImageRecognition]:
+        """Recognise plates on each image; results come back in input order."""
+        plans = [self._plan(image, mode) for image in images]
+        crops: list[np.ndarray] = []
+        for image, (_, detections) in zip(images, plans):
+            crops.append(image)  # whole image: the crop reading, or the scene fallback
+            crops.extend(cut_plate(image, detection) for detection in detections)
+        readings = iter(self._reader.read(crops) if crops else [])
+        results = []
+        for image, (image_mode, detections) in zip(images, plans):
+            whole = next(readings)
+            found = [next(readings) for _ in detections]
+            results.append(self._assemble(image, image_mode, whole, detections, found))
+        return results
+
+    def _plan(
+        self, image: np.ndarray, mode: RecognitionMode
+    ) -> tuple[Literal["crop", "scene"], list[Detection]]:
+        if self._detector is None or mode == "crop":
+            return "crop", []
+        if mode == "auto" and looks_like_plate_crop(image):
+            return "crop", []
+        return "scene", self._detector.detect(image)
+
+    @staticmethod
+    def _assemble(
+        image: np.ndarray,
+        mode: Literal["crop", "scene"],
+        whole: OcrReading,
+        detections: Sequence[Detection],
+        found: Sequence[OcrReading],
+    ) -> ImageRecognition:
+        height, width = image.shape[:2]
+        full_box = (0, 0, width, height)
+        plates: list[PlateResult] = []
+        if mode == "crop":
+            if whole.text:
+                plates.append(PlateResult(whole, full_box, None, "crop"))
+        else:
+            plates.extend(
+                PlateResult(reading, detection.box, detection.score, "scene")
+                for detection, reading in zip(detections, found)
+                if reading.valid
+            )
+            if not plates and whole.valid and whole.confidence >= FALLBACK_MIN_CONFIDENCE:
+                # Nothing detected, yet the whole image reads as a plate: a loose crop.
+                plates.append(PlateResult(whole, full_box, None, "crop"))
+        plates.sort(key=lambda plate: (plate.reading.valid, plate.reading.confidence),
+                    reverse=True)
+        return ImageRecognition(width=width, height=height, plates=tuple(plates), mode=mode)

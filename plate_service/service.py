@@ -1,0 +1,159 @@
+"""The use case behind every endpoint: fetch -> decode -> recognise, one path for all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from plate_service.config import LimitsConfig
+from plate_service.errors import ImageError, OverloadedError, PlateServiceError
+from plate_service.recognition.image import ImageLimits, decode_image
+from plate_service.recognition.pipeline import PlateRecognizer
+from plate_service.recognition.types import ImageRecognition, RecognitionMode
+
+logger = logging.getLogger(__name__)
+
+
+class ImageSource(Protocol):
+    """Where images come from by ID (the upstream client, or a fake in tests)."""
+
+    async def get_image(self, image_id: int) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Milliseconds spent per stage for one image."""
+
+    download_ms: float
+    recognition_ms: float
+
+
+@dataclass(frozen=True)
+class ImageOutcome:
+    """The result for one requested image: a recognition, or the error that stopped it."""
+
+    image_id: int | None
+    recognition: ImageRecognition | None = None
+    error: PlateServiceError | None = None
+    timings: Timings | None = None
+
+
+class PlateService:
+    """Reads plates for image IDs (downloaded) or for uploaded bytes.
+
+    Single reads, batches and uploads all go through ``_recognize_blobs``: decoding and
+    inference for the whole request run as one job on the bounded executor, so the event
+    loop never blocks and a batch is one batched model call.
+    """
+
+    def __init__(
+        self,
+        source: ImageSource,
+        recognizer: PlateRecognizer,
+        executor: Executor,
+        limits: LimitsConfig,
+    ) -> None:
+        self._source = source
+        self._recognizer = recognizer
+        self._executor = executor
+        self._image_limits = ImageLimits(
+            max_bytes=limits.max_image_bytes,
+            max_pixels=limits.max_image_pixels,
+            max_side=limits.max_image_side,
+        )
+        self._max_pending = limits.max_pending_recognitions
+        self._pending = 0
+
+    @property
+    def pending(self) -> int:
+        """Images accepted for recognition and not finished yet."""
+        return self._pending
+
+    async def read_ids(
+        self, image_ids: Sequence[int], mode: RecognitionMode = "auto"
+    ) -> list[ImageOutcome]:
+        """Outcomes in request order; a repeated ID is downloaded and recognised once."""
+        unique = list(dict.fromkeys(image_ids))
+        downloads = await asyncio.gather(
+            *(self._download(image_id) for image_id in unique), return_exceptions=True
+        )
+        by_id: dict[int, ImageOutcome] = {}
+        blobs: list[tuple[int, bytes, float]] = []
+        for image_id, result in zip(unique, downloads):
+            if isinstance(result, PlateServiceError):
+                by_id[image_id] = ImageOutcome(image_id, error=result)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                blobs.append((image_id, *result))
+        if blobs:
+            outcomes = await self._recognize_blobs([blob for _, blob, _ in blobs], mode)
+            for (image_id, _, download_ms), outcome in zip(blobs, outcomes):
+                by_id[image_id] = _with_id(outcome, image_id, download_ms)
+        return [by_id[image_id] for image_id in image_ids]
+
+    async def read_bytes(self, data: bytes, mode: RecognitionMode = "auto") -> ImageOutcome:
+        """Recognise an uploaded image; errors are raised, not wrapped."""
+        (outcome,) = await self._recognize_blobs([data], mode)
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome
+
+    async def _download(self, image_id: int) -> tuple[bytes, float]:
+        started = time.perf_counter()
+        data = await self._source.get_image(image_id)
+        return data, (time.perf_counter() - started) * 1000
+
+    async def _recognize_blobs(
+        self, blobs: list[bytes], mode: RecognitionMode
+    ) -> list[ImageOutcome]:
+        if self._pending + len(blobs) > self._max_pending:
+            raise OverloadedError(
+                f"recognition queue is full ({self._pending} images pending); retry shortly"
+            )
+        self._pending += len(blobs)
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._decode_and_recognize,
+                                              blobs, mode)
+        finally:
+            self._pending -= len(blobs)
+
+    def _decode_and_recognize(
+        self, blobs: list[bytes], mode: RecognitionMode
+    ) -> list[ImageOutcome]:
+        """Runs on a worker thread: decode every blob, then one batched recognition."""
+        started = time.perf_counter()
+        decoded: list[np.ndarray | ImageError] = []
+        for blob in blobs:
+            try:
+                decoded.append(decode_image(blob, self._image_limits))
+            except ImageError as exc:
+                decoded.append(exc)
+        images = [item for item in decoded if isinstance(item, np.ndarray)]
+        recognitions = iter(self._recognizer.recognize(images, mode) if images else [])
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        outcomes = []
+        for item in decoded:
+            if isinstance(item, ImageError):
+                outcomes.append(ImageOutcome(None, error=item))
+            else:
+                outcomes.append(ImageOutcome(None, recognition=next(recognitions),
+                                             timings=Timings(0.0, elapsed_ms)))
+        return outcomes
+
+
+def _with_id(outcome: ImageOutcome, image_id: int, download_ms: float) -> ImageOutcome:
+    if outcome.error is not None:
+        outcome.error.image_id = image_id
+        return ImageOutcome(image_id, error=outcome.error)
+    recognition_ms = outcome.timings.recognition_ms if outcome.timings else 0.0
+    return ImageOutcome(image_id, recognition=outcome.recognition,
+                        timings=Timings(download_ms, recognition_ms))
