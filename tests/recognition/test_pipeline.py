@@ -1,0 +1,93 @@
+"""PlateRecognizer: crop vs scene decisions, one batched OCR call, ordering of plates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plate_service.recognition.pipeline import PlateRecognizer, cut_plate, looks_like_plate_crop
+from plate_service.recognition.types import Detection, OcrReading
+from tests.fakes import FakeDetector, FakeReader, reading
+
+CROP = np.zeros((56, 260, 3), dtype=np.uint8)
+PHOTO = np.zeros((480, 640, 3), dtype=np.uint8)
+
+
+class ScriptedReader:
+    """Returns the given readings in order, one per crop."""
+
+    def __init__(self, readings: list[OcrReading]) -> None:
+        self.readings = readings
+        self.calls: list[list[tuple[int, ...]]] = []
+
+    def read(self, crops: list[np.ndarray]) -> list[OcrReading]:
+        self.calls.append([crop.shape for crop in crops])
+        return self.readings[: len(crops)]
+
+
+def test_plate_shaped_images_are_crops_and_photos_are_not() -> None:
+    assert looks_like_plate_crop(CROP)
+    assert looks_like_plate_crop(np.zeros((125, 376), dtype=np.uint8))
+    assert not looks_like_plate_crop(PHOTO)
+    assert not looks_like_plate_crop(np.zeros((1080, 1920, 3), dtype=np.uint8))
+
+
+def test_without_detector_every_image_is_read_whole_in_one_batch() -> None:
+    reader = FakeReader()
+    results = PlateRecognizer(reader).recognize([CROP, PHOTO, CROP])
+    assert reader.batches == [3]
+    assert [r.mode for r in results] == ["crop", "crop", "crop"]
+    assert results[1].best is not None and results[1].best.box == (0, 0, 640, 480)
+
+
+def test_scene_reads_each_detection_with_its_box_and_score() -> None:
+    detections = [Detection((10, 20, 110, 45), 0.8), Detection((300, 200, 420, 230), 0.95)]
+    reader = ScriptedReader([reading(confidence=0.1, valid=False),
+                             reading("A001AA77", 0.7), reading("B002BB99", 0.9)])
+    (result,) = PlateRecognizer(reader, FakeDetector(detections)).recognize([PHOTO])
+    assert result.mode == "scene"
+    assert [p.reading.text_latin for p in result.plates] == ["B002BB99", "A001AA77"]
+    assert result.plates[0].box == (300, 200, 420, 230)
+    assert result.plates[0].detection_score == 0.95
+    assert reader.calls == [[(480, 640, 3), (25, 100, 3), (30, 120, 3)]]
+
+
+def test_scene_drops_readings_that_fit_no_plate_format() -> None:
+    reader = ScriptedReader([reading(valid=False), reading("XX", 0.9, valid=False)])
+    detector = FakeDetector([Detection((10, 20, 110, 45), 0.8)])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO])
+    assert result.plates == ()
+    assert result.best is None
+
+
+def test_scene_without_detections_falls_back_to_a_confident_whole_image_reading() -> None:
+    reader = ScriptedReader([reading("E123KX777", 0.95)])
+    (result,) = PlateRecognizer(reader, FakeDetector([])).recognize([PHOTO], mode="scene")
+    assert result.best is not None
+    assert result.best.reading.text_latin == "E123KX777"
+    assert result.best.source == "crop"
+
+
+def test_auto_mode_reads_plate_shaped_images_as_crops_even_with_a_detector() -> None:
+    detector = FakeDetector([Detection((0, 0, 10, 10), 0.9)])
+    reader = FakeReader()
+    (result,) = PlateRecognizer(reader, detector).recognize([CROP])
+    assert result.mode == "crop"
+    assert reader.batches == [1]
+
+
+def test_crop_mode_skips_the_detector_on_photos() -> None:
+    detector = FakeDetector([Detection((0, 0, 10, 10), 0.9)])
+    (result,) = PlateRecognizer(FakeReader(), detector).recognize([PHOTO], mode="crop")
+    assert result.mode == "crop"
+
+
+def test_cut_plate_straightens_from_corners() -> None:
+    image = np.zeros((200, 400, 3), dtype=np.uint8)
+    corners = ((50.0, 60.0), (250.0, 70.0), (248.0, 115.0), (52.0, 104.0))
+    crop = cut_plate(image, Detection((50, 60, 250, 115), 0.9, corners))
+    assert crop.shape == (56, 260, 3)
+
+
+def test_cut_plate_without_corners_uses_the_box() -> None:
+    image = np.zeros((200, 400, 3), dtype=np.uint8)
+    assert cut_plate(image, Detection((50, 60, 250, 115), 0.9)).shape == (55, 200, 3)

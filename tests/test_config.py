@@ -1,0 +1,44 @@
+"""load_config: defaults, overrides, and bad values that name their variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plate_service.config import DEFAULT_IMAGE_PROVIDER_URL, load_config
+from plate_service.errors import ConfigError
+
+
+def test_defaults_without_environment() -> None:
+    config = load_config({})
+    assert config.upstream.base_url == DEFAULT_IMAGE_PROVIDER_URL
+    assert config.upstream.image_url(10022) == "http://178.154.220.122:7777/images/10022"
+    assert (config.host, config.port) == ("0.0.0.0", 8080)
+    assert config.limits.max_batch_size == 100
+    assert config.limits.max_image_bytes == 10 * 1024 * 1024
+
+
+def test_environment_overrides() -> None:
+    config = load_config({
+        "IMAGE_PROVIDER_URL": "http://localhost:9000/", "PORT": "9090",
+        "UPSTREAM_TIMEOUT": "3.5", "MAX_BATCH_SIZE": "7", "WORKER_THREADS": "4",
+        "LOG_LEVEL": "debug", "MODELS_DIR": "/opt/models", "MAX_IMAGE_BYTES": "1000",
+    })
+    assert config.upstream.image_url(5) == "http://localhost:9000/images/5"
+    assert config.port == 9090
+    assert config.upstream.total_timeout_s == 3.5
+    assert config.limits.max_batch_size == 7
+    assert config.recognition.worker_threads == 4
+    assert config.recognition.models_dir == Path("/opt/models")
+    assert config.log_level == "DEBUG"
+    assert config.limits.max_image_bytes == config.upstream.max_image_bytes == 1000
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("PORT", "http"), ("PORT", "70000"), ("UPSTREAM_TIMEOUT", "-1"),
+    ("IMAGE_PROVIDER_URL", "ftp://x"), ("MAX_BATCH_SIZE", "0"), ("LOG_LEVEL", "loud"),
+])
+def test_bad_values_fail_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_config({name: value})
