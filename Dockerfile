@@ -1,0 +1,33 @@
+# plate-service: offline Russian licence-plate reader. Model weights are baked in.
+#   docker build -t plate-service .
+#   docker run -p 8080:8080 plate-service
+# Offline machines: --build-arg BASE_IMAGE=local/python:3.11-slim (see README).
+ARG BASE_IMAGE=python:3.11-slim
+
+FROM ${BASE_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
+WORKDIR /src
+COPY setup.cfg setup.py README.md ./
+COPY plate_service ./plate_service
+RUN /opt/venv/bin/pip install --no-compile . \
+ && find /opt/venv -name '__pycache__' -prune -exec rm -rf {} + \
+ && rm -rf /opt/venv/lib/python3.11/site-packages/pip* /opt/venv/bin/pip*
+
+FROM ${BASE_IMAGE}
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    MODELS_DIR=/app/models \
+    HOST=0.0.0.0 \
+    PORT=8080
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin plate
+COPY --from=build /opt/venv /opt/venv
+COPY --chown=root:root models /app/models
+WORKDIR /app
+USER 10001
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/ready' % os.environ.get('PORT', '8080'), timeout=2)"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["python", "-m", "plate_service"]

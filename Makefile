@@ -1,0 +1,58 @@
+# plate-service: every routine task is one target here. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+IMAGE ?= plate-service
+BASE_IMAGE ?= python:3.11-slim
+PORT ?= 8080
+
+.PHONY: help venv install install-train run test lint train-ocr eval-ocr train-detector \
+        eval-detector eval docker-build docker-run docker-smoke clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+venv: $(BIN)/python
+
+install: venv  ## install the service and test tools into .venv
+	$(BIN)/pip install -q -e '.[test,lint]'
+
+install-train: install  ## add the training extra (CPU torch) to .venv
+	$(BIN)/pip install -q -e '.[test,lint,train]'
+
+run: install  ## run the service on $(PORT) (IMAGE_PROVIDER_URL, PORT, ... from the environment)
+	PORT=$(PORT) $(BIN)/python -m plate_service
+
+test: install  ## run the test suite
+	$(BIN)/python -m pytest -q
+
+lint: install  ## flake8 + mypy
+	$(BIN)/flake8 plate_service training tests
+	$(BIN)/mypy
+
+train-ocr: install-train  ## regenerate synthetic data, train the OCR model, export models/ocr, eval
+	$(BIN)/python -m training.ocr.train
+
+eval-ocr: install  ## OCR accuracy and speed on ../shared/data (provider + real-dev)
+	$(BIN)/python -m training.eval_ocr
+
+train-detector: install-train  ## train the plate detector, export models/detector, eval
+	$(BIN)/python -m training.detector.train
+
+eval-detector: install  ## detector + full pipeline on ../shared/data/real-dev/scenes
+	$(BIN)/python -m training.eval_detector
+
+eval: eval-ocr eval-detector  ## every eval
+
+docker-build:  ## build the image (BASE_IMAGE=local/python:3.11-slim offline)
+	docker build --build-arg BASE_IMAGE=$(BASE_IMAGE) -t $(IMAGE) .
+
+docker-run:  ## run the image on $(PORT)
+	docker run --rm -p $(PORT):8080 $(IMAGE)
+
+clean:  ## remove caches (keeps .venv)
+	rm -rf .pytest_cache .mypy_cache build *.egg-info
