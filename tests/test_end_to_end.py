@@ -1,0 +1,66 @@
+"""The real service with the committed models, reading the real upstream images served on loopback."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from plate_service.app import create_app
+from plate_service.config import Config, RecognitionConfig, UpstreamConfig
+from tests.conftest import MODELS_DIR
+
+
+def _provider_app(folder: Path) -> web.Application:
+    """A stand-in for the real image provider: the same bytes under the same IDs."""
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as handle:
+        files = {int(row["image_id"]): folder / row["file"] for row in csv.DictReader(handle)}
+
+    async def image(request: web.Request) -> web.Response:
+        path = files.get(int(request.match_info["image_id"]))
+        if path is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=path.read_bytes(), content_type="image/jpeg")
+
+    app = web.Application()
+    app.router.add_get(r"/images/{image_id:\d+}", image)
+    return app
+
+
+@pytest.fixture
+async def service(
+    shared_data: Path,
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+) -> TestClient:
+    provider = await aiohttp_server(_provider_app(shared_data / "provider"))
+    config = Config(
+        upstream=UpstreamConfig(base_url=str(provider.make_url("")).rstrip("/")),
+        recognition=RecognitionConfig(models_dir=MODELS_DIR),
+    )
+    return await aiohttp_client(create_app(config))
+
+
+@pytest.mark.parametrize(("image_id", "plate"), [(10022, "С181МВ190"), (9965, "О101НО750")])
+async def test_reads_the_real_upstream_images(service: TestClient, image_id: int,
+                                              plate: str) -> None:
+    response = await service.get(f"/plate/{image_id}")
+    assert response.status == 200
+    body = await response.json()
+    assert body["plate"] == plate
+    assert body["plates"][0]["valid"] is True
+
+
+async def test_batch_reads_both_and_reports_the_missing_one(service: TestClient) -> None:
+    response = await service.post("/plates", json={"image_ids": [9965, 1, 10022]})
+    results = (await response.json())["results"]
+    assert [r.get("plate") for r in results] == ["О101НО750", None, "С181МВ190"]
+    assert results[1]["error"]["code"] == "image_not_found"
+
+
+async def test_ready_reports_loaded_models(service: TestClient) -> None:
+    assert (await (await service.get("/ready")).json())["status"] == "ready"
