@@ -12,7 +12,8 @@ from aiohttp import web
 from plate_service.config import Config
 from plate_service.recognition.loading import load_recognizer
 from plate_service.recognition.pipeline import PlateRecognizer
-from plate_service.service import PlateService
+from plate_service.result_cache import TtlLruCache
+from plate_service.service import ImageOutcome, PlateService
 from plate_service.upstream import ImageProviderClient
 from plate_service.web import keys
 from plate_service.web.middleware import error_middleware
@@ -50,16 +51,18 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
             yield
 
     async def recognizer_ctx(app: web.Application) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
-        app[keys.RECOGNIZER] = await loop.run_in_executor(app[keys.EXECUTOR], factory, config)
+        # First, so a bad model stops the start before any other resource is opened.
+        app[keys.RECOGNIZER] = await asyncio.to_thread(factory, config)
         yield
 
     async def service_ctx(app: web.Application) -> AsyncIterator[None]:
         client = ImageProviderClient(app[keys.HTTP_SESSION], config.upstream)
+        cache: TtlLruCache[tuple[int, str], ImageOutcome] = TtlLruCache(
+            config.cache.max_entries, config.cache.ttl_s)
         app[keys.SERVICE] = PlateService(client, app[keys.RECOGNIZER], app[keys.EXECUTOR],
-                                         config.limits)
+                                         config.limits, cache)
         yield
 
-    app.cleanup_ctx.extend([executor_ctx, http_session_ctx, recognizer_ctx, service_ctx])
+    app.cleanup_ctx.extend([recognizer_ctx, executor_ctx, http_session_ctx, service_ctx])
     setup_routes(app)
     return app

@@ -27,6 +27,8 @@ DEFAULT_WORKER_THREADS = 2
 DEFAULT_ORT_THREADS = 1
 DEFAULT_MAX_PENDING_RECOGNITIONS = 256
 DEFAULT_MAX_IMAGE_ID = 2**53 - 1
+DEFAULT_CACHE_MAX_ENTRIES = 4096
+DEFAULT_CACHE_TTL_S = 300.0
 DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -72,6 +74,14 @@ class RecognitionConfig:
 
 
 @dataclass(frozen=True)
+class CacheConfig:
+    """Recent results by image ID; either value at 0 turns the cache off."""
+
+    max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
+    ttl_s: float = DEFAULT_CACHE_TTL_S
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole service configuration."""
 
@@ -81,6 +91,7 @@ class Config:
     upstream: UpstreamConfig = field(default_factory=UpstreamConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     recognition: RecognitionConfig = field(default_factory=RecognitionConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
 
 
 def _read(
@@ -155,4 +166,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         upstream=upstream,
         limits=limits,
         recognition=recognition,
+        cache=CacheConfig(
+            max_entries=_read(env, "CACHE_MAX_ENTRIES", int, DEFAULT_CACHE_MAX_ENTRIES,
+                              lambda v: v >= 0, "a non-negative integer"),
+            ttl_s=_read(env, "CACHE_TTL", float, DEFAULT_CACHE_TTL_S, lambda v: v >= 0,
+                        "a non-negative number"),
+        ),
     )

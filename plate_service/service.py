@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -17,6 +17,7 @@ from plate_service.errors import ImageError, OverloadedError, PlateServiceError
 from plate_service.recognition.image import ImageLimits, decode_image
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.types import ImageRecognition, RecognitionMode
+from plate_service.result_cache import TtlLruCache
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class ImageOutcome:
     recognition: ImageRecognition | None = None
     error: PlateServiceError | None = None
     timings: Timings | None = None
+    cached: bool = False
 
 
 class PlateService:
@@ -59,8 +61,12 @@ class PlateService:
         recognizer: PlateRecognizer,
         executor: Executor,
         limits: LimitsConfig,
+        cache: TtlLruCache[tuple[int, str], ImageOutcome] | None = None,
     ) -> None:
         self._source = source
+        self._cache: TtlLruCache[tuple[int, str], ImageOutcome] = (
+            cache if cache is not None else TtlLruCache(0, 0))
+        self._in_flight: dict[tuple[int, str], asyncio.Future[ImageOutcome]] = {}
         self._recognizer = recognizer
         self._executor = executor
         self._image_limits = ImageLimits(
@@ -79,14 +85,56 @@ class PlateService:
     async def read_ids(
         self, image_ids: Sequence[int], mode: RecognitionMode = "auto"
     ) -> list[ImageOutcome]:
-        """Outcomes in request order; a repeated ID is downloaded and recognised once."""
-        unique = list(dict.fromkeys(image_ids))
+        """Outcomes in request order; a repeated ID is downloaded and recognised once.
+
+        IDs answered recently come from the cache; IDs another request is already working
+        on are awaited, not fetched again; the rest are downloaded concurrently and
+        recognised in one batched call.
+        """
+        loop = asyncio.get_running_loop()
+        by_id: dict[int, ImageOutcome] = {}
+        waiting: dict[int, asyncio.Future[ImageOutcome]] = {}
+        owned: dict[int, asyncio.Future[ImageOutcome]] = {}
+        for image_id in dict.fromkeys(image_ids):
+            key = (image_id, mode)
+            cached = self._cache.get(key)
+            if cached is not None:
+                by_id[image_id] = replace(cached, cached=True)
+            elif key in self._in_flight:
+                waiting[image_id] = self._in_flight[key]
+            else:
+                owned[image_id] = self._in_flight[key] = loop.create_future()
+        try:
+            fresh = await self._fetch_and_recognize(list(owned), mode)
+        except BaseException as exc:
+            failure = exc if isinstance(exc, Exception) else PlateServiceError(
+                "the request reading this image was interrupted; retry")
+            for future in owned.values():
+                future.set_exception(failure)
+                future.exception()  # retrieved here, so an unawaited one is not logged
+            raise
+        finally:
+            for image_id in owned:
+                self._in_flight.pop((image_id, mode), None)
+        for image_id, future in owned.items():
+            outcome = fresh[image_id]
+            future.set_result(outcome)
+            if outcome.error is None:
+                self._cache.put((image_id, mode), outcome)
+        by_id.update(fresh)
+        for image_id, future in waiting.items():
+            by_id[image_id] = await asyncio.shield(future)
+        return [by_id[image_id] for image_id in image_ids]
+
+    async def _fetch_and_recognize(
+        self, image_ids: list[int], mode: RecognitionMode
+    ) -> dict[int, ImageOutcome]:
         downloads = await asyncio.gather(
-            *(self._download(image_id) for image_id in unique), return_exceptions=True
+            *(self._download(image_id) for image_id in image_ids), return_exceptions=True
         )
         by_id: dict[int, ImageOutcome] = {}
         blobs: list[tuple[int, bytes, float]] = []
-        for image_id, result in zip(unique, downloads):
+        for image_id, result in zip(image_ids, downloads):
             if isinstance(result, PlateServiceError):
                 by_id[image_id] = ImageOutcome(image_id, error=result)
             elif isinstance(result, BaseException):
@@ -97,7 +145,7 @@ class PlateService:
             outcomes = await self._recognize_blobs([blob for _, blob, _ in blobs], mode)
             for (image_id, _, download_ms), outcome in zip(blobs, outcomes):
                 by_id[image_id] = _with_id(outcome, image_id, download_ms)
-        return [by_id[image_id] for image_id in image_ids]
+        return by_id
 
     async def read_bytes(self, data: bytes, mode: RecognitionMode = "auto") -> ImageOutcome:
         """Recognise an uploaded image; errors are raised, not wrapped."""

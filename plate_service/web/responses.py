@@ -64,6 +64,7 @@ def outcome_json(outcome: ImageOutcome) -> dict[str, Any]:
     assert outcome.recognition is not None
     body: dict[str, Any] = {"image_id": outcome.image_id, "status": "ok"}
     body.update(recognition_json(outcome.recognition))
+    body["cached"] = outcome.cached
     if outcome.timings is not None:
         body["timings_ms"] = {
             "download": round(outcome.timings.download_ms, 2),

@@ -273,3 +273,17 @@ async def test_parallel_requests_with_slow_downloads_do_not_queue(
     assert [r.status for r in responses] == [200] * 8
     # Sequential handling would take 8 x 0.3 s; concurrent takes about one delay.
     assert time.perf_counter() - started < 1.5
+
+
+async def test_a_full_recognition_queue_answers_503_with_retry_after(
+    make_client: Callable[..., Awaitable[TestClient]], reader: FakeReader
+) -> None:
+    client = await make_client(max_pending_recognitions=1)
+    reader.delay_s = 0.5
+    first = asyncio.ensure_future(client.get("/plate/10022"))
+    await asyncio.sleep(0.2)
+    second = await client.get("/plate/9965")
+    assert second.status == 503
+    assert second.headers["Retry-After"] == "1"
+    assert (await second.json())["error"]["code"] == "overloaded"
+    assert (await first).status == 200
