@@ -10,6 +10,7 @@ from aiohttp import web
 from plate_service.app import create_app
 from plate_service.config import load_config
 from plate_service.errors import ConfigError
+from plate_service.observability.logs import configure_logging
 
 logger = logging.getLogger("plate_service")
 
@@ -20,10 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"plate-service: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=config.log_level, stream=sys.stdout,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(config.log_level)
     logger.info("serving on http://%s:%d, image provider %s", config.host, config.port,
                 config.upstream.base_url)
     web.run_app(create_app(config), host=config.host, port=config.port,

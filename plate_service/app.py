@@ -16,7 +16,9 @@ from plate_service.result_cache import TtlLruCache
 from plate_service.service import ImageOutcome, PlateService
 from plate_service.upstream import ImageProviderClient
 from plate_service.web import keys
-from plate_service.web.middleware import error_middleware
+from plate_service.observability.metrics import Metrics
+from plate_service.web.error_table import status_and_code
+from plate_service.web.middleware import access_middleware, error_middleware
 from plate_service.web.routes import setup_routes
 
 RecognizerFactory = Callable[[Config], PlateRecognizer]
@@ -31,9 +33,10 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
                ) -> web.Application:
     """Build the application. ``recognizer_factory`` lets tests inject fake models."""
     factory = recognizer_factory or _load_bundled_models
-    app = web.Application(middlewares=[error_middleware],
+    app = web.Application(middlewares=[access_middleware, error_middleware],
                           client_max_size=config.limits.max_request_bytes)
     app[keys.CONFIG] = config
+    app[keys.METRICS] = Metrics(error_code=lambda exc: status_and_code(exc)[1])
 
     async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
         executor = ThreadPoolExecutor(max_workers=config.recognition.worker_threads,
@@ -59,8 +62,11 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
         client = ImageProviderClient(app[keys.HTTP_SESSION], config.upstream)
         cache: TtlLruCache[tuple[int, str], ImageOutcome] = TtlLruCache(
             config.cache.max_entries, config.cache.ttl_s)
-        app[keys.SERVICE] = PlateService(client, app[keys.RECOGNIZER], app[keys.EXECUTOR],
-                                         config.limits, cache)
+        service = PlateService(client, app[keys.RECOGNIZER], app[keys.EXECUTOR],
+                               config.limits, cache, observer=app[keys.METRICS])
+        app[keys.METRICS].watch_queue(lambda: service.pending)
+        app[keys.METRICS].watch_cache(lambda: service.cache_counts)
+        app[keys.SERVICE] = service
         yield
 
     app.cleanup_ctx.extend([recognizer_ctx, executor_ctx, http_session_ctx, service_ctx])

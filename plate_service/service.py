@@ -28,6 +28,22 @@ class ImageSource(Protocol):
     async def get_image(self, image_id: int) -> bytes: ...
 
 
+class ServiceObserver(Protocol):
+    """Told about every download and recognition batch (metrics implement it)."""
+
+    def download_finished(self, seconds: float, error: PlateServiceError | None) -> None: ...
+
+    def recognition_finished(self, seconds: float, images: int) -> None: ...
+
+
+class _NoObserver:
+    def download_finished(self, seconds: float, error: PlateServiceError | None) -> None:
+        pass
+
+    def recognition_finished(self, seconds: float, images: int) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Timings:
     """Milliseconds spent per stage for one image."""
@@ -62,8 +78,10 @@ class PlateService:
         executor: Executor,
         limits: LimitsConfig,
         cache: TtlLruCache[tuple[int, str], ImageOutcome] | None = None,
+        observer: ServiceObserver | None = None,
     ) -> None:
         self._source = source
+        self._observer: ServiceObserver = observer or _NoObserver()
         self._cache: TtlLruCache[tuple[int, str], ImageOutcome] = (
             cache if cache is not None else TtlLruCache(0, 0))
         self._in_flight: dict[tuple[int, str], asyncio.Future[ImageOutcome]] = {}
@@ -154,10 +172,21 @@ class PlateService:
             raise outcome.error
         return outcome
 
+    @property
+    def cache_counts(self) -> tuple[int, int]:
+        """(hits, misses) of the result cache since start."""
+        return self._cache.hits, self._cache.misses
+
     async def _download(self, image_id: int) -> tuple[bytes, float]:
         started = time.perf_counter()
-        data = await self._source.get_image(image_id)
-        return data, (time.perf_counter() - started) * 1000
+        try:
+            data = await self._source.get_image(image_id)
+        except PlateServiceError as exc:
+            self._observer.download_finished(time.perf_counter() - started, exc)
+            raise
+        seconds = time.perf_counter() - started
+        self._observer.download_finished(seconds, None)
+        return data, seconds * 1000
 
     async def _recognize_blobs(
         self, blobs: list[bytes], mode: RecognitionMode
@@ -167,12 +196,14 @@ class PlateService:
                 f"recognition queue is full ({self._pending} images pending); retry shortly"
             )
         self._pending += len(blobs)
+        started = time.perf_counter()
         try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, self._decode_and_recognize,
                                               blobs, mode)
         finally:
             self._pending -= len(blobs)
+            self._observer.recognition_finished(time.perf_counter() - started, len(blobs))
 
     def _decode_and_recognize(
         self, blobs: list[bytes], mode: RecognitionMode

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
+
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from plate_service.service import ImageOutcome
 
 from plate_service.web import keys
 from plate_service.web.requests import parse_image_id, parse_mode, read_batch_ids, read_upload
 from plate_service.web.responses import json_response, outcome_json
+
+
+def _note_upstream(request: web.Request, outcomes: Sequence[ImageOutcome]) -> None:
+    """Upstream statuses for the access log: 200, the error's status, or None if cached."""
+    request["upstream_statuses"] = [
+        getattr(o.error, "upstream_status", None) if o.error is not None
+        else (None if o.cached else 200)
+        for o in outcomes
+    ]
 
 
 async def read_plate(request: web.Request) -> web.Response:
@@ -14,7 +29,9 @@ async def read_plate(request: web.Request) -> web.Response:
     limits = request.app[keys.CONFIG].limits
     image_id = parse_image_id(request.match_info["image_id"], limits)
     mode = parse_mode(request)
+    request["image_ids"] = [image_id]
     (outcome,) = await request.app[keys.SERVICE].read_ids([image_id], mode)
+    _note_upstream(request, [outcome])
     if outcome.error is not None:
         raise outcome.error
     return json_response(outcome_json(outcome))
@@ -25,7 +42,9 @@ async def read_plates(request: web.Request) -> web.Response:
     limits = request.app[keys.CONFIG].limits
     mode = parse_mode(request)
     image_ids = await read_batch_ids(request, limits)
+    request["image_ids"] = image_ids
     outcomes = await request.app[keys.SERVICE].read_ids(image_ids, mode)
+    _note_upstream(request, outcomes)
     return json_response({"results": [outcome_json(outcome) for outcome in outcomes]})
 
 
@@ -54,3 +73,9 @@ async def ready(request: web.Request) -> web.Response:
         "detector": recognizer.has_detector,
         "pending_recognitions": service.pending,
     })
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """GET /metrics: Prometheus text exposition format."""
+    return web.Response(body=request.app[keys.METRICS].render(),
+                        headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -8,6 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from plate_service.config import Config
+from plate_service.observability.metrics import Metrics
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.service import PlateService
 
@@ -16,3 +17,4 @@ HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 RECOGNIZER = web.AppKey("recognizer", PlateRecognizer)
 SERVICE = web.AppKey("service", PlateService)
+METRICS = web.AppKey("metrics", Metrics)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from plate_service.errors import OverloadedError, PlateServiceError
+from plate_service.web import keys
 from plate_service.web.error_table import status_and_code
 from plate_service.web.responses import error_body, exception_body, json_response
 
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("plate_service.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _MAX_REQUEST_ID_LENGTH = 128
@@ -35,6 +38,35 @@ def _request_id(request: web.Request) -> str:
     return uuid.uuid4().hex
 
 
+def _route(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """One JSON log line and the request metrics for every request."""
+    started = time.perf_counter()
+    response = await handler(request)
+    seconds = time.perf_counter() - started
+    route = _route(request)
+    request.app[keys.METRICS].request_finished(request.method, route, response.status, seconds)
+    fields = {
+        "request_id": request.get("request_id"),
+        "method": request.method,
+        "route": route,
+        "path": request.path[:200],
+        "status": response.status,
+        "duration_ms": round(seconds * 1000, 2),
+        "image_ids": request.get("image_ids"),
+        "upstream_statuses": request.get("upstream_statuses"),
+        "error_code": request.get("error_code"),
+    }
+    access_logger.info("%s %s %d", request.method, route, response.status,
+                       extra={"fields": {k: v for k, v in fields.items() if v is not None}})
+    return response
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Render every error as ``{"error": {...}}``; log unexpected ones with the traceback."""
@@ -52,6 +84,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if status >= 500:
             logger.warning("%s %s -> %d %s: %s", request.method, request.path, status, code,
                            exc.message)
+        request["error_code"] = code
         response = json_response(body, status=status, headers=headers)
     except web.HTTPException as exc:
         if exc.status < 400:
@@ -62,12 +95,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         extra = {}
         if exc.status == 405 and isinstance(exc, web.HTTPMethodNotAllowed):
             extra["allowed_methods"] = sorted(exc.allowed_methods)
+        request["error_code"] = code
         body = error_body(code, message, exc.status, request_id=request_id, **extra)
         headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
         response = json_response(body, status=exc.status, headers=headers)
     except Exception:
         logger.exception("unexpected error on %s %s (request %s)", request.method,
                          request.path, request_id)
+        request["error_code"] = "internal_error"
         body = error_body("internal_error", "internal server error", 500,
                           request_id=request_id)
         response = json_response(body, status=500)

@@ -13,3 +13,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/recognize", handlers.recognize)
     app.router.add_get("/health", handlers.health)
     app.router.add_get("/ready", handlers.ready)
+    app.router.add_get("/metrics", handlers.metrics)
