@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from plate_service.service import ImageOutcome
 
 from plate_service.web import keys
+from plate_service.web.openapi import build_openapi
 from plate_service.web.requests import parse_image_id, parse_mode, read_batch_ids, read_upload
 from plate_service.web.responses import json_response, outcome_json
 
@@ -79,3 +80,8 @@ async def metrics(request: web.Request) -> web.Response:
     """GET /metrics: Prometheus text exposition format."""
     return web.Response(body=request.app[keys.METRICS].render(),
                         headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """GET /openapi.json: the API description the docs page and the fuzz tests use."""
+    return json_response(build_openapi(request.app[keys.CONFIG]))

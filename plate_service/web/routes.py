@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from plate_service.web import handlers
+from plate_service.web.docs import setup_docs
 
 
 def setup_routes(app: web.Application) -> None:
@@ -14,3 +15,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/health", handlers.health)
     app.router.add_get("/ready", handlers.ready)
     app.router.add_get("/metrics", handlers.metrics)
+    app.router.add_get("/openapi.json", handlers.openapi)
+    setup_docs(app)
