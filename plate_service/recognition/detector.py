@@ -1,0 +1,200 @@
+"""The plate detector: a tiny CenterNet-style ONNX model that finds plates and their corners."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from plate_service.errors import InferenceError, ModelLoadError
+from plate_service.recognition.types import Detection
+
+logger = logging.getLogger(__name__)
+
+CARD_NAME = "detector.json"
+DEFAULT_THREADS = 1
+# Grey of the letterbox bars; the training scenes use the same value.
+PAD_VALUE = 114
+
+
+@dataclass(frozen=True)
+class DetectorCard:
+    """Facts that travel with the weights: file, checksum, input size, decoding thresholds."""
+
+    onnx_file: str
+    sha256: str
+    input_height: int
+    input_width: int
+    stride: int
+    corner_scale: float
+    score_threshold: float
+    nms_iou: float
+    max_detections: int
+
+    @classmethod
+    def read(cls, path: Path) -> DetectorCard:
+        """Parse the JSON card; a missing or malformed card is a load error."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                onnx_file=str(raw["onnx_file"]),
+                sha256=str(raw["sha256"]),
+                input_height=int(raw["input_height"]),
+                input_width=int(raw["input_width"]),
+                stride=int(raw["stride"]),
+                corner_scale=float(raw["corner_scale"]),
+                score_threshold=float(raw["score_threshold"]),
+                nms_iou=float(raw["nms_iou"]),
+                max_detections=int(raw["max_detections"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelLoadError(f"detector card {path} is missing or malformed: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """How an image was fitted into the model input: scale, then pad left/top."""
+
+    scale: float
+    pad_x: int
+    pad_y: int
+
+
+def letterbox(image: np.ndarray, height: int, width: int) -> tuple[np.ndarray, Letterbox]:
+    """Resize keeping the aspect ratio and pad to (height, width); BGR uint8 in and out.
+
+    Shared by training and serving so both see the same pixels.
+    """
+    src_h, src_w = image.shape[:2]
+    scale = min(width / src_w, height / src_h)
+    new_w = max(1, min(width, int(round(src_w * scale))))
+    new_h = max(1, min(height, int(round(src_h * scale))))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
+    canvas = np.full((height, width, 3), PAD_VALUE, dtype=np.uint8)
+    pad_x, pad_y = (width - new_w) // 2, (height - new_h) // 2
+    canvas[pad_y:pad_y + new_h, pad_x:pad_x + new_w] = resized
+    return canvas, Letterbox(scale, pad_x, pad_y)
+
+
+def decode_outputs(heat: np.ndarray, corners: np.ndarray, *, stride: int, corner_scale: float,
+                   score_threshold: float, max_candidates: int = 50
+                   ) -> list[tuple[float, np.ndarray]]:
+    """Peaks of one heatmap (h, w) and their 4 corners (8, h, w) in model-input pixels.
+
+    A peak is a local 3x3 maximum above the threshold; corner channels hold
+    (x, y) offsets from the peak cell's centre divided by ``corner_scale``.
+    """
+    peaks = heat == cv2.dilate(heat, np.ones((3, 3), np.uint8))
+    ys, xs = np.nonzero(peaks & (heat >= score_threshold))
+    order = np.argsort(-heat[ys, xs])[:max_candidates]
+    found = []
+    for y, x in zip(ys[order], xs[order]):
+        centre = np.array([(x + 0.5) * stride, (y + 0.5) * stride], dtype=np.float32)
+        offsets = corners[:, y, x].reshape(4, 2) * corner_scale
+        found.append((float(heat[y, x]), centre + offsets))
+    return found
+
+
+def _box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class PlateDetector:
+    """Finds plates in a BGR photo; boxes and corners come back in original pixels.
+
+    Holds only the onnxruntime session and the immutable card, so one instance is
+    shared safely by the worker threads (``InferenceSession.run`` is thread-safe).
+    """
+
+    def __init__(self, session: ort.InferenceSession, card: DetectorCard) -> None:
+        self._session = session
+        self._card = card
+        self._input_name = session.get_inputs()[0].name
+
+    @property
+    def card(self) -> DetectorCard:
+        return self._card
+
+    @classmethod
+    def load(cls, model_dir: Path, *, threads: int = DEFAULT_THREADS) -> PlateDetector:
+        """Load the ONNX model and its card; refuse a wrong checksum or input shape."""
+        card = DetectorCard.read(model_dir / CARD_NAME)
+        onnx_path = model_dir / card.onnx_file
+        if not onnx_path.is_file():
+            raise ModelLoadError(f"detector weights {onnx_path} do not exist")
+        actual = _sha256(onnx_path)
+        if actual != card.sha256:
+            raise ModelLoadError(
+                f"detector weights {onnx_path} have sha256 {actual}, card says {card.sha256}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            session = ort.InferenceSession(str(onnx_path), sess_options=options,
+                                           providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelLoadError(f"onnxruntime cannot load {onnx_path}: {exc}") from exc
+        shape = session.get_inputs()[0].shape
+        expected = [3, card.input_height, card.input_width]
+        if len(shape) != 4 or list(shape[1:]) != expected:
+            raise ModelLoadError(
+                f"detector input shape {shape} does not match the card's [N, {expected}]")
+        logger.info("plate detector loaded from %s (%dx%d)", model_dir, card.input_width,
+                    card.input_height)
+        return cls(session, card)
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        """Plates on one BGR uint8 image (HxWx3), best score first, after NMS."""
+        card = self._card
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        canvas, fit = letterbox(image, card.input_height, card.input_width)
+        batch = np.ascontiguousarray(canvas.transpose(2, 0, 1)[None], dtype=np.float32)
+        try:
+            heat, corners = self._session.run(None, {self._input_name: batch})
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise InferenceError(f"plate detector failed: {exc}") from exc
+        found = decode_outputs(heat[0, 0], corners[0], stride=card.stride,
+                               corner_scale=card.corner_scale,
+                               score_threshold=card.score_threshold)
+        height, width = image.shape[:2]
+        detections: list[Detection] = []
+        kept_boxes: list[tuple[float, ...]] = []
+        for score, points in found:
+            points = (points - np.array([fit.pad_x, fit.pad_y], np.float32)) / fit.scale
+            points[:, 0] = np.clip(points[:, 0], 0, width - 1)
+            points[:, 1] = np.clip(points[:, 1], 0, height - 1)
+            box_f = (float(points[:, 0].min()), float(points[:, 1].min()),
+                     float(points[:, 0].max()) + 1, float(points[:, 1].max()) + 1)
+            if box_f[2] - box_f[0] < 4 or box_f[3] - box_f[1] < 2:
+                continue
+            if any(_box_iou(box_f, kept) > card.nms_iou for kept in kept_boxes):
+                continue
+            kept_boxes.append(box_f)
+            box = (int(np.floor(box_f[0])), int(np.floor(box_f[1])),
+                   int(np.ceil(box_f[2])), int(np.ceil(box_f[3])))
+            corner_tuple = tuple((float(x), float(y)) for x, y in points)
+            detections.append(Detection(box=box, score=score, corners=corner_tuple))
+            if len(detections) >= card.max_detections:
+                break
+        return detections

@@ -1,0 +1,1 @@
+"""Plate detector training: synthetic scenes, a tiny CenterNet-style net, ONNX export."""

@@ -1,0 +1,293 @@
+"""Synthetic training scenes: plates pasted with perspective onto real and procedural backgrounds."""
+
+from __future__ import annotations
+
+import logging
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from plate_service.recognition.detector import PAD_VALUE, letterbox
+from training.detector.split import is_training_scene, read_scene_labels
+
+logger = logging.getLogger(__name__)
+
+# Longest side of a cached training background; the model input is smaller anyway.
+BACKGROUND_MAX_SIDE = 1024
+# Plate widths pasted into the model input, in its pixels (real scenes give ~30-230).
+MIN_PLATE_W, MAX_PLATE_W = 16.0, 280.0
+PLATE_ASPECT = 520 / 112
+
+try:  # helper-1's renderer of GOST plates with known text; real crops stand in without it
+    from training.synth.plate import random_text, render_plate
+
+    from plate_service.recognition.types import PlateFormat
+    HAVE_RENDERER = True
+except ImportError:  # pragma: no cover - depends on the OCR side of the tree
+    HAVE_RENDERER = False
+
+
+@dataclass(frozen=True)
+class Background:
+    """A real training photo (downscaled) and its labelled plate boxes in its pixels."""
+
+    image: np.ndarray
+    boxes: tuple[tuple[float, float, float, float], ...]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Everything a scene is made from: real backgrounds and real plate crops."""
+
+    backgrounds: tuple[Background, ...]
+    crops: tuple[np.ndarray, ...]
+    scene_names: tuple[str, ...]
+
+
+def load_sources(data_dir: Path) -> Sources:
+    """Training-half real-dev scenes (with their plates) and the real-extra crops."""
+    labels = read_scene_labels(data_dir)
+    backgrounds = []
+    names = []
+    for name in sorted(labels):
+        if not is_training_scene(name):
+            continue
+        image = cv2.imread(str(data_dir / "real-dev" / name), cv2.IMREAD_COLOR)
+        if image is None:
+            continue
+        scale = min(1.0, BACKGROUND_MAX_SIDE / max(image.shape[:2]))
+        if scale < 1:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        boxes = tuple((x1 * scale, y1 * scale, x2 * scale, y2 * scale)
+                      for x1, y1, x2, y2, _ in labels[name])
+        backgrounds.append(Background(image, boxes))
+        names.append(name)
+    crops = []
+    for path in sorted((data_dir / "real-extra" / "crops").glob("*.png")):
+        crop = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if crop is not None and crop.shape[1] >= 2 * crop.shape[0]:
+            crops.append(crop)
+    logger.info("%d training backgrounds, %d real crops", len(backgrounds), len(crops))
+    return Sources(tuple(backgrounds), tuple(crops), tuple(names))
+
+
+def _box_corners(x1: float, y1: float, x2: float, y2: float) -> np.ndarray:
+    return np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]], dtype=np.float32)
+
+
+def _procedural_background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """Gradients, blotches, shapes, lines and text-like clutter: no plates in it."""
+    low = rng.integers(0, 256, size=(int(rng.integers(2, 7)), int(rng.integers(2, 7)), 3))
+    img = cv2.resize(low.astype(np.uint8), (w, h), interpolation=cv2.INTER_CUBIC)
+    for _ in range(int(rng.integers(3, 25))):
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        kind = rng.random()
+        x, y = int(rng.integers(-w // 4, w)), int(rng.integers(-h // 4, h))
+        if kind < 0.45:
+            cv2.rectangle(img, (x, y), (x + int(rng.integers(10, w)), y + int(rng.integers(5, h))),
+                          colour, -1 if rng.random() < 0.7 else int(rng.integers(1, 6)))
+        elif kind < 0.7:
+            cv2.ellipse(img, (x, y), (int(rng.integers(5, w // 3)), int(rng.integers(5, h // 3))),
+                        float(rng.uniform(0, 180)), 0, 360, colour, -1)
+        else:
+            cv2.line(img, (x, y), (int(rng.integers(0, w)), int(rng.integers(0, h))), colour,
+                     int(rng.integers(1, 8)))
+    _text_clutter(rng, img, int(rng.integers(0, 5)))
+    noise = rng.normal(0, rng.uniform(2, 12), img.shape)
+    return np.clip(img + noise, 0, 255).astype(np.uint8)
+
+
+def _text_clutter(rng: np.random.Generator, img: np.ndarray, count: int) -> None:
+    """Signs and stickers with letters on them: hard negatives that are not plates."""
+    h, w = img.shape[:2]
+    alphabet = string.ascii_uppercase + string.digits
+    for _ in range(count):
+        text = "".join(rng.choice(list(alphabet), size=int(rng.integers(2, 12))))
+        font_scale = float(rng.uniform(0.3, 1.6))
+        thick = int(rng.integers(1, 4))
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
+        x, y = int(rng.integers(0, max(1, w - tw))), int(rng.integers(th, max(th + 1, h)))
+        if rng.random() < 0.6:
+            bg = tuple(int(c) for c in rng.integers(120, 256, 3))
+            pad = int(rng.integers(2, 12))
+            cv2.rectangle(img, (x - pad, y - th - pad), (x + tw + pad, y + pad), bg, -1)
+        ink = tuple(int(c) for c in rng.integers(0, 90, 3))
+        font = int(rng.choice([cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX,
+                               cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_PLAIN]))
+        cv2.putText(img, text, (x, y), font, font_scale, ink, thick, cv2.LINE_AA)
+
+
+def _plate_image(rng: np.random.Generator, sources: Sources, width: float) -> np.ndarray:
+    """A frontal plate picture: rendered with random text, or one of the real crops."""
+    if HAVE_RENDERER and (not sources.crops or rng.random() < 0.7):
+        formats = [PlateFormat.PRIVATE] * 6 + [PlateFormat.TAXI, PlateFormat.TRAILER,
+                                               PlateFormat.POLICE, PlateFormat.TRANSIT]
+        plate_format = formats[int(rng.integers(0, len(formats)))]
+        scale = float(np.clip(width * 1.3 / 520, 0.15, 0.8))
+        plate = render_plate(rng, random_text(rng, plate_format), plate_format, scale)
+    else:
+        plate = sources.crops[int(rng.integers(0, len(sources.crops)))].copy()
+    gain, bias = rng.uniform(0.55, 1.2), rng.uniform(-40, 30)
+    plate = np.clip(plate.astype(np.float32) * gain + bias, 0, 255)
+    plate *= rng.uniform(0.85, 1.15, size=3)  # colour cast of the light
+    return np.clip(plate, 0, 255).astype(np.uint8)
+
+
+def _plate_quad(rng: np.random.Generator, cx: float, cy: float, width: float,
+                aspect: float) -> np.ndarray:
+    """Corners TL, TR, BR, BL of a plate seen at an angle (yaw, roll, a little pitch)."""
+    yaw = np.radians(rng.uniform(-55, 55) if rng.random() < 0.5 else rng.uniform(-20, 20))
+    w = width
+    h = width / aspect / max(np.cos(yaw), 0.45) * rng.uniform(0.85, 1.1)
+    near = 1 + abs(np.sin(yaw)) * rng.uniform(0.0, 0.25)  # nearer edge looks taller
+    left_h, right_h = (h * near, h) if yaw < 0 else (h, h * near)
+    pts = np.array([[-w / 2, -left_h / 2], [w / 2, -right_h / 2],
+                    [w / 2, right_h / 2], [-w / 2, left_h / 2]], dtype=np.float32)
+    pts[:, 0] += pts[:, 1] * rng.uniform(-0.15, 0.15)  # pitch shear
+    roll = np.radians(np.clip(rng.normal(0, 4), -15, 15))
+    rot = np.array([[np.cos(roll), -np.sin(roll)], [np.sin(roll), np.cos(roll)]], np.float32)
+    return pts @ rot.T + np.array([cx, cy], dtype=np.float32)
+
+
+def _paste(rng: np.random.Generator, canvas: np.ndarray, plate: np.ndarray,
+           quad: np.ndarray) -> None:
+    """Warp the plate onto the canvas at ``quad``, maybe inside a dark frame, blended softly."""
+    h, w = canvas.shape[:2]
+    if rng.random() < 0.5:
+        centre = quad.mean(axis=0)
+        grow = rng.uniform(1.04, 1.14)
+        frame = ((quad - centre) * np.array([grow, grow + 0.08]) + centre).astype(np.int32)
+        shade = int(rng.integers(5, 80)) if rng.random() < 0.8 else int(rng.integers(150, 230))
+        cv2.fillConvexPoly(canvas, frame, (shade, shade, shade), cv2.LINE_AA)
+    ph, pw = plate.shape[:2]
+    src = _box_corners(0, 0, pw, ph)
+    matrix = cv2.getPerspectiveTransform(src, quad.astype(np.float32))
+    warped = cv2.warpPerspective(plate, matrix, (w, h), flags=cv2.INTER_AREA
+                                 if pw > 2 * np.ptp(quad[:, 0]) else cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), matrix, (w, h),
+                               flags=cv2.INTER_LINEAR)[..., None]
+    canvas[:] = (canvas * (1 - mask) + warped * mask).astype(np.uint8)
+
+
+def _overlaps(box: np.ndarray, taken: list[np.ndarray]) -> bool:
+    for other in taken:
+        if (box[0] < other[2] and other[0] < box[2] and box[1] < other[3]
+                and other[1] < box[3]):
+            return True
+    return False
+
+
+def _quad_box(quad: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    return np.array([quad[:, 0].min() - margin, quad[:, 1].min() - margin,
+                     quad[:, 0].max() + margin, quad[:, 1].max() + margin])
+
+
+def _real_scene(rng: np.random.Generator, bg: Background, h: int, w: int
+                ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A random window of a training photo holding all its plates, letterboxed like serving."""
+    img_h, img_w = bg.image.shape[:2]
+    boxes = np.array(bg.boxes, dtype=np.float32).reshape(-1, 4)
+    frac = rng.uniform(0.45, 1.0) if rng.random() < 0.6 else 1.0
+    win_w = img_w * frac
+    win_h = min(img_h, win_w * rng.uniform(0.6, 1.0) * img_h / img_w / 0.75 * 0.75)
+    need = np.array([boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(),
+                     boxes[:, 3].max()]) if len(boxes) else np.array([img_w / 2, img_h / 2] * 2)
+    win_w = max(win_w, need[2] - need[0] + 4)
+    win_h = max(win_h, need[3] - need[1] + 4)
+    x0 = rng.uniform(max(0.0, need[2] - win_w), max(0.0, min(need[0], img_w - win_w)) + 1e-3)
+    y0 = rng.uniform(max(0.0, need[3] - win_h), max(0.0, min(need[1], img_h - win_h)) + 1e-3)
+    x0, y0 = int(max(0, x0)), int(max(0, y0))
+    x1, y1 = int(min(img_w, x0 + win_w)), int(min(img_h, y0 + win_h))
+    window = bg.image[y0:y1, x0:x1]
+    canvas, fit = letterbox(window, h, w)
+    quads = [(_box_corners(*b) - np.array([x0, y0], np.float32)) * fit.scale
+             + np.array([fit.pad_x, fit.pad_y], np.float32) for b in boxes]
+    return canvas, quads
+
+
+def _photo_effects(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
+    out = img.astype(np.float32)
+    out = out * rng.uniform(0.6, 1.3) + rng.uniform(-30, 30)
+    if rng.random() < 0.3:
+        gamma = rng.uniform(0.6, 1.6)
+        out = 255.0 * (np.clip(out, 0, 255) / 255.0) ** gamma
+    out = np.clip(out, 0, 255).astype(np.uint8)
+    if rng.random() < 0.35:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.4))
+    elif rng.random() < 0.1:
+        k = int(rng.integers(3, 8))
+        kernel = np.zeros((k, k), np.float32)
+        kernel[k // 2, :] = 1.0 / k
+        out = cv2.filter2D(out, -1, kernel)
+    if rng.random() < 0.4:
+        out = np.clip(out + rng.normal(0, rng.uniform(2, 9), out.shape), 0, 255).astype(np.uint8)
+    if rng.random() < 0.1:
+        out = cv2.cvtColor(cv2.cvtColor(out, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    if rng.random() < 0.7:
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 95))])
+        if ok:
+            out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return out
+
+
+def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: int
+               ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One training input (height x width BGR, letterboxed) and its plates' corner quads."""
+    roll = rng.random()
+    quads: list[np.ndarray] = []
+    if sources.backgrounds and roll < 0.5:
+        bg = sources.backgrounds[int(rng.integers(0, len(sources.backgrounds)))]
+        canvas, quads = _real_scene(rng, bg, height, width)
+        if rng.random() < 0.35:  # paint a synthetic plate over a real one
+            for quad in quads:
+                plate = _plate_image(rng, sources, float(np.ptp(quad[:, 0])))
+                _paste(rng, canvas, plate, quad)
+        extra = int(rng.integers(0, 2))
+    elif sources.backgrounds and roll < 0.75:
+        # A zoomed patch of a real photo as plain background, its real plates masked grey.
+        bg = sources.backgrounds[int(rng.integers(0, len(sources.backgrounds)))]
+        image = bg.image.copy()
+        for x1, y1, x2, y2 in bg.boxes:
+            cv2.rectangle(image, (int(x1) - 3, int(y1) - 3), (int(x2) + 3, int(y2) + 3),
+                          tuple(int(c) for c in image[int(y1), int(x1)]), -1)
+        img_h, img_w = image.shape[:2]
+        win_w = int(img_w * rng.uniform(0.3, 1.0))
+        win_h = min(img_h, int(win_w * height / width))
+        x0, y0 = int(rng.integers(0, img_w - win_w + 1)), int(rng.integers(0, img_h - win_h + 1))
+        canvas = cv2.resize(image[y0:y0 + win_h, x0:x0 + win_w], (width, height),
+                            interpolation=cv2.INTER_AREA)
+        extra = int(rng.integers(1, 3))
+    else:
+        canvas = _procedural_background(rng, height, width)
+        extra = int(rng.integers(0, 4))
+    if rng.random() < 0.2:
+        _text_clutter(rng, canvas, int(rng.integers(1, 4)))
+    taken = [_quad_box(q, 6) for q in quads]
+    for _ in range(extra):
+        for _attempt in range(8):
+            plate_w = float(np.exp(rng.uniform(np.log(MIN_PLATE_W), np.log(MAX_PLATE_W))))
+            plate = _plate_image(rng, sources, plate_w)
+            aspect = plate.shape[1] / plate.shape[0]
+            cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+            quad = _plate_quad(rng, cx, cy, plate_w, aspect)
+            box = _quad_box(quad, 6)
+            if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
+                continue
+            if _overlaps(box, taken):
+                continue
+            _paste(rng, canvas, plate, quad)
+            taken.append(box)
+            quads.append(quad)
+            break
+    if rng.random() < 0.15:  # letterbox bars as serving produces for odd aspect ratios
+        bar = int(rng.integers(10, width // 5))
+        side = rng.random() < 0.5
+        quads = [q for q in quads if (q[:, 0].min() > bar if side else q[:, 0].max() < width - bar)]
+        if side:
+            canvas[:, :bar] = PAD_VALUE
+        else:
+            canvas[:, width - bar:] = PAD_VALUE
+    return _photo_effects(rng, canvas), quads

@@ -1,0 +1,138 @@
+"""Train the plate detector on synthetic scenes, export it to models/detector, run the eval.
+
+Entry point of ``make train-detector``: ``python -m training.detector.train``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from training.detector.data import Sources, load_sources, make_scene
+from training.detector.export import export_detector
+from training.detector.model import PlateNet, detector_loss, encode_targets
+
+logger = logging.getLogger(__name__)
+
+INPUT_H, INPUT_W = 384, 512
+# Training runs on random windows of the full input: same pixel scale, 2.4x cheaper.
+CROP_H, CROP_W = 256, 320
+DEFAULT_STEPS = 3000
+DEFAULT_BATCH = 16
+DEFAULT_LR = 2e-3
+CORNER_LOSS_WEIGHT = 5.0
+SEED = 20261127
+DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "models" / "detector"
+
+
+def make_batch(sources: Sources, step: int, batch: int, seed: int = SEED
+               ) -> tuple[torch.Tensor, ...]:
+    """Batch ``step``: images (N,3,CROP_H,CROP_W) and targets; fixed by (seed, step)."""
+    images, heats, regs, weights = [], [], [], []
+    for i in range(batch):
+        rng = np.random.default_rng((seed, step, i))
+        scene, quads = make_scene(rng, sources, INPUT_H, INPUT_W)
+        x0 = int(rng.integers(0, INPUT_W - CROP_W + 1))
+        y0 = int(rng.integers(0, INPUT_H - CROP_H + 1))
+        crop = scene[y0:y0 + CROP_H, x0:x0 + CROP_W]
+        shifted = []
+        for quad in quads:
+            q = quad - np.array([x0, y0], np.float32)
+            cx, cy = q[:, 0].mean(), q[:, 1].mean()
+            if 0 <= cx < CROP_W and 0 <= cy < CROP_H:
+                shifted.append(q)
+        heat, reg, weight = encode_targets(shifted, CROP_H, CROP_W)
+        images.append(crop.transpose(2, 0, 1))
+        heats.append(heat)
+        regs.append(reg)
+        weights.append(weight)
+    return (torch.from_numpy(np.stack(images).astype(np.float32)),
+            torch.from_numpy(np.stack(heats)), torch.from_numpy(np.stack(regs)),
+            torch.from_numpy(np.stack(weights)))
+
+
+def train(sources: Sources, steps: int, batch: int, lr: float = DEFAULT_LR,
+          seed: int = SEED, log_every: int = 50) -> PlateNet:
+    """Train a fresh PlateNet for ``steps`` batches (AdamW, warm-up then cosine decay)."""
+    torch.manual_seed(seed)
+    model = PlateNet()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    warmup = max(1, min(100, steps // 10))
+
+    def rate(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup))) + 0.01
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
+    model.train()
+    start = time.monotonic()
+    running = np.zeros(2)
+    for step in range(steps):
+        images, gt_heat, gt_corners, gt_weight = make_batch(sources, step, batch, seed)
+        heat, corners = model(images)
+        h_loss, c_loss = detector_loss(heat, corners, gt_heat, gt_corners, gt_weight)
+        loss = h_loss + CORNER_LOSS_WEIGHT * c_loss
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+        scheduler.step()
+        running += (h_loss.item(), c_loss.item())
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            n = log_every if (step + 1) % log_every == 0 else (step + 1) % log_every
+            logger.info("step %d/%d heat %.4f corners %.4f lr %.2e %.0fs", step + 1, steps,
+                        running[0] / n, running[1] / n, scheduler.get_last_lr()[0],
+                        time.monotonic() - start)
+            running[:] = 0
+    return model.eval()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="shared data root (real-dev, real-extra)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--no-eval", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(1)
+    if not (args.data / "real-dev" / "labels.csv").is_file():
+        logger.warning("no real data at %s: training on procedural backgrounds and "
+                       "rendered plates only", args.data)
+        sources = Sources((), (), ())
+    else:
+        sources = load_sources(args.data)
+    start = time.monotonic()
+    model = train(sources, args.steps, args.batch)
+    minutes = (time.monotonic() - start) / 60
+    logger.info("trained in %.1f min", minutes)
+    extra = {"training": {"steps": args.steps, "batch": args.batch, "seed": SEED,
+                          "threads": args.threads, "wall_minutes": round(minutes, 1),
+                          "crop": [CROP_H, CROP_W]},
+             "training_scenes": list(sources.scene_names)}
+    path = export_detector(model, args.out, height=INPUT_H, width=INPUT_W, extra=extra)
+    logger.info("exported %s (%.0f kB)", path, path.stat().st_size / 1024)
+    if args.no_eval:
+        return 0
+    models_dir = args.out.parent
+    return subprocess.call([sys.executable, "-m", "training.eval_detector", "--data",
+                            str(args.data), "--models", str(models_dir)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""Plate detector and full scene pipeline on the held-out real-dev photos: recall, precision, speed.
+
+Entry point of ``make eval-detector``: ``python -m training.eval_detector [--data DIR]``.
+Imports no torch: it measures exactly what the service runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from plate_service.recognition.detector import CARD_NAME, PlateDetector
+from plate_service.recognition.types import Detection
+from training.detector.split import is_training_scene, read_scene_labels
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_MODELS = REPO_ROOT / "models"
+IOU_MATCH = 0.5
+ONE_MEGAPIXEL = 1_000_000
+
+LabelRow = tuple[int, int, int, int, str]
+
+
+@dataclass
+class Tally:
+    """Counts over the evaluated scenes."""
+
+    scenes: int = 0
+    plates: int = 0
+    detections: int = 0
+    matched: int = 0
+    read_detections: int = 0
+    read_matched: int = 0
+    exact: int = 0
+    false_readings: int = 0
+    ms_detect: list[float] = field(default_factory=list)
+    ms_end_to_end: list[float] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def match(boxes: list[tuple[float, ...]], labels: list[LabelRow]) -> list[int | None]:
+    """Greedy, in the given (score) order: the label each box claims at IoU >= 0.5, or None."""
+    free = set(range(len(labels)))
+    claims: list[int | None] = []
+    for box in boxes:
+        best, best_iou = None, IOU_MATCH
+        for j in free:
+            value = iou(box, labels[j][:4])
+            if value >= best_iou:
+                best, best_iou = j, value
+        if best is not None:
+            free.discard(best)
+        claims.append(best)
+    return claims
+
+
+def held_out_scenes(data_dir: Path, models_dir: Path) -> dict[str, list[LabelRow]]:
+    """Scenes never used in training: not in the split's training half nor in the card."""
+    labels = read_scene_labels(data_dir)
+    trained: set[str] = set()
+    card = models_dir / "detector" / CARD_NAME
+    if card.is_file():
+        trained = set(json.loads(card.read_text(encoding="utf-8")).get("training_scenes", []))
+    return {name: rows for name, rows in sorted(labels.items())
+            if not is_training_scene(name) and name not in trained}
+
+
+def _draw(image: np.ndarray, detections: list[Detection], labels: list[LabelRow],
+          texts: list[str], path: Path) -> None:
+    out = image.copy()
+    for x1, y1, x2, y2, _ in labels:
+        cv2.rectangle(out, (x1, y1), (x2, y2), (0, 255, 0), 2)
+    for det in detections:
+        if det.corners is not None:
+            cv2.polylines(out, [np.array(det.corners, np.int32)], True, (0, 0, 255), 2)
+        cv2.putText(out, f"{det.score:.2f}", (det.box[0], det.box[1] - 4),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 255), 2)
+    for i, text in enumerate(texts):
+        cv2.putText(out, text, (10, 40 + 40 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (255, 0, 255), 3)
+    scale = min(1.0, 1000 / max(out.shape[:2]))
+    cv2.imwrite(str(path), cv2.resize(out, None, fx=scale, fy=scale))
+
+
+def evaluate(data_dir: Path, models_dir: Path, draw_dir: Path | None = None) -> Tally:
+    """Run the detector, and the full pipeline when the OCR model exists, on held-out scenes."""
+    detector = PlateDetector.load(models_dir / "detector", threads=1)
+    recognizer = None
+    if (models_dir / "ocr").is_dir():
+        from plate_service.recognition.loading import load_recognizer
+
+        recognizer = load_recognizer(models_dir, threads=1)
+    else:
+        print(f"no OCR model in {models_dir / 'ocr'}: detection figures only")
+    tally = Tally()
+    for name, labels in held_out_scenes(data_dir, models_dir).items():
+        data = (data_dir / "real-dev" / name).read_bytes()
+        start = time.perf_counter()
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        decoded = time.perf_counter()
+        detections = detector.detect(image)
+        tally.ms_detect.append((time.perf_counter() - decoded) * 1000)
+        tally.scenes += 1
+        tally.plates += len(labels)
+        tally.detections += len(detections)
+        claims = match([d.box for d in detections], labels)
+        tally.matched += sum(c is not None for c in claims)
+        for j, row in enumerate(labels):
+            if j not in claims:
+                tally.misses.append(f"{name} {row[4]} {row[:4]}")
+        texts: list[str] = []
+        if recognizer is not None:
+            start = time.perf_counter()
+            image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+            result = recognizer.recognize([image], mode="scene")[0]
+            tally.ms_end_to_end.append((time.perf_counter() - start) * 1000)
+            truth = {row[4] for row in labels}
+            read_claims = match([p.box for p in result.plates], labels)
+            tally.read_detections += len(result.plates)
+            tally.read_matched += sum(c is not None for c in read_claims)
+            read_texts = {p.reading.text_latin for p in result.plates}
+            tally.exact += len(truth & read_texts)
+            for text in read_texts - truth:
+                tally.false_readings += 1
+                tally.wrong.append(f"{name} read {text}, labelled {sorted(truth)}")
+            for text in truth - read_texts:
+                tally.wrong.append(f"{name} missed {text} (read {sorted(read_texts)})")
+            texts = sorted(read_texts)
+        else:
+            tally.ms_end_to_end.append((time.perf_counter() - start) * 1000)
+        if draw_dir is not None:
+            draw_dir.mkdir(parents=True, exist_ok=True)
+            _draw(image, detections, labels, texts, draw_dir / f"{Path(name).stem}.png")
+    return tally
+
+
+def time_one_megapixel(data_dir: Path, models_dir: Path, names: list[str]) -> float:
+    """Median ms for decode + detect (+ read) of the scenes re-encoded at ~1 MP, JPEG q90."""
+    detector = PlateDetector.load(models_dir / "detector", threads=1)
+    recognizer = None
+    if (models_dir / "ocr").is_dir():
+        from plate_service.recognition.loading import load_recognizer
+
+        recognizer = load_recognizer(models_dir, threads=1)
+    times = []
+    for name in names:
+        image = cv2.imread(str(data_dir / "real-dev" / name), cv2.IMREAD_COLOR)
+        scale = (ONE_MEGAPIXEL / (image.shape[0] * image.shape[1])) ** 0.5
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        start = time.perf_counter()
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        if recognizer is not None:
+            recognizer.recognize([decoded], mode="scene")
+        else:
+            detector.detect(decoded)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="data root with real-dev/labels.csv and real-dev/scenes/")
+    parser.add_argument("--models", type=Path, default=DEFAULT_MODELS)
+    parser.add_argument("--draw", type=Path, default=None,
+                        help="write each scene with labels and detections drawn here")
+    parser.add_argument("--verbose", action="store_true", help="list misses and wrong reads")
+    args = parser.parse_args(argv)
+    cv2.setNumThreads(1)
+    if not (args.data / "real-dev" / "labels.csv").is_file():
+        print(f"skipped: no real data at {args.data} (pass --data DIR)")
+        return 0
+    if not (args.models / "detector").is_dir():
+        print(f"skipped: no detector model in {args.models / 'detector'}")
+        return 0
+    tally = evaluate(args.data, args.models, args.draw)
+    names = list(held_out_scenes(args.data, args.models))
+    ms_1mp = time_one_megapixel(args.data, args.models, names)
+    n = max(tally.scenes, 1)
+    print(f"held-out real-dev scenes: {tally.scenes}, labelled plates: {tally.plates}")
+    print(f"detection recall@IoU0.5:  {tally.matched / max(tally.plates, 1):.3f} "
+          f"({tally.matched}/{tally.plates})")
+    print(f"detection precision:      {tally.matched / max(tally.detections, 1):.3f} "
+          f"({tally.matched}/{tally.detections}; unlabelled far plates count as false)")
+    if tally.ms_end_to_end and tally.read_detections + tally.exact + tally.false_readings:
+        print(f"read-plate precision:     {tally.read_matched / max(tally.read_detections, 1):.3f}"
+              f" ({tally.read_matched}/{tally.read_detections} plates the pipeline returned)")
+    if (args.models / "ocr").is_dir():
+        print(f"exact readings recall:    {tally.exact / max(tally.plates, 1):.3f} "
+              f"({tally.exact}/{tally.plates})")
+        print(f"false readings per image: {tally.false_readings / n:.3f} "
+              f"({tally.false_readings} in {tally.scenes})")
+    print(f"detect ms/image (median): {statistics.median(tally.ms_detect):.1f}")
+    print(f"end-to-end ms/image:      {statistics.median(tally.ms_end_to_end):.1f} median, "
+          f"{statistics.mean(tally.ms_end_to_end):.1f} mean (decode + detect + read, 1 thread)")
+    print(f"end-to-end ms per ~1 MP:  {ms_1mp:.1f} median")
+    if args.verbose:
+        for line in tally.misses:
+            print("miss:", line)
+        for line in tally.wrong:
+            print("reading:", line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
