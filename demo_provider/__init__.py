@@ -1,0 +1,1 @@
+"""A stand-in image provider for trying plate-service without the real upstream."""

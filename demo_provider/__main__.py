@@ -1,0 +1,39 @@
+"""``python -m demo_provider [--folder DIR] [--port 7777]``: serve images by integer ID."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from aiohttp import web
+
+from demo_provider.app import create_demo_app
+from demo_provider.images import load_folder, render_demo_plates
+
+logger = logging.getLogger("demo_provider")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m demo_provider",
+        description="Stand-in image provider: GET /images/{id} answers image bytes or 404.")
+    parser.add_argument("--folder", type=Path, default=os.environ.get("DEMO_IMAGES_DIR"),
+                        help="serve this folder (IDs from labels.csv or from names like "
+                             "10022.jpg); without it, serve plates rendered by our generator")
+    parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "7777")))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if args.folder:
+        images = load_folder(args.folder)
+        logger.info("serving %d images from %s", len(images), args.folder)
+    else:
+        images = render_demo_plates()
+        logger.info("serving %d rendered demo plates, IDs %s", len(images), sorted(images))
+    web.run_app(create_demo_app(images), host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()
