@@ -1,0 +1,93 @@
+"""PlateReader: the ONNX OCR model under onnxruntime, reading batches of plate crops."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from plate_service.errors import InferenceError, ModelLoadError
+from plate_service.recognition.model_card import ModelCard, load_card
+from plate_service.recognition.plate_format import ALPHABET, NUM_CLASSES, decode_plate, to_cyrillic
+from plate_service.recognition.preprocess import preprocess_batch
+from plate_service.recognition.types import OcrReading
+
+logger = logging.getLogger(__name__)
+
+
+class PlateReader:
+    """Reads plate text from crops with one batched onnxruntime call per ``read``.
+
+    Thread-safe: ``read`` keeps all its state in locals, and onnxruntime's ``run`` may be
+    called concurrently on one session.
+    """
+
+    def __init__(self, session: ort.InferenceSession, card: ModelCard) -> None:
+        self._session = session
+        self.card = card
+        graph_input = session.get_inputs()[0]
+        self._input_name = graph_input.name
+        self._output_name = session.get_outputs()[0].name
+
+    @classmethod
+    def load(cls, model_dir: Path, *, threads: int = 1) -> PlateReader:
+        """Load weights and card from ``model_dir``; refuse any mismatch between the two.
+
+        Checks: the card's sha256 against the file, the card's alphabet against ours and
+        the ONNX metadata, and the graph's input shape against the card's input size.
+        """
+        card, weights = load_card(model_dir)
+        if card.alphabet != ALPHABET:
+            raise ModelLoadError(
+                f"model alphabet {card.alphabet!r} differs from the reader's {ALPHABET!r}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            session = ort.InferenceSession(str(weights), options,
+                                           providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelLoadError(f"onnxruntime cannot load {weights}: {exc}") from exc
+        meta = session.get_modelmeta().custom_metadata_map
+        if meta.get("alphabet", card.alphabet) != card.alphabet:
+            raise ModelLoadError("alphabet in the ONNX metadata differs from the model card")
+        shape = session.get_inputs()[0].shape
+        expected = [card.input.channels, card.input.height, card.input.width]
+        if len(shape) != 4 or list(shape[1:]) != expected:
+            raise ModelLoadError(f"graph input shape {shape} does not match the card's "
+                                 f"(batch, {expected[0]}, {expected[1]}, {expected[2]})")
+        out_shape = session.get_outputs()[0].shape
+        if len(out_shape) != 3 or out_shape[2] != NUM_CLASSES:
+            raise ModelLoadError(f"graph output shape {out_shape} is not (batch, T, "
+                                 f"{NUM_CLASSES})")
+        logger.info("OCR model loaded from %s (sha256 %s..., %d threads)", weights,
+                    card.sha256[:12], threads)
+        return cls(session, card)
+
+    def probabilities(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """(N, T, classes) CTC probabilities for the crops, in one session.run."""
+        batch = preprocess_batch(list(crops), self.card.input)
+        try:
+            return self._session.run([self._output_name], {self._input_name: batch})[0]
+        except Exception as exc:  # onnxruntime's errors are not a stable hierarchy
+            raise InferenceError(f"OCR inference failed on a batch of {len(crops)}: {exc}") \
+                from exc
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
+        """Read each crop (uint8 gray HxW or BGR HxWx3); results in input order."""
+        if not crops:
+            return []
+        probs = self.probabilities(crops)
+        readings = []
+        for p in probs:
+            d = decode_plate(p)
+            readings.append(OcrReading(
+                text=to_cyrillic(d.text_latin), text_latin=d.text_latin,
+                confidence=float(d.confidence), char_confidences=d.char_confidences,
+                plate_format=d.plate_format, region=d.region,
+                raw_text_latin=d.raw_text_latin))
+        return readings

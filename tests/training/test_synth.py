@@ -1,0 +1,58 @@
+"""The synthetic plate generator: deterministic per seed, valid texts, plausible images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from plate_service.recognition.plate_format import match_format
+from plate_service.recognition.preprocess import preprocess_crop
+from plate_service.recognition.types import PlateFormat
+from training.synth.plate import PROVIDER_SIZE, make_sample, make_samples, random_text
+
+
+def test_same_seed_same_sample() -> None:
+    a, b = make_sample((7, 3)), make_sample((7, 3))
+    assert a.text_latin == b.text_latin
+    assert np.array_equal(a.image, b.image)
+
+
+def test_different_seeds_differ() -> None:
+    a, b = make_sample((7, 3)), make_sample((7, 4))
+    assert a.text_latin != b.text_latin or not np.array_equal(a.image, b.image)
+
+
+def test_chunks_match_one_run() -> None:
+    whole = make_samples(5, 6)
+    parts = make_samples(5, 3) + make_samples(5, 3, start=3)
+    assert [s.text_latin for s in whole] == [s.text_latin for s in parts]
+    assert all(np.array_equal(x.image, y.image) for x, y in zip(whole, parts))
+
+
+@pytest.mark.parametrize("plate_format", list(PlateFormat))
+def test_random_text_fits_its_format(plate_format: PlateFormat) -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        text = random_text(rng, plate_format)
+        match = match_format(text)
+        assert match is not None, text
+        # Taxi with a 3-digit region has the same shape as a trailer with a 2-digit one.
+        assert match.plate_format is plate_format or {match.plate_format, plate_format} == {
+            PlateFormat.TAXI, PlateFormat.TRAILER}
+
+
+def test_samples_are_valid_crops_of_both_styles() -> None:
+    samples = make_samples(11, 40)
+    styles = {s.style for s in samples}
+    assert styles == {"provider", "photo"}
+    for s in samples:
+        assert match_format(s.text_latin) is not None
+        assert s.image.dtype == np.uint8
+        h, w = s.image.shape[:2]
+        if s.style == "provider":
+            assert (w, h) == PROVIDER_SIZE and s.image.ndim == 2
+        else:
+            assert 12 <= h <= 130 and 2.0 < w / h < 8.0, (h, w)
+        # The plate is not blank: there is ink on it.
+        assert float(s.image.std()) > 5
+        assert preprocess_crop(s.image).shape == (1, 32, 128)

@@ -1,0 +1,28 @@
+"""A few training steps and an export run end to end, so the training code cannot rot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+from plate_service.recognition.ocr import PlateReader  # noqa: E402
+from training.ocr.train import TrainConfig, train  # noqa: E402
+
+
+@pytest.mark.slow
+def test_training_smoke_run_exports_a_loadable_model(tmp_path: Path) -> None:
+    config = TrainConfig(synth_count=64, val_count=16, steps=3, batch=16, threads=1,
+                         processes=1, log_every=1)
+    model = train(config, tmp_path, data_root=None)
+    assert isinstance(model, torch.nn.Module)
+    reader = PlateReader.load(tmp_path, threads=1)
+    assert reader.card.training["config"]["steps"] == 3
+    crops = [np.full((30, 130), 200, np.uint8), np.zeros((56, 260, 3), np.uint8)]
+    readings = reader.read(crops)
+    assert len(readings) == 2
+    assert all(0.0 <= r.confidence <= 1.0 for r in readings)

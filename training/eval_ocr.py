@@ -1,0 +1,208 @@
+"""Measure the shipped OCR model on real plates: exact match per kind, CER, confusions, speed.
+
+Runs with the service's dependencies only (numpy, cv2, onnxruntime; no torch)::
+
+    python -m training.eval_ocr [--data ../shared/data] [--model models/ocr]
+
+Reads ``provider/`` and ``real-dev/`` (crop and provider-style rows) under ``--data``;
+exits 0 with a message when that folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from plate_service.recognition.ocr import PlateReader
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_MODEL = REPO_ROOT / "models" / "ocr"
+SETS = (("provider", ("provider-style",)), ("real-dev", ("crop", "provider-style")))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled real crop."""
+
+    path: Path
+    kind: str  # "provider/provider-style", "real-dev/crop", ...
+    truth: str
+
+
+@dataclass
+class KindResult:
+    """Exact matches and character edits for one kind of image."""
+
+    total: int = 0
+    exact: int = 0
+    edits: int = 0
+    chars: int = 0
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.exact / self.total if self.total else 0.0
+
+    @property
+    def cer(self) -> float:
+        return self.edits / self.chars if self.chars else 0.0
+
+
+@dataclass
+class EvalReport:
+    """Everything the eval measured."""
+
+    kinds: dict[str, KindResult]
+    confusions: Counter[tuple[str, str]]
+    ms_per_crop_b1: float
+    crops_per_s_b64: float
+
+    def card_metrics(self) -> dict[str, Any]:
+        """The numbers worth storing in the model card."""
+        out: dict[str, Any] = {}
+        for kind, r in self.kinds.items():
+            key = kind.replace("/", "_").replace("-", "_")
+            out[f"{key}_exact"] = round(r.accuracy, 4)
+            out[f"{key}_cer"] = round(r.cer, 4)
+            out[f"{key}_n"] = r.total
+        out["ms_per_crop_batch1_1thread"] = round(self.ms_per_crop_b1, 3)
+        out["crops_per_s_batch64_2threads"] = round(self.crops_per_s_b64)
+        return out
+
+
+def load_rows(data_root: Path) -> list[Row]:
+    """Labelled rows of provider/ and real-dev/ (scenes are the detector's business)."""
+    rows = []
+    for folder, kinds in SETS:
+        labels = data_root / folder / "labels.csv"
+        if not labels.is_file():
+            continue
+        with labels.open(encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                if r["kind"] in kinds:
+                    rows.append(Row(data_root / folder / r["file"], f"{folder}/{r['kind']}",
+                                    r["plate_latin"]))
+    return rows
+
+
+def _alignment(a: str, b: str) -> list[tuple[str, str]]:
+    """Levenshtein alignment of truth a and prediction b as (truth, pred) pairs; '' = gap."""
+    n, m = len(a), len(b)
+    d = np.zeros((n + 1, m + 1), dtype=np.int32)
+    d[:, 0] = np.arange(n + 1)
+    d[0, :] = np.arange(m + 1)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1,
+                          d[i - 1, j - 1] + (a[i - 1] != b[j - 1]))
+    pairs = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        if i > 0 and j > 0 and d[i, j] == d[i - 1, j - 1] + (a[i - 1] != b[j - 1]):
+            pairs.append((a[i - 1], b[j - 1]))
+            i, j = i - 1, j - 1
+        elif i > 0 and d[i, j] == d[i - 1, j] + 1:
+            pairs.append((a[i - 1], ""))
+            i -= 1
+        else:
+            pairs.append(("", b[j - 1]))
+            j -= 1
+    return pairs[::-1]
+
+
+def measure_speed(model_dir: Path, crops: list[np.ndarray]) -> tuple[float, float]:
+    """(ms per crop at batch 1 with 1 thread, crops/s at batch 64 with 2 threads)."""
+    one = PlateReader.load(model_dir, threads=1)
+    for crop in crops[:10]:
+        one.read([crop])
+    n = min(len(crops), 200)
+    t = time.perf_counter()
+    for crop in crops[:n]:
+        one.read([crop])
+    ms_b1 = (time.perf_counter() - t) / n * 1000
+    two = PlateReader.load(model_dir, threads=2)
+    batch = [crops[i % len(crops)] for i in range(64)]
+    two.read(batch)
+    reps = 10
+    t = time.perf_counter()
+    for _ in range(reps):
+        two.read(batch)
+    per_s = reps * 64 / (time.perf_counter() - t)
+    return ms_b1, per_s
+
+
+def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None) -> EvalReport:
+    """Read every row with ``reader`` (batched by 64) and score; speed from ``model_dir``."""
+    rows = load_rows(data_root)
+    images = []
+    for row in rows:
+        img = cv2.imread(str(row.path), cv2.IMREAD_UNCHANGED)
+        if img is None:
+            raise FileNotFoundError(row.path)
+        images.append(img if img.ndim == 2 or img.shape[2] == 3 else img[:, :, :3])
+    readings = []
+    for s in range(0, len(images), 64):
+        readings += reader.read(images[s:s + 64])
+    kinds: dict[str, KindResult] = {}
+    confusions: Counter[tuple[str, str]] = Counter()
+    for row, reading in zip(rows, readings):
+        r = kinds.setdefault(row.kind, KindResult())
+        pred = reading.text_latin
+        r.total += 1
+        r.chars += len(row.truth)
+        if pred == row.truth:
+            r.exact += 1
+            continue
+        r.errors.append((row.path.name, row.truth, pred))
+        for t, p in _alignment(row.truth, pred):
+            if t != p:
+                r.edits += 1
+                confusions[(t or "∅", p or "∅")] += 1
+    ms_b1, per_s = (measure_speed(model_dir or Path(), images) if model_dir is not None
+                    else (float("nan"), float("nan")))
+    return EvalReport(kinds, confusions, ms_b1, per_s)
+
+
+def format_report(report: EvalReport) -> str:
+    """Human-readable summary, the same text the README quotes."""
+    lines = [f"{'kind':28s} {'n':>4s} {'exact':>7s} {'CER':>7s}"]
+    for kind, r in report.kinds.items():
+        lines.append(f"{kind:28s} {r.total:4d} {r.accuracy:7.2%} {r.cer:7.2%}")
+    lines.append("most frequent confusions (truth -> read: count): " + ", ".join(
+        f"{t}->{p}: {c}" for (t, p), c in report.confusions.most_common(10)) or "none")
+    for kind, r in report.kinds.items():
+        for name, truth, pred in r.errors:
+            lines.append(f"  miss {kind} {name}: {truth} read as {pred}")
+    if not np.isnan(report.ms_per_crop_b1):
+        lines.append(f"speed: {report.ms_per_crop_b1:.3f} ms/crop at batch 1 (1 thread); "
+                     f"{report.crops_per_s_b64:.0f} crops/s at batch 64 (2 threads)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="folder with provider/ and real-dev/ (labels.csv layout)")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    args = parser.parse_args(argv)
+    if not args.data.is_dir() or not load_rows(args.data):
+        print(f"no labelled real images under {args.data}: skipping the OCR eval")
+        return 0
+    reader = PlateReader.load(args.model, threads=1)
+    report = evaluate(reader, args.data, args.model)
+    print(format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The OCR recogniser: dataset, model, training loop and ONNX export (torch lives here)."""

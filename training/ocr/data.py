@@ -1,0 +1,133 @@
+"""Training sets for the OCR model: synthetic plates plus augmented real-extra crops.
+
+Every image goes through ``plate_service.recognition.preprocess.preprocess_crop``, the
+same function the service uses, so there is no train/serve skew. Arrays are kept as
+float16 to fit tens of thousands of samples in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from plate_service.recognition.plate_format import ALPHABET
+from plate_service.recognition.preprocess import InputSpec, preprocess_crop
+from training.synth.plate import jpeg, make_sample, provider_style, weather
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LabelledImage:
+    """A real crop and its Latin text."""
+
+    image: np.ndarray
+    text_latin: str
+    source: str
+
+
+@dataclass(frozen=True)
+class EncodedSet:
+    """Preprocessed inputs (N, 1, H, W) float16 with CTC targets (concatenated + lengths)."""
+
+    inputs: np.ndarray
+    texts: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def encode_text(text_latin: str) -> list[int]:
+    """Latin text -> class ids (1-based; 0 is the CTC blank)."""
+    return [ALPHABET.index(c) + 1 for c in text_latin]
+
+
+def load_real(root: Path, kinds: tuple[str, ...] = ("crop", "provider-style")) -> list[LabelledImage]:
+    """Real labelled crops from a folder with a labels.csv (real-extra, real-dev layout)."""
+    rows: list[LabelledImage] = []
+    with (root / "labels.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["kind"] not in kinds:
+                continue
+            image = cv2.imread(str(root / row["file"]), cv2.IMREAD_COLOR)
+            if image is None:
+                raise FileNotFoundError(root / row["file"])
+            rows.append(LabelledImage(image, row["plate_latin"], row["file"]))
+    return rows
+
+
+def augment_real(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """A plausible other shot of the same real plate: border, tilt, light, blur, size, JPEG."""
+    h, w = image.shape[:2]
+    # Loose or clipped border: pad with replicated edge or cut a little.
+    margins = rng.uniform(-0.04, 0.1, 4)
+    pad = [max(0, int(m * h)) for m in margins]
+    img = cv2.copyMakeBorder(image, pad[2], pad[3], pad[0], pad[1], cv2.BORDER_REPLICATE)
+    cut = [max(0, int(-m * h)) for m in margins]
+    img = img[cut[2]:img.shape[0] - cut[3], cut[0]:img.shape[1] - cut[1]]
+    h, w = img.shape[:2]
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    jit = np.stack([rng.uniform(-0.03, 0.03, 4) * w, rng.uniform(-0.08, 0.08, 4) * h], axis=1)
+    matrix = cv2.getPerspectiveTransform(src, (src + jit).astype(np.float32))
+    img = cv2.warpPerspective(img, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    img = weather(rng, img)
+    if rng.random() < 0.4:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.5))
+    if rng.random() < 0.5:
+        target_h = int(np.exp(rng.uniform(np.log(15), np.log(max(16, h)))))
+        if target_h < h:
+            img = cv2.resize(img, (max(8, int(w * target_h / h)), target_h),
+                             interpolation=cv2.INTER_AREA)
+    img = jpeg(img, int(rng.integers(40, 96)))
+    if rng.random() < 0.3:
+        img = provider_style(img, rng)
+    return img
+
+
+def _synth_chunk(args: tuple[int, int, int, InputSpec]) -> tuple[np.ndarray, list[str]]:
+    seed, start, count, spec = args
+    out = np.empty((count, 1, spec.height, spec.width), np.float16)
+    texts = []
+    for j in range(count):
+        sample = make_sample((seed, start + j))
+        out[j] = preprocess_crop(sample.image, spec)
+        texts.append(sample.text_latin)
+    return out, texts
+
+
+def build_synthetic(seed: int, count: int, spec: InputSpec, processes: int = 2) -> EncodedSet:
+    """``count`` synthetic samples, generated in chunks (deterministic for any process count)."""
+    chunk = 1000
+    jobs = [(seed, s, min(chunk, count - s), spec) for s in range(0, count, chunk)]
+    if processes > 1 and len(jobs) > 1:
+        with get_context("fork").Pool(processes) as pool:
+            parts = pool.map(_synth_chunk, jobs)
+    else:
+        parts = [_synth_chunk(job) for job in jobs]
+    inputs = np.concatenate([p[0] for p in parts]) if parts else np.empty(
+        (0, 1, spec.height, spec.width), np.float16)
+    texts = tuple(t for p in parts for t in p[1])
+    return EncodedSet(inputs, texts)
+
+
+def build_real(images: list[LabelledImage], seed: int, copies: int,
+               spec: InputSpec) -> EncodedSet:
+    """Each real image once as is and ``copies`` times augmented."""
+    rng = np.random.default_rng(seed)
+    n = len(images) * (copies + 1)
+    out = np.empty((n, 1, spec.height, spec.width), np.float16)
+    texts = []
+    i = 0
+    for item in images:
+        for c in range(copies + 1):
+            img = item.image if c == 0 else augment_real(rng, item.image)
+            out[i] = preprocess_crop(img, spec)
+            texts.append(item.text_latin)
+            i += 1
+    return EncodedSet(out, tuple(texts))

@@ -1,0 +1,53 @@
+"""A compact CNN + CTC plate recogniser: gray 32x128 in, 32 frames of 23 class scores out.
+
+Convolutions only (no recurrence): plates are short, position-structured strings, a wide
+receptive field of stacked 3x3 convs sees a whole character and its neighbours, and a
+pure-conv graph runs fastest under onnxruntime on a CPU.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from plate_service.recognition.plate_format import NUM_CLASSES
+
+
+def _block(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                         nn.ReLU(inplace=True))
+
+
+class PlateOcrNet(nn.Module):
+    """(N, 1, 32, 128) -> (N, 32, NUM_CLASSES) softmax probabilities over CTC classes.
+
+    Softmax is inside the graph so the ONNX output is directly usable for decoding; the
+    training loss uses ``logits`` instead for numerical stability.
+    """
+
+    def __init__(self, width: int = 1) -> None:
+        super().__init__()
+        c1, c2, c3, c4 = 16 * width, 32 * width, 64 * width, 96 * width
+        self.features = nn.Sequential(
+            _block(1, c1), nn.MaxPool2d(2),            # 16 x 64
+            _block(c1, c2), nn.MaxPool2d(2),           # 8 x 32
+            _block(c2, c3), _block(c3, c3),
+            nn.MaxPool2d((2, 1)),                      # 4 x 32
+            _block(c3, c4),
+            nn.Dropout2d(0.1),
+        )
+        # Collapse the remaining 4 rows into one column descriptor per frame.
+        self.collapse = nn.Sequential(nn.Conv2d(c4, 128, (4, 1), bias=False),
+                                      nn.BatchNorm2d(128), nn.ReLU(inplace=True))
+        self.context = nn.Sequential(nn.Conv1d(128, 128, 5, padding=2, bias=False),
+                                     nn.BatchNorm1d(128), nn.ReLU(inplace=True))
+        self.head = nn.Conv1d(128, NUM_CLASSES, 1)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, H, W) -> (N, T, C) unnormalised scores."""
+        f = self.collapse(self.features(x)).squeeze(2)   # N, 128, T
+        f = f + self.context(f)
+        return self.head(f).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.logits(x), dim=-1)

@@ -1,0 +1,176 @@
+"""Train the plate recogniser on the CPU from scratch, export it to models/ocr/, print the eval.
+
+``python -m training.ocr.train`` regenerates every sample from fixed seeds (synthetic
+plates + augmented real-extra crops; never real-dev), trains with CTC, exports ONNX with
+its card, then runs ``training.eval_ocr`` on ../shared/data when it is there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from plate_service.recognition.plate_format import decode_greedy
+from plate_service.recognition.preprocess import InputSpec
+from training.ocr.data import EncodedSet, build_real, build_synthetic, encode_text, load_real
+from training.ocr.export import export_onnx, write_card
+from training.ocr.model import PlateOcrNet
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_OUT = REPO_ROOT / "models" / "ocr"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run (recorded in the model card)."""
+
+    seed: int = 1127
+    synth_count: int = 40_000
+    val_count: int = 1_000
+    real_copies: int = 40
+    steps: int = 1_800
+    batch: int = 128
+    real_fraction: float = 0.25
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    threads: int = 2
+    processes: int = 2
+    log_every: int = 100
+
+
+def _ctc_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    ids = [encode_text(t) for t in texts]
+    flat = torch.tensor([i for seq in ids for i in seq], dtype=torch.long)
+    lengths = torch.tensor([len(seq) for seq in ids], dtype=torch.long)
+    return flat, lengths
+
+
+def _augment_batch(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Cheap in-tensor jitter: contrast/brightness and a few pixels of shift."""
+    n = x.shape[0]
+    gain = 1 + 0.3 * (torch.rand(n, 1, 1, 1, generator=gen) - 0.5)
+    bias = 0.4 * (torch.rand(n, 1, 1, 1, generator=gen) - 0.5)
+    x = x * gain + bias
+    dx = int(torch.randint(-3, 4, (1,), generator=gen))
+    dy = int(torch.randint(-1, 2, (1,), generator=gen))
+    return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+
+
+def accuracy(model: PlateOcrNet, data: EncodedSet, batch: int = 256) -> float:
+    """Greedy exact-match accuracy on a preprocessed set."""
+    model.eval()
+    hits = 0
+    with torch.no_grad():
+        for s in range(0, len(data), batch):
+            probs = model(torch.from_numpy(data.inputs[s:s + batch].astype(np.float32))).numpy()
+            for p, text in zip(probs, data.texts[s:s + batch]):
+                hits += decode_greedy(p).text_latin == text
+    model.train()
+    return hits / max(1, len(data))
+
+
+def train(config: TrainConfig, out_dir: Path, data_root: Path | None) -> PlateOcrNet:
+    """Build the data, train, export; returns the trained model."""
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    spec = InputSpec()
+    t0 = time.time()
+    synth = build_synthetic(config.seed, config.synth_count, spec, config.processes)
+    val = build_synthetic(config.seed + 1, config.val_count, spec, config.processes)
+    extra_dir = data_root / "real-extra" if data_root else None
+    if extra_dir is not None and (extra_dir / "labels.csv").is_file():
+        real = build_real(load_real(extra_dir), config.seed + 2, config.real_copies, spec)
+    else:
+        logger.warning("no real-extra data at %s: training on synthetic plates only", extra_dir)
+        real = EncodedSet(np.empty((0, 1, spec.height, spec.width), np.float16), ())
+    logger.info("data ready in %.0f s: %d synthetic, %d real(-augmented), %d val",
+                time.time() - t0, len(synth), len(real), len(val))
+
+    model = PlateOcrNet()
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.steps,
+                                                pct_start=0.1)
+    gen = torch.Generator().manual_seed(config.seed)
+    n_real = int(round(config.batch * config.real_fraction)) if len(real) else 0
+    n_synth = config.batch - n_real
+    t1 = time.time()
+    running = 0.0
+    for step in range(1, config.steps + 1):
+        si = torch.randint(0, len(synth), (n_synth,), generator=gen).numpy()
+        parts = [synth.inputs[si]]
+        texts = [synth.texts[i] for i in si]
+        if n_real:
+            ri = torch.randint(0, len(real), (n_real,), generator=gen).numpy()
+            parts.append(real.inputs[ri])
+            texts += [real.texts[i] for i in ri]
+        x = _augment_batch(torch.from_numpy(np.concatenate(parts).astype(np.float32)), gen)
+        targets, target_lengths = _ctc_targets(texts)
+        log_probs = model.logits(x).log_softmax(-1).transpose(0, 1)  # T, N, C
+        input_lengths = torch.full((x.shape[0],), log_probs.shape[0], dtype=torch.long)
+        loss = F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0,
+                          zero_infinity=True)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        sched.step()
+        running += loss.item()
+        if step % config.log_every == 0 or step == config.steps:
+            msg = f"step {step}/{config.steps} loss {running / config.log_every:.4f} " \
+                  f"({time.time() - t1:.0f} s)"
+            if step % (config.log_every * 5) == 0 or step == config.steps:
+                msg += f" synth-val acc {accuracy(model, val):.4f}"
+            logger.info(msg)
+            running = 0.0
+    model.eval()
+    val_acc = accuracy(model, val)
+    wall = time.time() - t0
+    logger.info("trained in %.1f min, synthetic val exact match %.4f", wall / 60, val_acc)
+    export_onnx(model, spec, out_dir,
+                metrics={"synthetic_val_exact": round(val_acc, 4)},
+                training={"config": asdict(config), "wall_minutes": round(wall / 60, 1),
+                          "command": "python -m training.ocr.train"})
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="shared data root (real-extra to train on, real-dev to eval)")
+    parser.add_argument("--steps", type=int, default=TrainConfig.steps)
+    parser.add_argument("--synth", type=int, default=TrainConfig.synth_count)
+    parser.add_argument("--real-copies", type=int, default=TrainConfig.real_copies)
+    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--threads", type=int, default=TrainConfig.threads)
+    parser.add_argument("--no-eval", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    config = TrainConfig(seed=args.seed, synth_count=args.synth, real_copies=args.real_copies,
+                         steps=args.steps, threads=args.threads)
+    data_root = args.data if args.data.is_dir() else None
+    train(config, args.out, data_root)
+    if not args.no_eval and data_root is not None:
+        from plate_service.recognition.ocr import PlateReader
+        from training.eval_ocr import evaluate, format_report
+
+        reader = PlateReader.load(args.out, threads=1)
+        report = evaluate(reader, data_root, args.out)
+        print(format_report(report))
+        card = reader.card
+        write_card(args.out, replace(card, metrics={**card.metrics, **report.card_metrics()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
