@@ -1,0 +1,196 @@
+"""A Python client of the plate-service HTTP API: async ``PlateServiceClient`` and a sync wrapper.
+
+Answers are returned as the API's JSON (dicts); failures raise ``PlateServiceClientError``
+subclasses named after the API's stable error codes::
+
+    async with PlateServiceClient("http://localhost:8080") as client:
+        answer = await client.read_plate(10022)
+        print(answer["plate"])                      # С181МВ190
+
+    SyncPlateServiceClient("http://localhost:8080").read_plates([10022, 9965])
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+import aiohttp
+
+DEFAULT_TIMEOUT_S = 30.0
+T = TypeVar("T")
+
+
+class PlateServiceClientError(Exception):
+    """The service answered an error (or could not be reached: code ``connection_error``)."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, http_status: int | None = None,
+                 payload: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.payload = payload or {}
+
+
+class ConnectionFailedError(PlateServiceClientError):
+    code = "connection_error"
+
+
+class BadRequestError(PlateServiceClientError):
+    code = "bad_request"
+
+
+class InvalidImageIdError(BadRequestError):
+    code = "invalid_image_id"
+
+
+class BatchTooLargeError(BadRequestError):
+    code = "batch_too_large"
+
+
+class PayloadTooLargeError(BadRequestError):
+    code = "payload_too_large"
+
+
+class UnsupportedMediaTypeError(BadRequestError):
+    code = "unsupported_media_type"
+
+
+class ImageNotFoundError(PlateServiceClientError):
+    code = "image_not_found"
+
+
+class ProviderError(PlateServiceClientError):
+    code = "provider_error"
+
+
+class ProviderTimeoutError(ProviderError):
+    code = "provider_timeout"
+
+
+class ProviderUnavailableError(ProviderError):
+    code = "provider_unavailable"
+
+
+class InvalidImageError(PlateServiceClientError):
+    code = "invalid_image"
+
+
+class ImageTooLargeError(InvalidImageError):
+    code = "image_too_large"
+
+
+class OverloadedError(PlateServiceClientError):
+    code = "overloaded"
+
+
+class ServerError(PlateServiceClientError):
+    code = "internal_error"
+
+
+_BY_CODE: dict[str, type[PlateServiceClientError]] = {
+    cls.code: cls for cls in (
+        BadRequestError, InvalidImageIdError, BatchTooLargeError, PayloadTooLargeError,
+        UnsupportedMediaTypeError, ImageNotFoundError, ProviderError, ProviderTimeoutError,
+        ProviderUnavailableError, InvalidImageError, ImageTooLargeError, OverloadedError,
+        ServerError,
+    )
+}
+
+
+def error_from_payload(payload: dict[str, Any], http_status: int) -> PlateServiceClientError:
+    """The typed exception for an API error object (``{"code": ..., "message": ...}``)."""
+    code = str(payload.get("code", "error"))
+    cls = _BY_CODE.get(code, ServerError if http_status >= 500 else PlateServiceClientError)
+    return cls(str(payload.get("message", code)), http_status=http_status, payload=payload)
+
+
+class PlateServiceClient:
+    """Async client; one ``aiohttp.ClientSession`` per client (pass your own to share one)."""
+
+    def __init__(self, base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 session: aiohttp.ClientSession | None = None) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session = session
+        self._owns_session = session is None
+
+    async def __aenter__(self) -> PlateServiceClient:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def read_plate(self, image_id: int, *, mode: str = "auto") -> dict[str, Any]:
+        """``GET /plate/{image_id}``: the answer for one provider image."""
+        return await self._request("GET", f"/plate/{image_id}", params={"mode": mode})
+
+    async def read_plates(self, image_ids: Sequence[int], *, mode: str = "auto"
+                          ) -> list[dict[str, Any]]:
+        """``POST /plates``: one result per ID, in order; per-item errors stay in the items."""
+        answer = await self._request("POST", "/plates", params={"mode": mode},
+                                     json={"image_ids": list(image_ids)})
+        return list(answer["results"])
+
+    async def recognize(self, image: bytes, *, content_type: str = "application/octet-stream",
+                        mode: str = "auto") -> dict[str, Any]:
+        """``POST /recognize``: read plates on your own image bytes."""
+        return await self._request("POST", "/recognize", params={"mode": mode}, data=image,
+                                   headers={"Content-Type": content_type})
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        try:
+            async with self._session.request(method, self._base_url + path,
+                                             timeout=self._timeout, **kwargs) as response:
+                try:
+                    body = await response.json(content_type=None)
+                except ValueError as exc:
+                    raise ServerError(f"service answered non-JSON with HTTP {response.status}",
+                                      http_status=response.status) from exc
+                if response.status >= 400:
+                    error = body.get("error", {}) if isinstance(body, dict) else {}
+                    raise error_from_payload(error, response.status)
+                return dict(body)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise ConnectionFailedError(
+                f"cannot reach plate-service at {self._base_url}: {type(exc).__name__}"
+            ) from exc
+
+
+class SyncPlateServiceClient:
+    """Blocking wrapper for scripts: each call runs the async client on a fresh loop."""
+
+    def __init__(self, base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self._base_url = base_url
+        self._timeout_s = timeout_s
+
+    def read_plate(self, image_id: int, *, mode: str = "auto") -> dict[str, Any]:
+        return self._run(lambda c: c.read_plate(image_id, mode=mode))
+
+    def read_plates(self, image_ids: Sequence[int], *, mode: str = "auto"
+                    ) -> list[dict[str, Any]]:
+        return self._run(lambda c: c.read_plates(image_ids, mode=mode))
+
+    def recognize(self, image: bytes, *, content_type: str = "application/octet-stream",
+                  mode: str = "auto") -> dict[str, Any]:
+        return self._run(lambda c: c.recognize(image, content_type=content_type, mode=mode))
+
+    def _run(self, call: Any) -> Any:
+        async def main() -> T:
+            async with PlateServiceClient(self._base_url, timeout_s=self._timeout_s) as client:
+                coroutine: Coroutine[Any, Any, T] = call(client)
+                return await coroutine
+
+        return asyncio.run(main())
