@@ -7,7 +7,7 @@ BASE_IMAGE ?= python:3.11-slim
 PORT ?= 8080
 
 .PHONY: help venv install install-train run test lint train-ocr eval-ocr train-detector \
-        eval-detector eval docker-build docker-run docker-smoke clean
+        eval-detector eval bench docker-build docker-run docker-smoke clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -56,3 +56,9 @@ docker-run:  ## run the image on $(PORT)
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .pytest_cache .mypy_cache build *.egg-info
+
+bench: install  ## benchmarks -> docs/benchmarks.md (several minutes; QUICK=1 for a short run)
+	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+
+docker-smoke: install  ## build the image, run it next to a demo provider, check answers
+	.ci/docker-smoke

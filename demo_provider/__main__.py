@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> None:
                              "10022.jpg); without it, serve plates rendered by our generator")
     parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "7777")))
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="wait this long before every image answer (load tests)")
+    parser.add_argument("--cycle", action="store_true",
+                        help="serve every integer ID (ID modulo the number of images)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if args.folder:
@@ -32,7 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         images = render_demo_plates()
         logger.info("serving %d rendered demo plates, IDs %s", len(images), sorted(images))
-    web.run_app(create_demo_app(images), host=args.host, port=args.port, print=None)
+    app = create_demo_app(images, latency_s=args.latency_ms / 1000, cycle=args.cycle)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":

@@ -45,3 +45,14 @@ async def test_serves_images_and_404s(aiohttp_client: Client) -> None:
     assert (await client.get("/images/999")).status == 404
     listing = await (await client.get("/images")).json()
     assert listing["images"][0] == {"image_id": 1, "plate_latin": DEMO_PLATES[1]}
+
+
+async def test_cycle_serves_every_id_and_latency_delays(aiohttp_client: Client) -> None:
+    import time
+
+    client = await aiohttp_client(create_demo_app(render_demo_plates(), latency_s=0.05,
+                                                  cycle=True))
+    started = time.perf_counter()
+    response = await client.get("/images/123456")
+    assert response.status == 200
+    assert time.perf_counter() - started >= 0.05

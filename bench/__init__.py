@@ -1,0 +1,1 @@
+"""Benchmarks of plate-service (`make bench`): recognition, service under load, memory."""

@@ -1,0 +1,125 @@
+"""``python -m bench`` (``make bench``): run every benchmark, write docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+from bench import recognition
+from bench.service_load import load, naive_service, plate_service, rss_mb, upstream
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--models-dir", type=Path, default=REPO / "models")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument("--memory-requests", type=int, default=100_000,
+                        help="requests for the memory test (default 100000)")
+    parser.add_argument("--quick", action="store_true", help="fewer requests everywhere")
+    args = parser.parse_args()
+    scale = 0.2 if args.quick else 1.0
+    lines: list[str] = []
+
+    def emit(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    emit("# Benchmarks")
+    emit()
+    emit(f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
+         f"{os.cpu_count()} cores, Python {platform.python_version()}, with "
+         f"`python -m bench{' --quick' if args.quick else ''}` (`make bench`). "
+         "The fake upstream (`python -m demo_provider --cycle --latency-ms N`), the service "
+         "and the load generator share the same cores. Inputs are our own rendered plates.")
+    emit()
+    emit("## 1. Recognition alone (no HTTP)")
+    emit()
+    alone = recognition.run(args.models_dir, repeats=int(300 * scale) or 30)
+    emit("| measure | value |")
+    emit("|---|---|")
+    emit(f"| OCR, one crop, batch 1, 1 thread | {alone['crop_ms_batch1_1thread']:.2f} ms |")
+    emit(f"| OCR, batch 64, 2 threads | {alone['crops_per_s_batch64_2threads']:.0f} crops/s |")
+    emit(f"| decode JPEG + read, 1 thread | {alone['decode_and_read_ms_1thread']:.2f} ms |")
+    emit(f"| ~1 MP photo: decode + detect + read, 1 thread | "
+         f"{alone['scene_ms_1mp_1thread']:.1f} ms |")
+    emit(f"| decode + read, one image per call, 2 worker threads | "
+         f"{alone['images_per_s_2workers']:.0f} images/s |")
+    emit()
+    emit("## 2. The service end to end")
+    emit()
+    emit("| upstream latency | request | concurrency | requests | req/s | p50 ms | p99 ms "
+         "| errors |")
+    emit("|---|---|---|---|---|---|---|---|")
+    results = {}
+    for latency in (0, 100):
+        with upstream(latency) as provider, plate_service(provider, args.models_dir) as (url, _):
+            load(url, 8, 50)  # warm-up
+            for concurrency in (1, 16, 64):
+                total = int((200 if concurrency == 1 else 2000) * scale) or 20
+                if latency and concurrency == 1:
+                    total = int(50 * scale) or 10
+                result = load(url, concurrency, total)
+                results[(latency, concurrency)] = result
+                emit(f"| {latency} ms | GET /plate/{{id}} | {concurrency} | {result.requests} "
+                     f"| {result.rps:.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} "
+                     f"| {result.errors} |")
+            batch = load(url, 1, int(20 * scale) or 5, batch=100)
+            emit(f"| {latency} ms | POST /plates, 100 IDs | 1 | {batch.requests} "
+                 f"| {batch.rps:.1f} | {batch.p50_ms:.1f} | {batch.p99_ms:.1f} "
+                 f"| {batch.errors} |")
+    overhead = results[(0, 64)].rps / alone["images_per_s_2workers"]
+    emit()
+    emit(f"Service at 0 ms upstream latency, concurrency 64: {results[(0, 64)].rps:.0f} req/s "
+         f"= {overhead:.0%} of the {alone['images_per_s_2workers']:.0f} images/s that "
+         "recognition alone allows on the same cores.")
+    emit()
+    emit("## 3. Parallel requests: this service vs a naive one")
+    emit()
+    total = int(320 * scale) or 64
+    with upstream(100) as provider:
+        with plate_service(provider, args.models_dir) as (url, _):
+            ours = load(url, 32, total)
+        with naive_service(provider, args.models_dir) as naive_url:
+            naive = load(naive_url, 32, int(total / 4) or 16)
+    emit("32 clients in parallel, upstream latency 100 ms. The naive baseline "
+         "(`bench/naive_baseline.py`): synchronous single-threaded server, blocking "
+         "download, inference on the request thread, one request at a time.")
+    emit()
+    emit("| server | requests | req/s | p50 ms | p99 ms |")
+    emit("|---|---|---|---|---|")
+    emit(f"| plate-service | {ours.requests} | {ours.rps:.1f} | {ours.p50_ms:.0f} "
+         f"| {ours.p99_ms:.0f} |")
+    emit(f"| naive baseline | {naive.requests} | {naive.rps:.1f} | {naive.p50_ms:.0f} "
+         f"| {naive.p99_ms:.0f} |")
+    emit()
+    emit(f"Throughput ratio: **{ours.rps / naive.rps:.1f}x**. The naive server answers one "
+         "request at a time, so each waits for every download before it; ours overlaps "
+         "the downloads on the event loop and recognises on a thread pool.")
+    emit()
+    emit("## 4. Memory")
+    emit()
+    requests = int(args.memory_requests * scale)
+    with upstream(0) as provider, plate_service(provider, args.models_dir) as (url, pid):
+        after_start = rss_mb(pid)
+        load(url, 64, requests // 10)
+        after_warm = rss_mb(pid)
+        load(url, 64, requests - requests // 10)
+        after_all = rss_mb(pid)
+    emit("| moment | RSS |")
+    emit("|---|---|")
+    emit(f"| after start (models loaded) | {after_start:.0f} MB |")
+    emit(f"| after {requests // 10:,} requests | {after_warm:.0f} MB |")
+    emit(f"| after {requests:,} requests | {after_all:.0f} MB |")
+    emit()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

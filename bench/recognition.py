@@ -1,0 +1,60 @@
+"""Recognition alone, no HTTP: ms per crop, crops/s in batches, ms per scene photo."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from bench.images import provider_crops, scene_photo
+from plate_service.recognition.image import ImageLimits, decode_image
+from plate_service.recognition.loading import load_recognizer
+
+LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024)
+
+
+def _per_call_ms(call: Callable[[], object], repeats: int) -> float:
+    for _ in range(min(10, repeats)):
+        call()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def run(models_dir: Path, repeats: int = 300) -> dict[str, float]:
+    crops = [cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+             for data in provider_crops()]
+    one_thread = load_recognizer(models_dir, threads=1)
+    two_threads = load_recognizer(models_dir, threads=2)
+    batch64 = [crops[i % len(crops)] for i in range(64)]
+    crop_ms = _per_call_ms(lambda: one_thread.recognize([crops[0]], "crop"), repeats)
+    batch_ms = _per_call_ms(lambda: two_threads.recognize(batch64, "crop"), repeats // 10)
+    jpeg = provider_crops()[0]
+    decode_read_ms = _per_call_ms(
+        lambda: one_thread.recognize([decode_image(jpeg, LIMITS)], "auto"), repeats)
+    photo = scene_photo()
+    scene_ms = _per_call_ms(
+        lambda: one_thread.recognize([decode_image(photo, LIMITS)], "scene"), repeats // 5)
+    # What the service's 2 worker threads could do at most: decode + read, one image per
+    # call, on both cores; the ceiling for GET /plate/{id} throughput.
+    count = 2000
+    with ThreadPoolExecutor(2) as pool:
+        started = time.perf_counter()
+        list(pool.map(lambda _: one_thread.recognize([decode_image(jpeg, LIMITS)], "auto"),
+                      range(count)))
+        ceiling = count / (time.perf_counter() - started)
+    return {
+        "crop_ms_batch1_1thread": crop_ms,
+        "crops_per_s_batch64_2threads": 64 / (batch_ms / 1000),
+        "decode_and_read_ms_1thread": decode_read_ms,
+        "scene_ms_1mp_1thread": scene_ms,
+        "images_per_s_2workers": ceiling,
+    }
