@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -58,11 +59,12 @@ _JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xC
                        0xCE, 0xCF})
 
 
-def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int]]:
+    """(marker, offset) of each header segment, up to and including start-of-scan."""
     pos = 2
     while pos + 4 <= len(data):
         if data[pos] != 0xFF:
-            return None
+            return
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
@@ -70,11 +72,26 @@ def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
             pos += 2
             continue
+        yield marker, pos
+        if marker == 0xDA:
+            return
         (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
+        pos += 2 + length
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+    for marker, pos in _jpeg_segments(data):
         if marker in _JPEG_SOF:
             height, width = struct.unpack(">HH", data[pos + 5:pos + 9])
             return width, height
-        pos += 2 + length
+    return None
+
+
+def _jpeg_scan_offset(data: bytes) -> int | None:
+    """Where the entropy-coded data begins (the first start-of-scan), if it is found."""
+    for marker, pos in _jpeg_segments(data):
+        if marker == 0xDA:
+            return pos
     return None
 
 
@@ -117,11 +134,14 @@ def decode_image(data: bytes, limits: ImageLimits) -> np.ndarray:
             f"image is {width}x{height} pixels; limits are {limits.max_side} px per side "
             f"and {limits.max_pixels} pixels in all"
         )
-    if fmt == "jpeg" and data.rfind(b"\xff\xd9", 4) == -1:
-        # OpenCV decodes a truncated JPEG into a half-grey picture without complaint;
+    if fmt == "jpeg":
+        # OpenCV (4.x) decodes a truncated JPEG into a half-grey picture without complaint;
         # a missing end-of-image marker is how truncation shows (0xFFD9 cannot occur
-        # inside entropy-coded data, which stuffs every 0xFF).
-        raise InvalidImageError("JPEG data is truncated (no end-of-image marker)")
+        # inside entropy-coded data, which stuffs every 0xFF). It is looked for after the
+        # start of scan: an EXIF thumbnail in the header carries an EOI of its own.
+        scan = _jpeg_scan_offset(data)
+        if data.find(b"\xff\xd9", 4 if scan is None else scan) == -1:
+            raise InvalidImageError("JPEG data is truncated (no end-of-image marker)")
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None or image.size == 0:
         raise InvalidImageError(f"{fmt.upper()} data could not be decoded")
