@@ -89,6 +89,12 @@ class ImageProviderClient:
                                          auto_decompress=False) as response:
                 self._check_status(response.status, image_id)
                 return await self._read_capped(response, image_id)
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise UpstreamTimeoutError(
+                f"could not connect to the image provider within "
+                f"{min(config.connect_timeout_s, remaining_s):g} s",
+                image_id=image_id,
+            ) from exc
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise UpstreamTimeoutError(
                 f"image provider did not answer within {config.total_timeout_s:g} s",

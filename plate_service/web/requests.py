@@ -56,8 +56,10 @@ async def read_batch_ids(request: web.Request, limits: LimitsConfig) -> list[int
     body = await _read_body(request, limits.max_request_bytes)
     try:
         payload: Any = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequestError(f"request body is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError, UnicodeDecodeError and integer literals past
+        # Python's digit limit; RecursionError covers absurdly deep nesting.
+        raise BadRequestError(f"request body is not valid JSON: {str(exc)[:200]}") from exc
     if not isinstance(payload, dict) or "image_ids" not in payload:
         raise BadRequestError('request body must be a JSON object {"image_ids": [...]}')
     ids = payload["image_ids"]
@@ -94,6 +96,12 @@ async def read_upload(request: web.Request, limits: LimitsConfig) -> bytes:
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        # aiohttp would inflate it before any size check: a small gzip bomb could cost
+        # tens of MB. RFC 9110 section 15.5.16: 415 for an unacceptable content coding.
+        raise UnsupportedMediaTypeError(
+            f"Content-Encoding {encoding[:40]!r} is not accepted; send the body uncompressed")
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLargeError(
             f"request body is {request.content_length} bytes; the limit is {limit}",
