@@ -22,8 +22,8 @@ _LATIN_TO_CYRILLIC = str.maketrans(LETTERS_LATIN, LETTERS_CYRILLIC)
 _CYRILLIC_TO_LATIN = str.maketrans(LETTERS_CYRILLIC, LETTERS_LATIN)
 
 # Real region codes in use (Order of the MVD on registration plates, with later additions).
-# Three-digit codes always start with 1 or 7. Two-digit codes: every subject 01..99 has been issued at some point (80-88 include
-# legacy and the 2022 new-region codes), so all of 01..99 are accepted.
+# Three-digit codes always start with 1 or 7. Two-digit codes: every one of 01..99 has
+# been issued at some point (80-88 include legacy and the 2022 new-region codes).
 REGIONS_2 = frozenset(f"{n:02d}" for n in range(1, 100))
 REGIONS_3 = frozenset(
     {

@@ -48,7 +48,8 @@ def encode_text(text_latin: str) -> list[int]:
     return [ALPHABET.index(c) + 1 for c in text_latin]
 
 
-def load_real(root: Path, kinds: tuple[str, ...] = ("crop", "provider-style")) -> list[LabelledImage]:
+def load_real(root: Path,
+              kinds: tuple[str, ...] = ("crop", "provider-style")) -> list[LabelledImage]:
     """Real labelled crops from a folder with a labels.csv (real-extra, real-dev layout)."""
     rows: list[LabelledImage] = []
     with (root / "labels.csv").open(encoding="utf-8") as fh:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,14 @@ def export_onnx(model: PlateOcrNet, spec: InputSpec, out_dir: Path,
     path = out_dir / WEIGHTS_NAME
     model = model.eval()
     dummy = torch.zeros(1, spec.channels, spec.height, spec.width)
-    torch.onnx.export(model, (dummy,), str(path), input_names=[INPUT_NAME],
-                      output_names=[OUTPUT_NAME], opset_version=OPSET,
-                      dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
-                      dynamo=False)
+    with warnings.catch_warnings():
+        # The TorchScript exporter is deprecated but needs no onnxscript and gives a
+        # plain static graph for this all-conv model; its deprecation notice is noise.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(model, (dummy,), str(path), input_names=[INPUT_NAME],
+                          output_names=[OUTPUT_NAME], opset_version=OPSET,
+                          dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+                          dynamo=False)
     proto = onnx.load(str(path))
     meta = {"alphabet": ALPHABET, "blank_index": str(BLANK_INDEX),
             "input_height": str(spec.height), "input_width": str(spec.width),

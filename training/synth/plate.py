@@ -189,7 +189,7 @@ def weather(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
                     (int(rng.uniform(0.05, 0.3) * w), int(rng.uniform(0.2, 0.8) * h)),
                     float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
         mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, h / 8))
-        x += rng.uniform(80, 220) * mask[..., None]
+        x += rng.uniform(60, 170) * mask[..., None]
     return x.clip(0, 255).astype(np.uint8)
 
 
@@ -211,6 +211,11 @@ def _surround(rng: np.random.Generator, plate: np.ndarray, pad_x: int, pad_y: in
             cv2.rectangle(canvas, (tx, y0 + 3), (tx + int(rng.uniform(5, 25)),
                                                  y0 + 3 + int(rng.uniform(4, 10))),
                           (200, 200, 200), -1)
+    for _ in range(int(rng.integers(0, 5))):  # bumper, grille and body edges
+        y = int(rng.uniform(0, canvas.shape[0]))
+        band = int(rng.uniform(2, max(3, pad_y // 2)))
+        cv2.rectangle(canvas, (0, y), (canvas.shape[1], y + band),
+                      tuple(int(v) for v in rng.integers(0, 256, size=3)), -1)
     canvas[pad_y:pad_y + h, pad_x:pad_x + w] = plate
     return canvas
 
@@ -218,7 +223,7 @@ def _surround(rng: np.random.Generator, plate: np.ndarray, pad_x: int, pad_y: in
 def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np.ndarray:
     """A crop as cut from a phone photo: perspective, loose/clipped border, blur, low-res, JPEG."""
     h, w = plate.shape[:2]
-    pad_x, pad_y = int(0.15 * w), int(0.5 * h)
+    pad_x, pad_y = int(0.15 * w), int(1.0 * h)
     canvas = _surround(rng, plate, pad_x, pad_y)
     src = np.array([[pad_x, pad_y], [pad_x + w, pad_y], [pad_x + w, pad_y + h],
                     [pad_x, pad_y + h]], np.float32)
@@ -236,17 +241,26 @@ def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np
     x1, y1 = dst.max(axis=0)
     ph = y1 - y0
     loose = rng.random() < 0.3
-    margins = rng.uniform(-0.03, 0.15 if loose else 0.05, 4)
-    cx0 = int(np.clip(x0 - margins[0] * ph, 0, warped.shape[1] - 2))
-    cx1 = int(np.clip(x1 + margins[1] * ph, cx0 + 2, warped.shape[1]))
-    cy0 = int(np.clip(y0 - margins[2] * ph, 0, warped.shape[0] - 2))
-    cy1 = int(np.clip(y1 + margins[3] * ph, cy0 + 2, warped.shape[0]))
+    margins = rng.uniform(-0.03, 0.15 if loose else 0.05, 4) * ph
+    if rng.random() < 0.45:
+        # Boxes cut from photos are often far taller than the plate (real crops go down to
+        # a 1.5:1 aspect): add car body above and below.
+        aspect = rng.uniform(1.5, 4.2)
+        extra = max(0.0, (x1 - x0) / aspect - ph)
+        top = rng.uniform(0.15, 0.85)
+        margins[2], margins[3] = extra * top, extra * (1 - top)
+    cx0 = int(np.clip(x0 - margins[0], 0, warped.shape[1] - 2))
+    cx1 = int(np.clip(x1 + margins[1], cx0 + 2, warped.shape[1]))
+    cy0 = int(np.clip(y0 - margins[2], 0, warped.shape[0] - 2))
+    cy1 = int(np.clip(y1 + margins[3], cy0 + 2, warped.shape[0]))
     crop = weather(rng, warped[cy0:cy1, cx0:cx1])
     # Optical blur at full size, then shrink to the final height (15..110 px, log-uniform).
+    # Blur measured in final pixels, so small crops are not blurred into nothing.
+    ratio = max(1.0, crop.shape[0] / target_h)
     if rng.random() < 0.6:
-        crop = cv2.GaussianBlur(crop, (0, 0), rng.uniform(0.3, 2.5))
+        crop = cv2.GaussianBlur(crop, (0, 0), rng.uniform(0.3, 1.4) * ratio)
     if rng.random() < 0.15:  # motion blur
-        k = int(rng.integers(3, 9))
+        k = int(rng.integers(2, 4) * ratio) | 1
         kernel = np.zeros((k, k), np.float32)
         kernel[k // 2, :] = 1.0 / k
         rot_m = cv2.getRotationMatrix2D((k / 2 - 0.5, k / 2 - 0.5), float(rng.uniform(0, 180)), 1)
