@@ -60,7 +60,7 @@ def test_resources_are_requested_and_limited(deployment: dict[str, Any]) -> None
 
 def test_pods_run_as_the_dockerfile_user(deployment: dict[str, Any]) -> None:
     dockerfile = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8")
-    (uid,) = re.findall(r"^USER (\d+)$", dockerfile, flags=re.M)
+    uid = re.findall(r"^USER (\d+)$", dockerfile, flags=re.M)[-1]  # the service: last stage
     assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == int(uid)
 
 
