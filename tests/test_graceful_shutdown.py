@@ -1,0 +1,55 @@
+"""SIGTERM lets in-flight requests finish before the process exits (Docker/Kubernetes stop)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from demo_provider.app import create_demo_app
+from demo_provider.images import render_demo_plates
+from tests.conftest import MODELS_DIR
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_in_flight_request_finishes_after_sigterm(
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+) -> None:
+    provider = await aiohttp_server(create_demo_app(render_demo_plates(), latency_s=1.0))
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "MODELS_DIR": str(MODELS_DIR),
+           "IMAGE_PROVIDER_URL": str(provider.make_url("")).rstrip("/"), "LOG_LEVEL": "WARNING"}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "plate_service", env=env,
+                                                stdout=asyncio.subprocess.DEVNULL)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/ready") as ready:
+                        if ready.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.1)
+            in_flight = asyncio.ensure_future(session.get(f"http://127.0.0.1:{port}/plate/1"))
+            await asyncio.sleep(0.3)
+            proc.send_signal(signal.SIGTERM)
+            response = await in_flight
+            assert response.status == 200
+            assert (await response.json())["plate"] == "С181МВ190"
+        assert await asyncio.wait_for(proc.wait(), timeout=20) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
