@@ -168,89 +168,104 @@ def _slot_sets(pattern: str, region_len: int) -> list[np.ndarray]:
 
 
 def _viterbi(log_probs: np.ndarray, slots: list[np.ndarray]) -> tuple[float, np.ndarray] | None:
-    """Most probable CTC frame path emitting exactly one class from each slot, in order.
+    """Most probable CTC frame path emitting exactly one class from each slot, in order."""
+    return _viterbi_many(log_probs[None], [slots])[0][0]
 
-    States: "in slot k emitting class c" and "blank after slot k, last class c"; a repeat
-    of the same class in the next slot must pass through a blank, as CTC requires.
-    Vectorised over the (slot, class) grid; returns (log-prob, frame path) or None.
+
+def _viterbi_many(log_probs: np.ndarray, slot_lists: list[list[np.ndarray]]
+                  ) -> list[list[tuple[float, np.ndarray] | None]]:
+    """Constrained CTC Viterbi for B crops x P slot sequences at once; [b][p] -> result.
+
+    ``log_probs`` is (B, T, C). States: "in slot k emitting class c" and "blank after
+    slot k, last class c"; a repeat of the same class in the next slot must pass through
+    a blank, as CTC requires. Everything runs in one vectorised pass over the frames
+    (shorter sequences padded with slots that allow nothing), because the per-frame numpy
+    call overhead, not the arithmetic, is what costs.
     """
-    num_frames = log_probs.shape[0]
-    num_slots = len(slots)
-    if num_frames < num_slots:
-        return None
+    num_crops, num_frames, _ = log_probs.shape
+    num_seqs = len(slot_lists)
+    lengths = np.array([len(s) for s in slot_lists])
+    num_slots = int(lengths.max())
     neg = -np.inf
-    allowed = np.zeros((num_slots, NUM_CLASSES), dtype=bool)
-    for k, ids in enumerate(slots):
-        allowed[k, ids] = True
-    emit_lp = np.where(allowed[None], log_probs[:, None, :], neg)  # (T, K, C)
-    blank_lp = log_probs[:, BLANK_INDEX]
-    # emit[k, c]: best score ending at this frame inside slot k with class c.
-    # gap[k, c]: best score ending at this frame in a blank after slot k (last class c).
-    emit = np.full((num_slots, NUM_CLASSES), neg)
-    gap = np.full((num_slots, NUM_CLASSES), neg)
-    lead = blank_lp[0]  # blanks before the first slot
-    emit[0] = emit_lp[0, 0]
-    # Back-pointers: for emit, 0=stay, 1=from lead/prev gap, 2=from prev emit (diff class);
-    # for gap, 0=stay gap, 1=from emit.
-    bp_emit = np.zeros((num_frames, num_slots, NUM_CLASSES), dtype=np.int8)
-    bp_emit_cls = np.zeros((num_frames, num_slots, NUM_CLASSES), dtype=np.int16)
-    bp_gap = np.zeros((num_frames, num_slots, NUM_CLASSES), dtype=np.int8)
-    bp_emit[0, 0] = 1
-    lead_hist = np.zeros(num_frames)
-    lead_hist[0] = lead
+    allowed = np.zeros((1, num_seqs, num_slots, NUM_CLASSES), dtype=bool)
+    for p, slots in enumerate(slot_lists):
+        for k, ids in enumerate(slots):
+            allowed[0, p, k, ids] = True
+    shape = (num_crops, num_seqs, num_slots, NUM_CLASSES)
+    classes = np.arange(NUM_CLASSES)
+    blank_lp = log_probs[:, :, BLANK_INDEX]  # (B, T)
+    frame_lp = log_probs[:, :, None, None, :]  # (B, T, 1, 1, C)
+    emit = np.full(shape, neg, dtype=log_probs.dtype)
+    emit[:, :, 0] = np.where(allowed[:, :, 0], frame_lp[:, 0, 0], neg)
+    gap = np.full(shape, neg, dtype=log_probs.dtype)
+    lead = blank_lp[:, 0].copy()  # blanks before the first slot, per crop
+    # Back-pointers. emit: 0 = stay, 1 = from the previous slot's gap (or the lead),
+    # 2 = from the previous slot's emit with another class. gap: 0 = stay, 1 = from emit.
+    bp_emit = np.zeros((num_frames,) + shape, dtype=np.int8)
+    bp_emit_cls = np.zeros((num_frames,) + shape, dtype=np.int16)
+    bp_gap = np.zeros((num_frames,) + shape, dtype=np.bool_)
+    bp_emit[0, :, :, 0] = 1
+    enter = np.full(shape, neg, dtype=log_probs.dtype)
+    enter_cls = np.zeros(shape, dtype=np.int16)
+    via_gap = np.ones(shape, dtype=bool)  # slot 0 is always entered from the lead
     for t in range(1, num_frames):
-        # Entering slot k from slot k-1: from its gap (any class) or directly from its
-        # emit with a different class.
-        prev_gap_best = np.full(num_slots, neg)
-        prev_gap_arg = np.zeros(num_slots, dtype=np.int16)
-        prev_gap_best[0] = lead
-        prev_gap_best[1:] = gap[:-1].max(axis=1)
-        prev_gap_arg[1:] = gap[:-1].argmax(axis=1)
-        # best previous emit with a different class: keep top-2 per slot.
-        order = np.argsort(-emit, axis=1)[:, :2]
-        top1 = np.take_along_axis(emit, order[:, :1], axis=1)[:, 0]
-        top2 = np.take_along_axis(emit, order[:, 1:2], axis=1)[:, 0]
-        prev_emit_diff = np.full((num_slots, NUM_CLASSES), neg)
-        prev_emit_cls = np.zeros((num_slots, NUM_CLASSES), dtype=np.int16)
-        prev_emit_diff[1:] = top1[:-1, None]
-        prev_emit_cls[1:] = order[:-1, :1]
-        same = np.zeros((num_slots, NUM_CLASSES), dtype=bool)
-        same[1:] = np.arange(NUM_CLASSES)[None, :] == order[:-1, :1]
-        prev_emit_diff[same] = np.repeat(top2[:-1, None], NUM_CLASSES, axis=1)[same[1:]]
-        prev_emit_cls[same] = np.repeat(order[:-1, 1:2], NUM_CLASSES, axis=1)[same[1:]]
-        enter_gap = prev_gap_best[:, None]
-        cand = np.stack([emit, np.broadcast_to(enter_gap, emit.shape), prev_emit_diff])
-        choice = cand.argmax(axis=0)
-        best = np.take_along_axis(cand, choice[None], axis=0)[0]
-        bp_emit[t] = choice
-        bp_emit_cls[t] = np.where(choice == 1, prev_gap_arg[:, None], prev_emit_cls)
-        new_emit = best + emit_lp[t]
-        gcand = np.stack([gap, emit])
-        gchoice = gcand.argmax(axis=0)
-        bp_gap[t] = gchoice
-        new_gap = np.take_along_axis(gcand, gchoice[None], axis=0)[0] + blank_lp[t]
-        lead = lead + blank_lp[t]
-        lead_hist[t] = lead
-        emit, gap = new_emit, new_gap
-    last = num_slots - 1
-    end_emit, end_gap = emit[last].max(), gap[last].max()
-    score = max(end_emit, end_gap)
-    if not np.isfinite(score):
-        return None
-    # Backtrack.
+        # Entering slot k: from the previous slot's gap (any class; the lead for slot 0),
+        # or straight from its emit when the class differs (top-1, else top-2).
+        enter[:, :, 0] = lead[:, None, None]
+        gap_prev = gap[:, :, :-1]
+        gap_best = gap_prev.max(axis=3, keepdims=True)
+        gap_cls = gap_prev.argmax(axis=3)[..., None]
+        emit_prev = emit[:, :, :-1]
+        top1_cls = emit_prev.argmax(axis=3)[..., None]
+        is_top1 = classes == top1_cls
+        top1 = emit_prev.max(axis=3, keepdims=True)
+        masked = np.where(is_top1, neg, emit_prev)
+        top2 = masked.max(axis=3, keepdims=True)
+        top2_cls = masked.argmax(axis=3)[..., None]
+        from_emit = np.where(is_top1, top2, top1)
+        from_emit_cls = np.where(is_top1, top2_cls, top1_cls)
+        use_gap = gap_best >= from_emit
+        enter[:, :, 1:] = np.where(use_gap, gap_best, from_emit)
+        enter_cls[:, :, 1:] = np.where(use_gap, gap_cls, from_emit_cls)
+        via_gap[:, :, 1:] = use_gap
+        bp_emit[t] = np.where(enter > emit, np.where(via_gap, 1, 2), 0)
+        bp_emit_cls[t] = enter_cls
+        new_emit = np.where(allowed, np.maximum(enter, emit) + frame_lp[:, t], neg)
+        bp_gap[t] = emit > gap
+        gap = np.maximum(gap, emit) + blank_lp[:, t, None, None, None]
+        emit = new_emit
+        lead = lead + blank_lp[:, t]
+    results: list[list[tuple[float, np.ndarray] | None]] = []
+    for b in range(num_crops):
+        row: list[tuple[float, np.ndarray] | None] = []
+        for p in range(num_seqs):
+            last = int(lengths[p]) - 1
+            end_emit, end_gap = emit[b, p, last].max(), gap[b, p, last].max()
+            score = max(end_emit, end_gap)
+            if num_frames < lengths[p] or not np.isfinite(score):
+                row.append(None)
+                continue
+            ends_in_emit = bool(end_emit >= end_gap)
+            c = int(emit[b, p, last].argmax() if ends_in_emit else gap[b, p, last].argmax())
+            row.append((float(score), _backtrack(
+                bp_emit[:, b, p], bp_emit_cls[:, b, p], bp_gap[:, b, p], last, c, ends_in_emit)))
+        results.append(row)
+    return results
+
+
+def _backtrack(bp_emit: np.ndarray, bp_emit_cls: np.ndarray, bp_gap: np.ndarray, k: int,
+               c: int, ends_in_emit: bool) -> np.ndarray:
+    """Frame path of one (crop, sequence) from its (T, K, C) Viterbi back-pointers."""
+    num_frames = bp_emit.shape[0]
     path = np.zeros(num_frames, dtype=np.int64)
-    k = last
-    if end_emit >= end_gap:
-        state, c = "emit", int(emit[last].argmax())
-    else:
-        state, c = "gap", int(gap[last].argmax())
+    state = "emit" if ends_in_emit else "gap"
     for t in range(num_frames - 1, -1, -1):
         if state == "lead":
             path[t] = BLANK_INDEX
             continue
         if state == "gap":
             path[t] = BLANK_INDEX
-            if bp_gap[t, k, c] == 1:
+            if bp_gap[t, k, c]:
                 state = "emit"
             continue
         path[t] = c
@@ -267,33 +282,47 @@ def _viterbi(log_probs: np.ndarray, slots: list[np.ndarray]) -> tuple[float, np.
                 k, c, state = k - 1, prev_c, "gap"
         else:
             k, c, state = k - 1, prev_c, "emit"
-    return float(score), path
+    return path
 
 
-def decode_constrained(probs: np.ndarray) -> tuple[Decoded, FormatMatch] | None:
-    """The most probable reading that fits a known format and a real region, or None.
+_SLOT_LISTS = [_slot_sets(pattern, region_len)
+               for pattern in FORMAT_PATTERNS.values() for region_len in (2, 3)]
 
-    Runs a Viterbi pass per (format, region length), keeps the best candidate whose region
-    is real, and gives up when even that one is far less likely than the greedy path.
+
+def decode_constrained_many(probs: np.ndarray) -> list[tuple[Decoded, FormatMatch] | None]:
+    """For each (T, C) matrix in ``probs`` (N, T, C): the most probable reading that fits a
+    known format and a real region, or None.
+
+    One Viterbi pass covers every crop and every (format, region length) pair; the best
+    candidate whose region is real wins, unless it is far less likely than the greedy path.
     """
-    log_probs = np.log(np.maximum(probs.astype(np.float64), 1e-30))
-    greedy_lp = float(log_probs.max(axis=1).sum())
-    best: tuple[Decoded, FormatMatch] | None = None
-    for pattern in FORMAT_PATTERNS.values():
-        for region_len in (2, 3):
-            found = _viterbi(log_probs, _slot_sets(pattern, region_len))
+    if len(probs) == 0:
+        return []
+    # float32 is plenty for sums of 32 log-probabilities and halves the memory traffic.
+    log_probs = np.log(np.maximum(probs.astype(np.float32), 1e-30))
+    out: list[tuple[Decoded, FormatMatch] | None] = []
+    for b, row in enumerate(_viterbi_many(log_probs, _SLOT_LISTS)):
+        greedy_lp = float(log_probs[b].max(axis=1).sum())
+        best: tuple[Decoded, FormatMatch] | None = None
+        for found in row:
             if found is None:
                 continue
             score, path = found
-            text, confs = _char_confidences(probs, path)
+            text, confs = _char_confidences(probs[b], path)
             match = match_format(text)
             if match is None:
                 continue
             if best is None or score > best[0].log_prob:
                 best = (Decoded(text, confs, score), match)
-    if best is None or greedy_lp - best[0].log_prob > MAX_CONSTRAINED_PENALTY:
-        return None
-    return best
+        if best is not None and greedy_lp - best[0].log_prob > MAX_CONSTRAINED_PENALTY:
+            best = None
+        out.append(best)
+    return out
+
+
+def decode_constrained(probs: np.ndarray) -> tuple[Decoded, FormatMatch] | None:
+    """``decode_constrained_many`` for one (T, C) matrix."""
+    return decode_constrained_many(probs[None])[0]
 
 
 @dataclass(frozen=True)
@@ -308,21 +337,34 @@ class PlateDecoding:
     raw_text_latin: str
 
 
+def decode_plates(probs: np.ndarray) -> list[PlateDecoding]:
+    """Greedy CTC for each (T, C) matrix of ``probs`` (N, T, C); the readings that fit no
+    format then go through constrained decoding together, in one batched pass."""
+    greedy = [decode_greedy(p) for p in probs]
+    matches = [match_format(g.text_latin) for g in greedy]
+    failed = [i for i, m in enumerate(matches) if m is None]
+    fixed = dict(zip(failed, decode_constrained_many(probs[failed])))
+    out = []
+    for i, (g, m) in enumerate(zip(greedy, matches)):
+        if m is not None:
+            out.append(PlateDecoding(g.text_latin, g.char_confidences, g.confidence,
+                                     m.plate_format, m.region, g.text_latin))
+            continue
+        constrained = fixed[i]
+        if constrained is None:
+            out.append(PlateDecoding(g.text_latin, g.char_confidences, g.confidence,
+                                     None, None, g.text_latin))
+            continue
+        decoded, match = constrained
+        # The constrained path is worth less than a greedy one: scale by how much
+        # likelihood it gave up, so a forced reading never looks as sure as a clean one.
+        penalty = math.exp(min(0.0, decoded.log_prob - g.log_prob))
+        out.append(PlateDecoding(decoded.text_latin, decoded.char_confidences,
+                                 decoded.confidence * penalty, match.plate_format,
+                                 match.region, g.text_latin))
+    return out
+
+
 def decode_plate(probs: np.ndarray) -> PlateDecoding:
     """Greedy CTC, then constrained decoding when the greedy reading fits no format."""
-    greedy = decode_greedy(probs)
-    match = match_format(greedy.text_latin)
-    if match is not None:
-        return PlateDecoding(greedy.text_latin, greedy.char_confidences, greedy.confidence,
-                             match.plate_format, match.region, greedy.text_latin)
-    constrained = decode_constrained(probs)
-    if constrained is None:
-        return PlateDecoding(greedy.text_latin, greedy.char_confidences, greedy.confidence,
-                             None, None, greedy.text_latin)
-    decoded, match = constrained
-    # The constrained path is worth less than a greedy one: scale by how much likelihood
-    # it gave up, so a forced reading never looks as sure as a clean one.
-    penalty = math.exp(min(0.0, decoded.log_prob - decode_greedy(probs).log_prob))
-    return PlateDecoding(decoded.text_latin, decoded.char_confidences,
-                         decoded.confidence * penalty, match.plate_format, match.region,
-                         greedy.text_latin)
+    return decode_plates(probs[None])[0]

@@ -17,6 +17,7 @@ from plate_service.recognition.plate_format import (
     decode_constrained,
     decode_greedy,
     decode_plate,
+    decode_plates,
     match_format,
     to_cyrillic,
     to_latin,
@@ -161,3 +162,17 @@ def test_slot_sets_restrict_three_digit_region_start() -> None:
     sets = _slot_sets("LDDDLL", 3)
     assert len(sets) == 9
     assert {ALPHABET[i - 1] for i in sets[6]} == {"1", "7"}
+
+
+def test_batched_decoding_equals_one_by_one() -> None:
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(6, 32, NUM_CLASSES)) * 3
+    probs = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
+    fixable = clean("O181MB190")
+    fixable[1] = {"0": 0.5, "O": 0.45}
+    probs = np.concatenate([probs, probs_for(fixable)[None, :32]
+                            if len(fixable) >= 32 else
+                            np.pad(probs_for(fixable), ((0, 32 - len(fixable)), (0, 0)),
+                                   constant_values=0)[None]])
+    batched = decode_plates(probs)
+    assert batched == [decode_plate(p) for p in probs]

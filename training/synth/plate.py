@@ -249,6 +249,7 @@ def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np
         extra = max(0.0, (x1 - x0) / aspect - ph)
         top = rng.uniform(0.15, 0.85)
         margins[2], margins[3] = extra * top, extra * (1 - top)
+        margins[:2] += rng.uniform(0, 0.4, 2) * ph  # and some bumper left and right
     cx0 = int(np.clip(x0 - margins[0], 0, warped.shape[1] - 2))
     cx1 = int(np.clip(x1 + margins[1], cx0 + 2, warped.shape[1]))
     cy0 = int(np.clip(y0 - margins[2], 0, warped.shape[0] - 2))
