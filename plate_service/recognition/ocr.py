@@ -11,7 +11,12 @@ import onnxruntime as ort
 
 from plate_service.errors import InferenceError, ModelLoadError
 from plate_service.recognition.model_card import ModelCard, load_card
-from plate_service.recognition.plate_format import ALPHABET, NUM_CLASSES, decode_plate, to_cyrillic
+from plate_service.recognition.plate_format import (
+    ALPHABET,
+    NUM_CLASSES,
+    decode_plates,
+    to_cyrillic,
+)
 from plate_service.recognition.preprocess import preprocess_batch
 from plate_service.recognition.types import OcrReading
 
@@ -83,8 +88,7 @@ class PlateReader:
             return []
         probs = self.probabilities(crops)
         readings = []
-        for p in probs:
-            d = decode_plate(p)
+        for d in decode_plates(probs):
             readings.append(OcrReading(
                 text=to_cyrillic(d.text_latin), text_latin=d.text_latin,
                 confidence=float(d.confidence), char_confidences=d.char_confidences,
