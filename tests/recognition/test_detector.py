@@ -1,0 +1,161 @@
+"""PlateDetector on the shipped ONNX model: finds a drawn plate, checks its files, stays thread-safe."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from plate_service.errors import InferenceError, ModelLoadError
+from plate_service.recognition.detector import CARD_NAME, DetectorCard, PlateDetector
+from tests.conftest import MODELS_DIR
+
+DETECTOR_DIR = MODELS_DIR / "detector"
+PLATE_BOX = (300, 420, 560, 476)  # where the drawn plate sits in the 1024x768 scene
+
+
+@pytest.fixture(scope="module")
+def detector() -> PlateDetector:
+    if not (DETECTOR_DIR / CARD_NAME).is_file():
+        pytest.skip("no detector model in models/detector")
+    return PlateDetector.load(DETECTOR_DIR)
+
+
+def draw_plate(width: int = 260, height: int = 56) -> np.ndarray:
+    """A GOST-like plate drawn with cv2: white, black rim, 'A 123 BC', region box."""
+    plate = np.full((height, width, 3), 235, np.uint8)
+    cv2.rectangle(plate, (2, 2), (width - 3, height - 3), (20, 20, 20), 2)
+    cv2.line(plate, (193, 2), (193, height - 3), (20, 20, 20), 2)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(plate, "A", (12, 44), font, 1.15, (20, 20, 20), 4, cv2.LINE_AA)
+    cv2.putText(plate, "123", (44, 48), font, 1.5, (20, 20, 20), 4, cv2.LINE_AA)
+    cv2.putText(plate, "BC", (128, 44), font, 1.15, (20, 20, 20), 4, cv2.LINE_AA)
+    cv2.putText(plate, "77", (206, 34), font, 1.0, (20, 20, 20), 3, cv2.LINE_AA)
+    cv2.putText(plate, "RUS", (205, 50), font, 0.4, (20, 20, 20), 1, cv2.LINE_AA)
+    return plate
+
+
+def draw_scene() -> np.ndarray:
+    """A 1024x768 'car': grey road, dark body, bumper, lamps, and the plate on the bumper."""
+    rng = np.random.default_rng(0)
+    scene = np.zeros((768, 1024, 3), np.uint8)
+    scene[:] = np.linspace(200, 90, 768, dtype=np.float32)[:, None, None].astype(np.uint8)
+    cv2.rectangle(scene, (150, 180), (880, 560), (60, 40, 30), -1)  # body
+    cv2.rectangle(scene, (220, 200), (810, 340), (120, 110, 100), -1)  # rear window
+    cv2.rectangle(scene, (130, 400), (900, 520), (45, 35, 30), -1)  # bumper
+    for x in (170, 770):
+        cv2.rectangle(scene, (x, 360), (x + 90, 400), (30, 30, 200), -1)  # lamps
+    x1, y1, x2, y2 = PLATE_BOX
+    scene[y1:y2, x1:x2] = draw_plate(x2 - x1, y2 - y1)
+    noise = rng.normal(0, 3, scene.shape)
+    return np.clip(scene + noise, 0, 255).astype(np.uint8)
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def test_finds_the_drawn_plate_with_corners_in_original_pixels(detector: PlateDetector) -> None:
+    found = detector.detect(draw_scene())
+    assert found, "no plate found"
+    best = found[0]
+    assert iou(best.box, PLATE_BOX) >= 0.5
+    assert best.corners is not None and len(best.corners) == 4
+    (tlx, tly), (trx, try_), (brx, bry), (blx, bly) = best.corners
+    assert tlx < trx and blx < brx and tly < bly and try_ < bry  # TL, TR, BR, BL order
+    assert 0.0 < best.score <= 1.0
+
+
+def test_boxes_follow_the_image_scale(detector: PlateDetector) -> None:
+    scene = draw_scene()
+    small = cv2.resize(scene, (512, 384), interpolation=cv2.INTER_AREA)
+    big, little = detector.detect(scene)[0], detector.detect(small)[0]
+    assert iou(tuple(v / 2 for v in big.box), little.box) >= 0.6
+
+
+def test_grey_image_has_no_plates(detector: PlateDetector) -> None:
+    assert detector.detect(np.full((480, 640, 3), 128, np.uint8)) == []
+
+
+def test_is_safe_to_share_between_threads(detector: PlateDetector) -> None:
+    scene = draw_scene()
+    want = detector.detect(scene)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: detector.detect(scene), range(8)))
+    assert all(r == want for r in results)
+
+
+def _copy_model(tmp_path: Path) -> Path:
+    if not (DETECTOR_DIR / CARD_NAME).is_file():
+        pytest.skip("no detector model in models/detector")
+    target = tmp_path / "detector"
+    shutil.copytree(DETECTOR_DIR, target)
+    return target
+
+
+def _edit_card(model_dir: Path, **changes: object) -> None:
+    path = model_dir / CARD_NAME
+    card = json.loads(path.read_text())
+    card.update(changes)
+    path.write_text(json.dumps(card))
+
+
+def test_refuses_weights_with_a_wrong_checksum(tmp_path: Path) -> None:
+    model_dir = _copy_model(tmp_path)
+    _edit_card(model_dir, sha256="0" * 64)
+    with pytest.raises(ModelLoadError, match="sha256"):
+        PlateDetector.load(model_dir)
+
+
+def test_refuses_a_card_whose_input_size_differs_from_the_graph(tmp_path: Path) -> None:
+    model_dir = _copy_model(tmp_path)
+    card = DetectorCard.read(model_dir / CARD_NAME)
+    _edit_card(model_dir, input_width=card.input_width + 32)
+    with pytest.raises(ModelLoadError, match="shape"):
+        PlateDetector.load(model_dir)
+
+
+def test_missing_folder_is_a_load_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError):
+        PlateDetector.load(tmp_path / "nowhere")
+
+
+class _BrokenSession:
+    def get_inputs(self) -> list[object]:
+        class _Input:
+            name = "image"
+        return [_Input()]
+
+    def run(self, *_: object) -> list[np.ndarray]:
+        raise RuntimeError("onnxruntime exploded")
+
+
+def test_onnxruntime_failures_become_inference_errors() -> None:
+    card = DetectorCard("x.onnx", "0" * 64, 384, 512, 4, 32.0, 0.3, 0.3, 8)
+    broken = PlateDetector(_BrokenSession(), card)  # type: ignore[arg-type]
+    with pytest.raises(InferenceError) as info:
+        broken.detect(np.zeros((100, 100, 3), np.uint8))
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_finds_most_labelled_plates_on_held_out_real_scenes(
+        detector: PlateDetector, shared_data: Path) -> None:
+    from training.eval_detector import held_out_scenes, match
+
+    scenes = held_out_scenes(shared_data, MODELS_DIR)
+    plates = found = 0
+    for name, labels in scenes.items():
+        image = cv2.imread(str(shared_data / "real-dev" / name), cv2.IMREAD_COLOR)
+        claims = match([d.box for d in detector.detect(image)], labels)
+        plates += len(labels)
+        found += sum(c is not None for c in claims)
+    assert plates > 50
+    assert found / plates >= 0.9
