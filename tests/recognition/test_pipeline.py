@@ -91,3 +91,21 @@ def test_cut_plate_straightens_from_corners() -> None:
 def test_cut_plate_without_corners_uses_the_box() -> None:
     image = np.zeros((200, 400, 3), dtype=np.uint8)
     assert cut_plate(image, Detection((50, 60, 250, 115), 0.9)).shape == (55, 200, 3)
+
+
+def test_scene_drops_detected_plates_read_without_confidence() -> None:
+    reader = ScriptedReader([reading(valid=False), reading("T087811", 0.3),
+                             reading("A001AA77", 0.8)])
+    detector = FakeDetector([Detection((10, 20, 110, 45), 0.8),
+                             Detection((300, 200, 420, 230), 0.9)])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO])
+    assert [p.reading.text_latin for p in result.plates] == ["A001AA77"]
+
+
+def test_cut_plate_keeps_a_margin_around_the_corners() -> None:
+    image = np.zeros((200, 400, 3), dtype=np.uint8)
+    image[60:104, 50:250] = 255  # the plate exactly fills its corners
+    corners = ((50.0, 60.0), (250.0, 60.0), (250.0, 104.0), (50.0, 104.0))
+    crop = cut_plate(image, Detection((50, 60, 250, 104), 0.9, corners))
+    assert crop[28, 130].min() == 255  # the plate's middle
+    assert crop[1, 130].max() == 0 and crop[28, 1].max() == 0  # dark margin on each side
