@@ -1,4 +1,4 @@
-"""PlateDetector on the shipped ONNX model: finds a drawn plate, checks its files, stays thread-safe."""
+"""PlateDetector on the shipped model: finds a drawn plate, checks its files, is thread-safe."""
 
 from __future__ import annotations
 

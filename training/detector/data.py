@@ -1,4 +1,4 @@
-"""Synthetic training scenes: plates pasted with perspective onto real and procedural backgrounds."""
+"""Synthetic training scenes: plates pasted in perspective onto real and procedural backgrounds."""
 
 from __future__ import annotations
 

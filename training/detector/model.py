@@ -34,7 +34,7 @@ class _Block(nn.Module):
 class PlateNet(nn.Module):
     """Input float BGR 0..255 (N,3,H,W); outputs heat (N,1,H/4,W/4) in 0..1, corners (N,8,...)."""
 
-    def __init__(self, width: int = 1) -> None:
+    def __init__(self) -> None:
         super().__init__()
         c1, c2, c3, c4, c5 = 16, 24, 40, 64, 96
         self.stem = nn.Sequential(_conv(3, c1, 2), _conv(c1, c2, 2), _Block(c2))   # /4
@@ -48,7 +48,9 @@ class PlateNet(nn.Module):
         self.l2 = nn.Conv2d(c2, d, 1)
         self.smooth = nn.Sequential(_Block(d), _Block(d))
         self.head = nn.Sequential(_conv(d, d), nn.Conv2d(d, 9, 1))
-        nn.init.constant_(self.head[1].bias[:1], -4.0)  # heat starts near 0 (focal loss)
+        last = self.head[1]
+        assert isinstance(last, nn.Conv2d) and last.bias is not None
+        nn.init.constant_(last.bias[:1], -4.0)  # heat starts near 0 (focal loss)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = x / 127.5 - 1.0
