@@ -30,8 +30,8 @@ def test_weights_are_small_and_carry_their_alphabet(reader: PlateReader) -> None
     assert reader.card.alphabet == ALPHABET
     meta = reader._session.get_modelmeta().custom_metadata_map
     assert meta["alphabet"] == ALPHABET
-    assert reader._session.get_inputs()[0].shape[0] in ("batch", None) or isinstance(
-        reader._session.get_inputs()[0].shape[0], str)
+    # A symbolic (dynamic) batch axis, so one run can read any number of crops.
+    assert isinstance(reader._session.get_inputs()[0].shape[0], str)
 
 
 def test_reads_both_provider_images_exactly(reader: PlateReader, shared_data: Path) -> None:
