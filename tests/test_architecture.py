@@ -1,4 +1,4 @@
-"""Dependencies point one way: web -> service -> {upstream, recognition} -> errors; torch only in training."""
+"""Dependencies point one way: web -> service -> {upstream, recognition}; torch only in training."""
 
 from __future__ import annotations
 

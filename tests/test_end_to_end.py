@@ -1,4 +1,4 @@
-"""The real service with the committed models, reading the real upstream images served on loopback."""
+"""The real service and committed models, reading the real upstream images served on loopback."""
 
 from __future__ import annotations
 
