@@ -117,7 +117,7 @@ class PlateService:
             key = (image_id, mode)
             cached = self._cache.get(key)
             if cached is not None:
-                by_id[image_id] = replace(cached, cached=True)
+                by_id[image_id] = replace(cached, cached=True, timings=None)
             elif key in self._in_flight:
                 waiting[image_id] = self._in_flight[key]
             else:

@@ -33,6 +33,7 @@ async def test_a_repeated_request_is_served_from_the_cache(
     assert provider.hits[10022] == 1
     assert (first["cached"], second["cached"]) == (False, True)
     assert first["plate"] == second["plate"]
+    assert "timings_ms" in first and "timings_ms" not in second
 
 
 async def test_errors_are_not_cached(client: TestClient, provider: FakeProvider) -> None:
