@@ -15,10 +15,16 @@ from plate_service.config import Config, RecognitionConfig, UpstreamConfig
 from tests.conftest import MODELS_DIR
 
 
+SCENE_ID = 500
+SCENE = ("scenes/s0005.jpg", "А521МР97", [276, 282, 386, 308])
+
+
 def _provider_app(folder: Path) -> web.Application:
-    """A stand-in for the real image provider: the same bytes under the same IDs."""
+    """A stand-in for the real image provider: the same bytes under the same IDs, plus
+    one real-dev car photo under SCENE_ID."""
     with open(folder / "labels.csv", newline="", encoding="utf-8") as handle:
         files = {int(row["image_id"]): folder / row["file"] for row in csv.DictReader(handle)}
+    files[SCENE_ID] = folder.parent / "real-dev" / SCENE[0]
 
     async def image(request: web.Request) -> web.Response:
         path = files.get(int(request.match_info["image_id"]))
@@ -64,3 +70,38 @@ async def test_batch_reads_both_and_reports_the_missing_one(service: TestClient)
 
 async def test_ready_reports_loaded_models(service: TestClient) -> None:
     assert (await (await service.get("/ready")).json())["status"] == "ready"
+
+
+def _iou(a: list[int], b: list[int]) -> float:
+    inter_w = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    inter_h = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = inter_w * inter_h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union
+
+
+async def test_a_car_photo_is_searched_and_read_through_every_endpoint(
+    service: TestClient, shared_data: Path
+) -> None:
+    _, text, box = SCENE
+    photo = (shared_data / "real-dev" / SCENE[0]).read_bytes()
+    answers = [
+        await (await service.get(f"/plate/{SCENE_ID}")).json(),
+        (await (await service.post("/plates", json={"image_ids": [SCENE_ID]})).json())
+        ["results"][0],
+        await (await service.post("/recognize", data=photo,
+                                  headers={"Content-Type": "image/jpeg"})).json(),
+    ]
+    for answer in answers:
+        assert answer["mode"] == "scene"
+        assert answer["plate"] == text
+        best = answer["plates"][0]
+        assert best["source"] == "scene"
+        assert 0 < best["detection_score"] <= 1
+        assert _iou(best["box"], box) > 0.5
+
+
+async def test_crop_mode_reads_a_photo_whole_and_finds_no_plate(service: TestClient) -> None:
+    answer = await (await service.get(f"/plate/{SCENE_ID}?mode=crop")).json()
+    assert answer["mode"] == "crop"
+    assert answer["plate"] != SCENE[1]
