@@ -38,7 +38,7 @@ class TrainConfig:
     synth_count: int = 40_000
     val_count: int = 1_000
     real_copies: int = 40
-    steps: int = 2_200
+    steps: int = 3_400
     batch: int = 128
     real_fraction: float = 0.25
     lr: float = 2e-3
