@@ -51,8 +51,10 @@ def preprocess_crop(crop: np.ndarray, spec: InputSpec = InputSpec()) -> np.ndarr
     shrinking = h > spec.height or w > spec.width
     resized = cv2.resize(gray, (spec.width, spec.height),
                          interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    x = resized.astype(np.float32)
-    x = (x - x.mean()) / max(float(x.std()), MIN_STD)
+    # cv2.meanStdDev gives numpy's mean/std (ddof 0) in a third of the time: this runs
+    # once per crop on the serving hot path.
+    mean, std = cv2.meanStdDev(resized)
+    x = (resized.astype(np.float32) - float(mean[0, 0])) * (1.0 / max(float(std[0, 0]), MIN_STD))
     return x[None]
 
 
