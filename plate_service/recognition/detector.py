@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import numpy as np
 import onnxruntime as ort
 
 from plate_service.errors import InferenceError, ModelLoadError
+from plate_service.recognition.onnx_models import open_session, verify_weights
 from plate_service.recognition.types import Detection
 
 logger = logging.getLogger(__name__)
@@ -110,14 +110,6 @@ def _box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class PlateDetector:
     """Finds plates in a BGR photo; boxes and corners come back in original pixels.
 
@@ -139,21 +131,8 @@ class PlateDetector:
         """Load the ONNX model and its card; refuse a wrong checksum or input shape."""
         card = DetectorCard.read(model_dir / CARD_NAME)
         onnx_path = model_dir / card.onnx_file
-        if not onnx_path.is_file():
-            raise ModelLoadError(f"detector weights {onnx_path} do not exist")
-        actual = _sha256(onnx_path)
-        if actual != card.sha256:
-            raise ModelLoadError(
-                f"detector weights {onnx_path} have sha256 {actual}, card says {card.sha256}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            session = ort.InferenceSession(str(onnx_path), sess_options=options,
-                                           providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelLoadError(f"onnxruntime cannot load {onnx_path}: {exc}") from exc
+        verify_weights(onnx_path, card.sha256)
+        session = open_session(onnx_path, threads=threads)
         shape = session.get_inputs()[0].shape
         expected = [3, card.input_height, card.input_width]
         if len(shape) != 4 or list(shape[1:]) != expected:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from plate_service.errors import ModelLoadError
+from plate_service.recognition.onnx_models import verify_weights
 from plate_service.recognition.preprocess import InputSpec
 
 CARD_NAME = "plate_ocr.json"
@@ -52,15 +52,6 @@ class ModelCard:
             raise ModelLoadError(f"malformed model card: {exc}") from exc
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_card(model_dir: Path) -> tuple[ModelCard, Path]:
     """Read the card in ``model_dir`` and verify its weights file's SHA-256.
 
@@ -78,10 +69,5 @@ def load_card(model_dir: Path) -> tuple[ModelCard, Path]:
         raise ModelLoadError(f"model card {card_path} is not a JSON object")
     card = ModelCard.from_dict(data)
     weights = model_dir / card.weights
-    if not weights.is_file():
-        raise ModelLoadError(f"weights {weights} not found")
-    actual = sha256_of(weights)
-    if actual != card.sha256:
-        raise ModelLoadError(
-            f"sha256 of {weights} is {actual}, the card says {card.sha256}")
+    verify_weights(weights, card.sha256)
     return card, weights

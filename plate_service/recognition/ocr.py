@@ -11,6 +11,7 @@ import onnxruntime as ort
 
 from plate_service.errors import InferenceError, ModelLoadError
 from plate_service.recognition.model_card import ModelCard, load_card
+from plate_service.recognition.onnx_models import open_session
 from plate_service.recognition.plate_format import (
     ALPHABET,
     NUM_CLASSES,
@@ -48,15 +49,7 @@ class PlateReader:
         if card.alphabet != ALPHABET:
             raise ModelLoadError(
                 f"model alphabet {card.alphabet!r} differs from the reader's {ALPHABET!r}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            session = ort.InferenceSession(str(weights), options,
-                                           providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelLoadError(f"onnxruntime cannot load {weights}: {exc}") from exc
+        session = open_session(weights, threads=threads)
         meta = session.get_modelmeta().custom_metadata_map
         if meta.get("alphabet", card.alphabet) != card.alphabet:
             raise ModelLoadError("alphabet in the ONNX metadata differs from the model card")

@@ -12,12 +12,8 @@ import onnx
 import onnxruntime as ort
 import torch
 
-from plate_service.recognition.model_card import (
-    CARD_NAME,
-    WEIGHTS_NAME,
-    ModelCard,
-    sha256_of,
-)
+from plate_service.recognition.model_card import CARD_NAME, WEIGHTS_NAME, ModelCard
+from plate_service.recognition.onnx_models import sha256_of
 from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX
 from plate_service.recognition.preprocess import InputSpec
 from training.ocr.model import PlateOcrNet
