@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from plate_service.recognition.detector import CARD_NAME, PlateDetector
+from plate_service.recognition.detector import CARD_NAME, PlateDetector, box_iou
 from plate_service.recognition.types import Detection
 from training.detector.split import is_training_scene, read_scene_labels
 
@@ -48,14 +48,6 @@ class Tally:
     wrong: list[str] = field(default_factory=list)
 
 
-def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def match(boxes: list[tuple[float, ...]], labels: list[LabelRow]) -> list[int | None]:
     """Greedy, in the given (score) order: the label each box claims at IoU >= 0.5, or None."""
     free = set(range(len(labels)))
@@ -63,7 +55,7 @@ def match(boxes: list[tuple[float, ...]], labels: list[LabelRow]) -> list[int | 
     for box in boxes:
         best, best_iou = None, IOU_MATCH
         for j in free:
-            value = iou(box, labels[j][:4])
+            value = box_iou(box, labels[j][:4])
             if value >= best_iou:
                 best, best_iou = j, value
         if best is not None:

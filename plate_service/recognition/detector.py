@@ -102,7 +102,8 @@ def decode_outputs(heat: np.ndarray, corners: np.ndarray, *, stride: int, corner
     return found
 
 
-def _box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+def box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two (x1, y1, x2, y2) boxes; NMS and the eval share it."""
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
@@ -167,7 +168,7 @@ class PlateDetector:
                      float(points[:, 0].max()) + 1, float(points[:, 1].max()) + 1)
             if box_f[2] - box_f[0] < 4 or box_f[3] - box_f[1] < 2:
                 continue
-            if any(_box_iou(box_f, kept) > card.nms_iou for kept in kept_boxes):
+            if any(box_iou(box_f, kept) > card.nms_iou for kept in kept_boxes):
                 continue
             kept_boxes.append(box_f)
             box = (int(np.floor(box_f[0])), int(np.floor(box_f[1])),
