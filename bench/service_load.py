@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import aiohttp
 
 _ids = itertools.count(1_000_000)
 
@@ -63,13 +63,25 @@ def process(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[in
             proc.kill()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    return cpu_seconds(os.getpid())
+
+
 @contextmanager
-def upstream(latency_ms: float) -> Iterator[str]:
+def upstream(latency_ms: float) -> Iterator[tuple[str, int]]:
+    """The lean fake provider (``bench.fake_upstream``): its URL and PID."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with process(["demo_provider", "--cycle", "--host", "127.0.0.1", "--port", str(port),
-                  "--latency-ms", str(latency_ms)], {}, f"{url}/images/1"):
-        yield url
+    with process(["bench.fake_upstream", "--port", str(port), "--latency-ms", str(latency_ms)],
+                 {}, f"{url}/images/1") as pid:
+        yield url, pid
 
 
 @contextmanager
@@ -104,34 +116,80 @@ class LoadResult:
         return self.requests / self.seconds
 
 
-async def _load(base_url: str, concurrency: int, total: int, batch: int = 0) -> LoadResult:
+class _Connection:
+    """One keep-alive HTTP/1.1 connection to the service, driven by hand.
+
+    The load generator shares the cores with the service it measures; a raw stream costs
+    a fraction of aiohttp's client per request (the figures in the report say how much).
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host, self._port = host, port
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> int:
+        """Send one request, read the whole answer, return its status."""
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self._host, self._port)
+        reader, writer = self._streams
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self._host}\r\n"
+        if body:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        writer.write(head.encode("ascii") + b"\r\n" + body)
+        lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length, close = None, False
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection":
+                close = value.strip().lower() == b"close"
+        if length is None:
+            raise RuntimeError(f"{method} {path}: answer without Content-Length")
+        await reader.readexactly(length)
+        if close:
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self._streams is not None:
+            self._streams[1].close()
+            self._streams = None
+
+
+async def run_load(base_url: str, concurrency: int, total: int, batch: int = 0) -> LoadResult:
+    parsed = urllib.parse.urlsplit(base_url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
     latencies: list[float] = []
     errors = 0
     remaining = itertools.count()
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=120)) as session:
-        async def worker() -> None:
-            nonlocal errors
+
+    async def worker() -> None:
+        nonlocal errors
+        connection = _Connection(host, port)
+        try:
             while next(remaining) < total:
                 started = time.perf_counter()
                 if batch:
                     ids = [next(_ids) for _ in range(batch)]
-                    call = session.post(f"{base_url}/plates", json={"image_ids": ids})
+                    body = json.dumps({"image_ids": ids}).encode()
+                    status = await connection.request("POST", "/plates", body)
                 else:
-                    call = session.get(f"{base_url}/plate/{next(_ids)}")
-                async with call as response:
-                    await response.read()
-                    errors += response.status != 200
+                    status = await connection.request("GET", f"/plate/{next(_ids)}")
+                errors += status != 200
                 latencies.append((time.perf_counter() - started) * 1000)
+        finally:
+            connection.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    seconds = time.perf_counter() - started
     latencies.sort()
     return LoadResult(len(latencies), seconds, latencies[len(latencies) // 2],
                       latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], errors)
 
 
 def load(base_url: str, concurrency: int, total: int, batch: int = 0) -> LoadResult:
-    return asyncio.run(_load(base_url, concurrency, total, batch))
+    return asyncio.run(run_load(base_url, concurrency, total, batch))

@@ -139,9 +139,6 @@ class ImageProviderClient:
     async def _read_capped(self, response: aiohttp.ClientResponse, image_id: int) -> bytes:
         """Read (and inflate) the body, refusing to hold more than the byte limit in memory."""
         limit = self._config.max_image_bytes
-        too_large = ImageTooLargeError(
-            f"image is larger than the {limit} byte limit", image_id=image_id
-        )
         encoding = response.headers.get(aiohttp.hdrs.CONTENT_ENCODING, "identity")
         encoding = encoding.strip().lower() or "identity"
         if encoding != "identity" and encoding not in _ZLIB_WBITS:
@@ -152,7 +149,7 @@ class ImageProviderClient:
         inflater = zlib.decompressobj(_ZLIB_WBITS[encoding]) if encoding != "identity" else None
         if inflater is None and response.content_length is not None \
                 and response.content_length > limit:
-            raise too_large
+            raise _too_large(limit, image_id)
         body = bytearray()
         try:
             async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
@@ -165,7 +162,7 @@ class ImageProviderClient:
                         body.extend(inflater.decompress(chunk, limit + 1 - len(body)))
                         chunk = inflater.unconsumed_tail
                     if len(body) > limit:
-                        raise too_large
+                        raise _too_large(limit, image_id)
             if inflater is not None:
                 body.extend(inflater.flush())
         except zlib.error as exc:
@@ -174,5 +171,9 @@ class ImageProviderClient:
                 upstream_status=response.status,
             ) from exc
         if len(body) > limit:
-            raise too_large
+            raise _too_large(limit, image_id)
         return bytes(body)
+
+
+def _too_large(limit: int, image_id: int) -> ImageTooLargeError:
+    return ImageTooLargeError(f"image is larger than the {limit} byte limit", image_id=image_id)

@@ -51,6 +51,8 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     seconds = time.perf_counter() - started
     route = _route(request)
     request.app[keys.METRICS].request_finished(request.method, route, response.status, seconds)
+    if not access_logger.isEnabledFor(logging.INFO):
+        return response
     fields = {
         "request_id": request.get("request_id"),
         "method": request.method,

@@ -1,0 +1,108 @@
+"""The benchmark's own tools: the lean fake upstream and the raw load generator.
+
+Their figures go into docs/benchmarks.md, so they must speak HTTP correctly: a provider
+that answered the wrong image, or a load generator that miscounted errors, would make
+every number there wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bench.fake_upstream import serve
+from bench.images import provider_crops
+from bench.service_load import run_load
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _provider(latency_ms: float) -> AsyncIterator[str]:
+    port = _free_port()
+    task = asyncio.create_task(serve("127.0.0.1", port, latency_ms))
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
+                break
+        except OSError:
+            await asyncio.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[str]:
+    async for url in _provider(0):
+        yield url
+
+
+@pytest.fixture
+async def slow_provider() -> AsyncIterator[str]:
+    async for url in _provider(50):
+        yield url
+
+
+async def test_fake_upstream_serves_every_id_as_one_of_the_rendered_jpegs(
+        provider: str) -> None:
+    crops = provider_crops()
+    async with aiohttp.ClientSession() as session:  # one keep-alive connection, reused
+        for image_id in (0, 7, 123456789):
+            async with session.get(f"{provider}/images/{image_id}") as response:
+                assert response.status == 200
+                assert response.content_type == "image/jpeg"
+                assert await response.read() == crops[image_id % len(crops)]
+
+
+async def test_fake_upstream_answers_404_off_the_images_route(provider: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for path in ("/images/abc", "/other", "/images/"):
+            async with session.get(f"{provider}{path}") as response:
+                assert response.status == 404
+
+
+async def test_fake_upstream_waits_the_configured_latency(slow_provider: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        async with session.get(f"{slow_provider}/images/1") as response:
+            await response.read()
+        assert time.perf_counter() - started >= 0.045
+
+
+async def test_load_generator_counts_requests_and_non_200_answers(
+        aiohttp_server) -> None:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    async def plate(request: web.Request) -> web.Response:
+        seen.append(request.match_info["image_id"])
+        status = 404 if int(request.match_info["image_id"]) % 2 else 200
+        return web.json_response({"ok": True}, status=status)
+
+    async def plates(request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response({"results": body["image_ids"]})
+
+    app = web.Application()
+    app.router.add_get("/plate/{image_id}", plate)
+    app.router.add_post("/plates", plates)
+    server = await aiohttp_server(app)
+    base = f"http://127.0.0.1:{server.port}"
+
+    result = await run_load(base, concurrency=4, total=40)
+    assert result.requests == 40
+    assert len(set(seen)) == 40  # a fresh ID per request, so no cache can answer
+    assert result.errors == sum(int(i) % 2 for i in seen)
+
+    batch = await run_load(base, concurrency=2, total=6, batch=10)
+    assert (batch.requests, batch.errors) == (6, 0)
