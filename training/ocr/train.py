@@ -153,11 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real-copies", type=int, default=TrainConfig.real_copies)
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
+    parser.add_argument("--processes", type=int, default=TrainConfig.processes,
+                        help="data generation workers (the data is the same for any count)")
     parser.add_argument("--no-eval", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = TrainConfig(seed=args.seed, synth_count=args.synth, real_copies=args.real_copies,
-                         steps=args.steps, threads=args.threads)
+                         steps=args.steps, threads=args.threads,
+                         processes=args.processes)
     data_root = args.data if args.data.is_dir() else None
     train(config, args.out, data_root)
     if not args.no_eval and data_root is not None:
