@@ -106,6 +106,19 @@ def main() -> None:
          "of the rounds) of the requests/s that recognition alone allows on the same cores. "
          "CPU is user + system time from /proc; the service's includes recognition.")
     emit()
+    with upstream(0) as (provider, _), plate_service(
+            provider, args.models_dir, module="bench.http_only_service") as (url, pid):
+        load(url, 8, 200)
+        before = cpu_seconds(pid)
+        http_only = load(url, 64, int(3000 * scale) or 300)
+        http_cpu_ms = (cpu_seconds(pid) - before) * 1000 / http_only.requests
+    emit(f"Where the rest goes: the same app with the plate reading memoised away "
+         f"(`bench/http_only_service.py`; server, upstream client, middleware, JPEG decode, "
+         f"executor hop, JSON all still run) serves {http_only.rps:.0f} req/s at "
+         f"{http_cpu_ms:.2f} ms of CPU per request, against "
+         f"{alone['decode_and_read_ms_1thread']:.2f} ms to decode and read one crop on "
+         "1 thread. Both run in one process, so their Python parts share one GIL.")
+    emit()
     emit("## 3. Parallel requests: this service vs a naive one")
     emit()
     total = int(320 * scale) or 64

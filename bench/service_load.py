@@ -85,12 +85,14 @@ def upstream(latency_ms: float) -> Iterator[tuple[str, int]]:
 
 
 @contextmanager
-def plate_service(provider_url: str, models_dir: Path, **env: str) -> Iterator[tuple[str, int]]:
+def plate_service(provider_url: str, models_dir: Path, module: str = "plate_service",
+                  **env: str) -> Iterator[tuple[str, int]]:
+    """The service (or ``bench.http_only_service``) in a subprocess: its URL and PID."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {"PORT": str(port), "HOST": "127.0.0.1", "IMAGE_PROVIDER_URL": provider_url,
                    "MODELS_DIR": str(models_dir), "LOG_LEVEL": "WARNING", **env}
-    with process(["plate_service"], environment, f"{url}/ready") as pid:
+    with process([module], environment, f"{url}/ready") as pid:
         yield url, pid
 
 

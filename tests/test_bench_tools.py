@@ -106,3 +106,24 @@ async def test_load_generator_counts_requests_and_non_200_answers(
 
     batch = await run_load(base, concurrency=2, total=6, batch=10)
     assert (batch.requests, batch.errors) == (6, 0)
+
+
+def test_http_only_service_reads_the_first_image_once_and_repeats_it() -> None:
+    from bench.http_only_service import MemoisedRecognizer
+
+    class CountingRecognizer:
+        has_detector = True
+        calls = 0
+
+        def recognize(self, images, mode="auto"):  # type: ignore[no-untyped-def]
+            self.calls += 1
+            return [f"reading of {mode} image {len(images)}"]
+
+    real = CountingRecognizer()
+    memoised = MemoisedRecognizer(real)  # type: ignore[arg-type]
+    first = memoised.recognize([object(), object()], "crop")  # type: ignore[list-item]
+    again = memoised.recognize([object()] * 3)  # type: ignore[list-item]
+    assert first == ["reading of crop image 1"] * 2
+    assert again == ["reading of crop image 1"] * 3
+    assert real.calls == 1
+    assert memoised.has_detector
