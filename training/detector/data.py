@@ -19,6 +19,13 @@ logger = logging.getLogger(__name__)
 BACKGROUND_MAX_SIDE = 1024
 # Plate widths pasted into the model input, in its pixels (real scenes give ~30-230).
 MIN_PLATE_W, MAX_PLATE_W = 16.0, 280.0
+# Far plates in large photos are only 15-40 model pixels wide (a 109 px plate in a
+# 2000 px photo is ~28); log-uniform sizing alone draws too few of them.
+SMALL_PLATE_W = (12.0, 40.0)
+SMALL_PLATE_SHARE = 0.3
+# Radiator grilles right above the plate were the detector's worst false find (slats
+# and meshes are plate-like textures); this share of pasted plates gets one over it.
+GRILLE_ABOVE_SHARE = 0.25
 PLATE_ASPECT = 520 / 112
 
 try:  # helper-1's renderer of GOST plates with known text; real crops stand in without it
@@ -96,6 +103,8 @@ def _procedural_background(rng: np.random.Generator, h: int, w: int) -> np.ndarr
             cv2.line(img, (x, y), (int(rng.integers(0, w)), int(rng.integers(0, h))), colour,
                      int(rng.integers(1, 8)))
     _text_clutter(rng, img, int(rng.integers(0, 5)))
+    for _ in range(int(rng.integers(0, 3))):
+        _grille(rng, img, _grille_box(rng, h, w))
     noise = rng.normal(0, rng.uniform(2, 12), img.shape)
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
@@ -118,6 +127,71 @@ def _text_clutter(rng: np.random.Generator, img: np.ndarray, count: int) -> None
         font = int(rng.choice([cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX,
                                cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_PLAIN]))
         cv2.putText(img, text, (x, y), font, font_scale, ink, thick, cv2.LINE_AA)
+
+
+def _grille(rng: np.random.Generator, img: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    """A radiator grille in ``box`` (x1, y1, x2, y2): slats or a mesh, a frame, maybe a badge.
+
+    A hard negative: rows of bright bars on dark look like plate characters to a small net.
+    Drawn on its own patch, then the part inside ``img`` is copied in.
+    """
+    x1, y1, x2, y2 = box
+    gw, gh = x2 - x1, y2 - y1
+    if gw < 6 or gh < 4:
+        return
+    dark = tuple(int(c) for c in rng.integers(0, 70, 3))
+    bright = int(rng.integers(120, 240))
+    bar = tuple(int(np.clip(bright + d, 0, 255)) for d in rng.integers(-20, 20, 3))
+    patch = np.empty((gh, gw, 3), np.uint8)
+    patch[:] = dark
+    period = int(rng.integers(3, max(4, min(14, gh // 2 + 3))))
+    thick = max(1, int(period * rng.uniform(0.25, 0.6)))
+    kind = rng.random()
+    if kind < 0.5:  # horizontal slats
+        for y in range(period // 2, gh, period):
+            cv2.line(patch, (0, y), (gw, y), bar, thick)
+    elif kind < 0.7:  # vertical bars
+        for x in range(period // 2, gw, period):
+            cv2.line(patch, (x, 0), (x, gh), bar, thick)
+    elif kind < 0.85:  # diamond mesh
+        for t in range(-gh, gw + gh, period * 2):
+            cv2.line(patch, (t, 0), (t + gh, gh), bar, thick)
+            cv2.line(patch, (t + gh, 0), (t, gh), bar, thick)
+    else:  # square mesh
+        for x in range(0, gw, period * 2):
+            cv2.line(patch, (x, 0), (x, gh), bar, thick)
+        for y in range(0, gh, period * 2):
+            cv2.line(patch, (0, y), (gw, y), bar, thick)
+    if rng.random() < 0.7:
+        frame = tuple(int(c) for c in rng.integers(140, 250, 3))
+        cv2.rectangle(patch, (0, 0), (gw - 1, gh - 1), frame, int(rng.integers(1, 5)))
+    if rng.random() < 0.4:
+        axes = (max(2, gw // int(rng.integers(8, 16))), max(2, gh // int(rng.integers(3, 6))))
+        cv2.ellipse(patch, (gw // 2, gh // 2), axes, 0, 0, 360, bar, -1)
+    h, w = img.shape[:2]
+    cx1, cy1, cx2, cy2 = max(x1, 0), max(y1, 0), min(x2, w), min(y2, h)
+    if cx2 > cx1 and cy2 > cy1:
+        img[cy1:cy2, cx1:cx2] = patch[cy1 - y1:cy2 - y1, cx1 - x1:cx2 - x1]
+
+
+def _grille_box(rng: np.random.Generator, h: int, w: int) -> tuple[int, int, int, int]:
+    gw = float(np.exp(rng.uniform(np.log(24), np.log(w * 0.6))))
+    gh = gw * rng.uniform(0.12, 0.6)
+    x, y = rng.uniform(-gw / 4, w - gw * 3 / 4), rng.uniform(-gh / 4, h - gh * 3 / 4)
+    return int(x), int(y), int(x + gw), int(y + gh)
+
+
+def _grille_over_plate(rng: np.random.Generator, quad: np.ndarray
+                       ) -> tuple[int, int, int, int]:
+    """Where a car's grille would sit above a plate with corners ``quad``."""
+    x1, y1, x2, _ = _quad_box(quad)
+    pw = x2 - x1
+    plate_h = float(np.ptp(quad[:, 1]))
+    gw = pw * rng.uniform(1.0, 2.6)
+    gh = max(plate_h, 4.0) * rng.uniform(1.0, 3.5)
+    cx = (x1 + x2) / 2 + pw * rng.uniform(-0.3, 0.3)
+    bottom = y1 - plate_h * rng.uniform(0.15, 0.8)
+    return int(cx - gw / 2), int(bottom - gh), int(cx + gw / 2), int(bottom)
 
 
 def _plate_image(rng: np.random.Generator, sources: Sources, width: float) -> np.ndarray:
@@ -147,7 +221,10 @@ def _plate_quad(rng: np.random.Generator, cx: float, cy: float, width: float,
     pts = np.array([[-w / 2, -left_h / 2], [w / 2, -right_h / 2],
                     [w / 2, right_h / 2], [-w / 2, left_h / 2]], dtype=np.float32)
     pts[:, 0] += pts[:, 1] * rng.uniform(-0.15, 0.15)  # pitch shear
-    roll = np.radians(np.clip(rng.normal(0, 4), -15, 15))
+    # Mostly near-level; sometimes tilted like a plate on a bent bracket or a car on a
+    # slope, so the corners of tilted plates are learnt from plates whose quads are known.
+    roll_deg = rng.normal(0, 4) if rng.random() < 0.8 else rng.uniform(-18, 18)
+    roll = np.radians(np.clip(roll_deg, -18, 18))
     rot = np.array([[np.cos(roll), -np.sin(roll)], [np.sin(roll), np.cos(roll)]], np.float32)
     return pts @ rot.T + np.array([cx, cy], dtype=np.float32)
 
@@ -266,9 +343,15 @@ def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: i
     if rng.random() < 0.2:
         _text_clutter(rng, canvas, int(rng.integers(1, 4)))
     taken = [_quad_box(q, 6) for q in quads]
+    if rng.random() < 0.25:
+        grille = _grille_box(rng, height, width)
+        if not _overlaps(np.array(grille, np.float32), taken):
+            _grille(rng, canvas, grille)
     for _ in range(extra):
         for _attempt in range(8):
-            plate_w = float(np.exp(rng.uniform(np.log(MIN_PLATE_W), np.log(MAX_PLATE_W))))
+            low, high = SMALL_PLATE_W if rng.random() < SMALL_PLATE_SHARE else (
+                MIN_PLATE_W, MAX_PLATE_W)
+            plate_w = float(np.exp(rng.uniform(np.log(low), np.log(high))))
             plate = _plate_image(rng, sources, plate_w)
             aspect = plate.shape[1] / plate.shape[0]
             cx, cy = rng.uniform(0, width), rng.uniform(0, height)
@@ -278,6 +361,10 @@ def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: i
                 continue
             if _overlaps(box, taken):
                 continue
+            if rng.random() < GRILLE_ABOVE_SHARE:
+                grille = _grille_over_plate(rng, quad)
+                if not _overlaps(np.array(grille, np.float32), taken):
+                    _grille(rng, canvas, grille)
             _paste(rng, canvas, plate, quad)
             taken.append(box)
             quads.append(quad)
