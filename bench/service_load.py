@@ -139,15 +139,17 @@ class _Connection:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         writer.write(head.encode("ascii") + b"\r\n" + body)
         lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
-        status = int(lines[0].split(b" ", 2)[1])
-        length, close = None, False
+        version, status_code = lines[0].split(b" ", 2)[:2]
+        status = int(status_code)
+        # HTTP/1.0 servers (the naive baseline) close after every answer unless asked not to.
+        length, close = None, version == b"HTTP/1.0"
         for line in lines[1:]:
             name, _, value = line.partition(b":")
             name = name.strip().lower()
             if name == b"content-length":
                 length = int(value)
             elif name == b"connection":
-                close = value.strip().lower() == b"close"
+                close = value.strip().lower() != b"keep-alive"
         if length is None:
             raise RuntimeError(f"{method} {path}: answer without Content-Length")
         await reader.readexactly(length)

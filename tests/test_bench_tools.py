@@ -127,3 +127,17 @@ def test_http_only_service_reads_the_first_image_once_and_repeats_it() -> None:
     assert again == ["reading of crop image 1"] * 3
     assert real.calls == 1
     assert memoised.has_detector
+
+
+async def test_load_generator_reconnects_to_http_1_0_servers_that_close() -> None:
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        result = await run_load(f"http://127.0.0.1:{port}", concurrency=2, total=6)
+    assert (result.requests, result.errors) == (6, 0)
