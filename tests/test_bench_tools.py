@@ -18,17 +18,11 @@ from aiohttp import web
 
 from bench.fake_upstream import serve
 from bench.images import provider_crops
-from bench.service_load import run_load
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bench.service_load import free_port, run_load
 
 
 async def _provider(latency_ms: float) -> AsyncIterator[str]:
-    port = _free_port()
+    port = free_port()
     task = asyncio.create_task(serve("127.0.0.1", port, latency_ms))
     for _ in range(100):
         try:
