@@ -19,7 +19,7 @@ import numpy as np
 
 from plate_service.recognition.detector import CARD_NAME, PlateDetector, box_iou
 from plate_service.recognition.types import Detection
-from training.detector.split import is_training_scene, read_scene_labels
+from training.real_dev_split import is_training_scene, read_scene_labels
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"

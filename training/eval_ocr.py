@@ -4,8 +4,9 @@ Runs with the service's dependencies only (numpy, cv2, onnxruntime; no torch)::
 
     python -m training.eval_ocr [--data ../shared/data] [--model models/ocr]
 
-Reads ``provider/`` and ``real-dev/`` (crop and provider-style rows) under ``--data``;
-exits 0 with a message when that folder is absent.
+Reads ``provider/`` and ``real-dev/`` (crop and provider-style rows) under ``--data``,
+leaving out the real-dev files the model's card says it trained on; exits 0 with a
+message when that folder is absent.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class EvalReport:
     ms_per_crop_b1: float
     crops_per_s_b64: float
     ms_per_crop_model_b1: float
+    left_out: int = 0  # real rows not scored because the model trained on them
 
     def card_metrics(self) -> dict[str, Any]:
         """The numbers worth storing in the model card."""
@@ -83,8 +85,9 @@ class EvalReport:
         return out
 
 
-def load_rows(data_root: Path) -> list[Row]:
-    """Labelled rows of provider/ and real-dev/ (scenes are the detector's business)."""
+def load_rows(data_root: Path, trained_on: frozenset[str] = frozenset()) -> list[Row]:
+    """Labelled rows of provider/ and real-dev/ (scenes are the detector's business),
+    without the ``trained_on`` files (``real-dev/crops/c0004.png`` style names)."""
     rows = []
     for folder, kinds in SETS:
         labels = data_root / folder / "labels.csv"
@@ -92,7 +95,7 @@ def load_rows(data_root: Path) -> list[Row]:
             continue
         with labels.open(encoding="utf-8") as fh:
             for r in csv.DictReader(fh):
-                if r["kind"] in kinds:
+                if r["kind"] in kinds and f"{folder}/{r['file']}" not in trained_on:
                     rows.append(Row(data_root / folder / r["file"], f"{folder}/{r['kind']}",
                                     r["plate_latin"]))
     return rows
@@ -150,8 +153,11 @@ def measure_speed(model_dir: Path, crops: list[np.ndarray]) -> tuple[float, floa
 
 
 def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None) -> EvalReport:
-    """Read every row with ``reader`` (batched by 64) and score; speed from ``model_dir``."""
-    rows = load_rows(data_root)
+    """Read every row the model never trained on (its card lists the real-dev files it
+    did) with ``reader``, batched by 64, and score; speed from ``model_dir``."""
+    trained_on = frozenset(reader.card.training.get("real_dev_files", ()))
+    rows = load_rows(data_root, trained_on)
+    left_out = len(load_rows(data_root)) - len(rows)
     images = []
     for row in rows:
         img = cv2.imread(str(row.path), cv2.IMREAD_UNCHANGED)
@@ -178,12 +184,15 @@ def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None
                 confusions[(t or "∅", p or "∅")] += 1
     nan = float("nan")
     speed = measure_speed(model_dir, images) if model_dir is not None else (nan, nan, nan)
-    return EvalReport(kinds, confusions, *speed)
+    return EvalReport(kinds, confusions, *speed, left_out=left_out)
 
 
 def format_report(report: EvalReport) -> str:
     """Human-readable summary, the same text the README quotes."""
-    lines = [f"{'kind':28s} {'n':>4s} {'exact':>7s} {'CER':>7s}"]
+    lines = []
+    if report.left_out:
+        lines.append(f"({report.left_out} real-dev rows left out: the model trained on them)")
+    lines.append(f"{'kind':28s} {'n':>4s} {'exact':>7s} {'CER':>7s}")
     for kind, r in report.kinds.items():
         lines.append(f"{kind:28s} {r.total:4d} {r.accuracy:7.2%} {r.cer:7.2%}")
     lines.append("most frequent confusions (truth -> read: count): " + ", ".join(

@@ -82,6 +82,8 @@ _DIGIT_IDS = np.array([ALPHABET.index(c) + 1 for c in DIGITS])
 _LETTER_IDS = np.array([ALPHABET.index(c) + 1 for c in LETTERS_LATIN])
 _REGION3_FIRST_IDS = np.array([ALPHABET.index(c) + 1 for c in "17"])
 _CLASS_REGEX = {"L": f"[{LETTERS_LATIN}]", "D": "[0-9]"}
+_MAIN_REGEX = {plate_format: re.compile("".join(_CLASS_REGEX[c] for c in pattern))
+               for plate_format, pattern in FORMAT_PATTERNS.items()}
 
 
 def to_cyrillic(text_latin: str) -> str:
@@ -116,7 +118,7 @@ def match_format(text_latin: str) -> FormatMatch | None:
         main, region = text_latin[:n], text_latin[n:]
         if region not in REGIONS:
             continue
-        if re.fullmatch("".join(_CLASS_REGEX[c] for c in pattern), main) and region.isdigit():
+        if _MAIN_REGEX[plate_format].fullmatch(main) and region.isdigit():
             return FormatMatch(plate_format, main, region)
     return None
 
@@ -135,28 +137,43 @@ class Decoded:
         return min(self.char_confidences) if self.char_confidences else 0.0
 
 
-def _char_confidences(probs: np.ndarray, path: np.ndarray) -> tuple[str, tuple[float, ...]]:
-    """Collapse a frame path to text; each char's confidence is its best frame's probability."""
+def _collapse(path: list[int], best: list[float]) -> tuple[str, tuple[float, ...]]:
+    """Collapse a frame path (class per frame, its probability per frame) to text; each
+    char's confidence is its best frame's probability. Plain ints and floats: this runs
+    per crop on the serving hot path, where numpy scalar indexing would cost more."""
     chars: list[str] = []
     confs: list[float] = []
     prev = BLANK_INDEX
-    for t, k in enumerate(path):
-        k = int(k)
+    for k, p in zip(path, best):
         if k != BLANK_INDEX and k != prev:
             chars.append(ALPHABET[k - 1])
-            confs.append(float(probs[t, k]))
-        elif k != BLANK_INDEX and k == prev:
-            confs[-1] = max(confs[-1], float(probs[t, k]))
+            confs.append(p)
+        elif k != BLANK_INDEX:
+            confs[-1] = max(confs[-1], p)
         prev = k
     return "".join(chars), tuple(confs)
 
 
+def _char_confidences(probs: np.ndarray, path: np.ndarray) -> tuple[str, tuple[float, ...]]:
+    """``_collapse`` for a (T, C) matrix and the frame path taken through it."""
+    return _collapse(path.tolist(), probs[np.arange(len(path)), path].tolist())
+
+
+def decode_greedy_many(probs: np.ndarray) -> list[Decoded]:
+    """Best-path CTC decoding of every (T, NUM_CLASSES) matrix in ``probs`` (N, T, C)."""
+    paths = probs.argmax(axis=2)
+    best = np.take_along_axis(probs, paths[:, :, None], axis=2)[:, :, 0]
+    log_probs = np.log(np.maximum(best, 1e-30)).sum(axis=1).tolist()
+    out = []
+    for path, frame_probs, logp in zip(paths.tolist(), best.tolist(), log_probs):
+        text, confs = _collapse(path, frame_probs)
+        out.append(Decoded(text, confs, logp))
+    return out
+
+
 def decode_greedy(probs: np.ndarray) -> Decoded:
     """Best-path CTC decoding of one (T, NUM_CLASSES) probability matrix."""
-    path = probs.argmax(axis=1)
-    text, confs = _char_confidences(probs, path)
-    logp = float(np.log(np.maximum(probs[np.arange(len(path)), path], 1e-30)).sum())
-    return Decoded(text, confs, logp)
+    return decode_greedy_many(probs[None])[0]
 
 
 def _slot_sets(pattern: str, region_len: int) -> list[np.ndarray]:
@@ -340,7 +357,7 @@ class PlateDecoding:
 def decode_plates(probs: np.ndarray) -> list[PlateDecoding]:
     """Greedy CTC for each (T, C) matrix of ``probs`` (N, T, C); the readings that fit no
     format then go through constrained decoding together, in one batched pass."""
-    greedy = [decode_greedy(p) for p in probs]
+    greedy = decode_greedy_many(probs)
     matches = [match_format(g.text_latin) for g in greedy]
     failed = [i for i, m in enumerate(matches) if m is None]
     fixed = dict(zip(failed, decode_constrained_many(probs[failed])))

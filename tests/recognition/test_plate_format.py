@@ -16,6 +16,7 @@ from plate_service.recognition.plate_format import (
     _viterbi,
     decode_constrained,
     decode_greedy,
+    decode_greedy_many,
     decode_plate,
     decode_plates,
     match_format,
@@ -88,6 +89,33 @@ def test_greedy_collapses_repeats_and_blanks() -> None:
     assert decoded.text_latin == "A77"
     assert decoded.char_confidences == pytest.approx((0.9, 0.6, 0.95))
     assert decoded.confidence == pytest.approx(0.6)
+
+
+def _reference_greedy(probs: np.ndarray) -> tuple[str, list[float], float]:
+    """Best path decoding written the slow, obvious way, frame by frame."""
+    text, confs, logp, prev = "", [], 0.0, BLANK_INDEX
+    for frame in probs:
+        k = int(np.argmax(frame))
+        logp += float(np.log(frame[k]))
+        if k != BLANK_INDEX and k != prev:
+            text += ALPHABET[k - 1]
+            confs.append(float(frame[k]))
+        elif k != BLANK_INDEX:
+            confs[-1] = max(confs[-1], float(frame[k]))
+        prev = k
+    return text, confs, logp
+
+
+def test_batched_greedy_matches_frame_by_frame_decoding() -> None:
+    rng = np.random.default_rng(5)
+    logits = rng.normal(0, 3, (40, 32, NUM_CLASSES))
+    logits[:, ::2, BLANK_INDEX] += 2  # plenty of blanks and repeats, like a real model
+    probs = (np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)).astype(np.float32)
+    for decoded, matrix in zip(decode_greedy_many(probs), probs):
+        text, confs, logp = _reference_greedy(matrix)
+        assert decoded.text_latin == text
+        assert decoded.char_confidences == pytest.approx(confs)
+        assert decoded.log_prob == pytest.approx(logp, rel=1e-5)
 
 
 def test_clean_reading_keeps_greedy_and_format() -> None:

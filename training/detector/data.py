@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from plate_service.recognition.detector import PAD_VALUE, letterbox
-from training.detector.split import is_training_scene, read_scene_labels
+from training.real_dev_split import is_training_scene, read_scene_labels
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Training sets for the OCR model: synthetic plates plus augmented real-extra crops.
+"""Training sets for the OCR model: synthetic plates plus augmented real crops.
 
 Every image goes through ``plate_service.recognition.preprocess.preprocess_crop``, the
 same function the service uses, so there is no train/serve skew. Arrays are kept as
@@ -12,12 +12,14 @@ import logging
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from collections.abc import Callable
 
 import cv2
 import numpy as np
 
 from plate_service.recognition.plate_format import ALPHABET
 from plate_service.recognition.preprocess import InputSpec, preprocess_crop
+from training.real_dev_split import is_training_crop
 from training.synth.plate import jpeg, make_sample, provider_style, weather
 
 logger = logging.getLogger(__name__)
@@ -48,19 +50,43 @@ def encode_text(text_latin: str) -> list[int]:
     return [ALPHABET.index(c) + 1 for c in text_latin]
 
 
-def load_real(root: Path,
-              kinds: tuple[str, ...] = ("crop", "provider-style")) -> list[LabelledImage]:
-    """Real labelled crops from a folder with a labels.csv (real-extra, real-dev layout)."""
+def load_real(root: Path, kinds: tuple[str, ...] = ("crop", "provider-style"),
+              keep: Callable[[dict[str, str]], bool] | None = None) -> list[LabelledImage]:
+    """Real labelled crops from a folder with a labels.csv (real-extra, real-dev layout);
+    ``keep`` picks rows by their labels.csv fields (a split)."""
     rows: list[LabelledImage] = []
     with (root / "labels.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            if row["kind"] not in kinds:
+            if row["kind"] not in kinds or (keep is not None and not keep(row)):
                 continue
             image = cv2.imread(str(root / row["file"]), cv2.IMREAD_COLOR)
             if image is None:
                 raise FileNotFoundError(root / row["file"])
             rows.append(LabelledImage(image, row["plate_latin"], row["file"]))
     return rows
+
+
+def load_real_dev_half(root: Path, half: str) -> list[LabelledImage]:
+    """The real-dev crops of one half of the shared split (``"train"``: the half the
+    detector trains on; ``"held"``: the other, for a cross-validation run).
+
+    A plate whose text also appears in the other half is left out, so the same plate shot
+    twice cannot leak from the training half into the eval.
+    """
+    if half not in ("train", "held"):
+        raise ValueError(f"unknown real-dev half {half!r}")
+    want = half == "train"
+    with (root / "labels.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["kind"] in ("crop", "provider-style")]
+    # A provider-style copy's notes name its colour crop, not the scene: use the crop's.
+    crop_notes = {Path(r["file"]).stem: r["notes"] for r in rows if r["kind"] == "crop"}
+
+    def in_half(row: dict[str, str]) -> bool:
+        stem = Path(row["file"]).stem
+        return is_training_crop(row["file"], crop_notes.get(stem, row["notes"])) == want
+
+    other_texts = {r["plate_latin"] for r in rows if not in_half(r)}
+    return load_real(root, keep=lambda r: in_half(r) and r["plate_latin"] not in other_texts)
 
 
 def augment_real(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:

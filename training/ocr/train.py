@@ -1,8 +1,10 @@
 """Train the plate recogniser on the CPU from scratch, export it to models/ocr/, print the eval.
 
 ``python -m training.ocr.train`` regenerates every sample from fixed seeds (synthetic
-plates + augmented real-extra crops; never real-dev), trains with CTC, exports ONNX with
-its card, then runs ``training.eval_ocr`` on ../shared/data when it is there.
+plates + augmented real-extra crops + the real-dev crops of the split's training half, see
+``training.real_dev_split``), trains with CTC, exports ONNX with its card (which lists the
+real-dev files it trained on), then runs ``training.eval_ocr`` on ../shared/data when it is
+there; the eval scores only the real-dev rows the model never saw.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from torch.nn import functional as F
 
 from plate_service.recognition.plate_format import decode_greedy
 from plate_service.recognition.preprocess import InputSpec
-from training.ocr.data import EncodedSet, build_real, build_synthetic, encode_text, load_real
+from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
+                               encode_text, load_real, load_real_dev_half)
 from training.ocr.export import export_onnx, write_card
 from training.ocr.model import PlateOcrNet
 
@@ -28,6 +31,7 @@ logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUT = REPO_ROOT / "models" / "ocr"
+REAL_DEV_PREFIX = "real-dev/"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,24 @@ class TrainConfig:
     threads: int = 2
     processes: int = 2
     log_every: int = 100
+    # Which half of real-dev to train on: "train" (the detector's half, the shipped
+    # model), "held" (the other half: a cross-validation run) or "none".
+    real_dev_half: str = "none"
+
+
+def _real_training_images(data_root: Path | None, real_dev_half: str) -> list[LabelledImage]:
+    """real-extra crops, plus one half of real-dev's (sources prefixed ``real-dev/``)."""
+    if data_root is None:
+        return []
+    images: list[LabelledImage] = []
+    extra_dir = data_root / "real-extra"
+    if (extra_dir / "labels.csv").is_file():
+        images += load_real(extra_dir)
+    dev_dir = data_root / "real-dev"
+    if real_dev_half != "none" and (dev_dir / "labels.csv").is_file():
+        images += [replace(item, source=REAL_DEV_PREFIX + item.source)
+                   for item in load_real_dev_half(dev_dir, real_dev_half)]
+    return images
 
 
 def _ctc_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -87,12 +109,14 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None) -> PlateOc
     t0 = time.time()
     synth = build_synthetic(config.seed, config.synth_count, spec, config.processes)
     val = build_synthetic(config.seed + 1, config.val_count, spec, config.processes)
-    extra_dir = data_root / "real-extra" if data_root else None
-    if extra_dir is not None and (extra_dir / "labels.csv").is_file():
-        real = build_real(load_real(extra_dir), config.seed + 2, config.real_copies, spec)
+    real_images = _real_training_images(data_root, config.real_dev_half)
+    if real_images:
+        real = build_real(real_images, config.seed + 2, config.real_copies, spec)
     else:
-        logger.warning("no real-extra data at %s: training on synthetic plates only", extra_dir)
+        logger.warning("no real crops under %s: training on synthetic plates only", data_root)
         real = EncodedSet(np.empty((0, 1, spec.height, spec.width), np.float16), ())
+    real_dev_files = sorted(item.source for item in real_images
+                            if item.source.startswith(REAL_DEV_PREFIX))
     logger.info("data ready in %.0f s: %d synthetic, %d real(-augmented), %d val",
                 time.time() - t0, len(synth), len(real), len(val))
 
@@ -139,7 +163,8 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None) -> PlateOc
     export_onnx(model, spec, out_dir,
                 metrics={"synthetic_val_exact": round(val_acc, 4)},
                 training={"config": asdict(config), "wall_minutes": round(wall / 60, 1),
-                          "command": "python -m training.ocr.train"})
+                          "command": "python -m training.ocr.train",
+                          "real_dev_files": real_dev_files})
     return model
 
 
@@ -155,12 +180,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
     parser.add_argument("--processes", type=int, default=TrainConfig.processes,
                         help="data generation workers (the data is the same for any count)")
+    parser.add_argument("--real-dev-half", choices=("train", "held", "none"),
+                        default=TrainConfig.real_dev_half,
+                        help="real-dev crops to train on: the split's training half (default), "
+                             "the other half (cross-validation) or none")
     parser.add_argument("--no-eval", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = TrainConfig(seed=args.seed, synth_count=args.synth, real_copies=args.real_copies,
                          steps=args.steps, threads=args.threads,
-                         processes=args.processes)
+                         processes=args.processes, real_dev_half=args.real_dev_half)
     data_root = args.data if args.data.is_dir() else None
     train(config, args.out, data_root)
     if not args.no_eval and data_root is not None:

@@ -1,9 +1,15 @@
-"""Which real-dev scenes the detector may train on; the rest are held out for the eval."""
+"""Which real-dev rows the models may train on; the rest are held out for the evals.
+
+One split for both models: the scenes the detector trains on, and the crops cut from those
+scenes (the OCR's share), are the same half, so the detector eval's held-out scenes hold
+no plate either model has seen.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from pathlib import Path
 
 SPLIT_SALT = "plate-detector-split-v1"
@@ -13,6 +19,19 @@ def is_training_scene(file_name: str) -> bool:
     """A fixed half of the scenes, chosen by a salted hash of the file name (not the pixels)."""
     digest = hashlib.sha256(f"{SPLIT_SALT}:{Path(file_name).name}".encode()).digest()
     return digest[0] % 2 == 0
+
+
+def source_scene(notes: str) -> str | None:
+    """The scene a real-dev crop was cut from, as ``labels.csv`` notes name it, if any."""
+    match = re.search(r"scenes/(s\d+\.jpg)", notes)
+    return match.group(1) if match else None
+
+
+def is_training_crop(file_name: str, notes: str) -> bool:
+    """A crop (or its provider-style copy) shares its source scene's half; a crop with no
+    scene is split by its own stem, so the colour crop and its grey copy stay together."""
+    scene = source_scene(notes)
+    return is_training_scene(scene if scene else Path(file_name).stem)
 
 
 def read_scene_labels(data_dir: Path) -> dict[str, list[tuple[int, int, int, int, str]]]:

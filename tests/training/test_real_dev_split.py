@@ -1,0 +1,83 @@
+"""The shared real-dev split: crops follow their scene, and the OCR eval skips what it saw."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from training.eval_ocr import load_rows
+from training.ocr.data import load_real_dev_half
+from training.real_dev_split import is_training_crop, is_training_scene, source_scene
+
+FIELDS = ["file", "kind", "plate_latin", "plate_cyrillic", "x1", "y1", "x2", "y2",
+          "source_repo", "source_path", "label_source", "notes"]
+
+
+def _scenes_in_each_half() -> tuple[str, str]:
+    names = [f"s{i:04d}.jpg" for i in range(1, 200)]
+    return (next(n for n in names if is_training_scene(n)),
+            next(n for n in names if not is_training_scene(n)))
+
+
+def _write_real_dev(root: Path, crops: list[tuple[str, str, str]]) -> Path:
+    """A real-dev folder with (stem, text, scene) crops and their provider-style copies."""
+    dev = root / "real-dev"
+    (dev / "crops").mkdir(parents=True)
+    (dev / "provider-style").mkdir()
+    image = np.full((56, 260, 3), 200, np.uint8)
+    with (dev / "labels.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, FIELDS)
+        writer.writeheader()
+        for stem, text, scene in crops:
+            cv2.imwrite(str(dev / "crops" / f"{stem}.png"), image)
+            cv2.imwrite(str(dev / "provider-style" / f"{stem}.jpg"), image[:, :, 0])
+            writer.writerow({"file": f"crops/{stem}.png", "kind": "crop", "plate_latin": text,
+                             "notes": f"tight crop of a box from x.jpg (= scenes/{scene})"})
+            writer.writerow({"file": f"provider-style/{stem}.jpg", "kind": "provider-style",
+                             "plate_latin": text,
+                             "notes": f"grayscale 260x56 JPEG q95 made from crops/{stem}.png"})
+    return dev
+
+
+def test_a_crop_follows_the_scene_it_was_cut_from() -> None:
+    train_scene, held_scene = _scenes_in_each_half()
+    assert source_scene(f"tight crop (= scenes/{train_scene})") == train_scene
+    assert source_scene("read visually") is None
+    assert is_training_crop("crops/c0001.png", f"(= scenes/{train_scene})")
+    assert not is_training_crop("crops/c0001.png", f"(= scenes/{held_scene})")
+
+
+def test_halves_are_disjoint_and_keep_a_crop_with_its_grey_copy(tmp_path: Path) -> None:
+    train_scene, held_scene = _scenes_in_each_half()
+    dev = _write_real_dev(tmp_path, [("c0001", "A001AA77", train_scene),
+                                     ("c0002", "B002BB77", held_scene),
+                                     ("c0003", "C003CC77", train_scene)])
+    train = {item.source for item in load_real_dev_half(dev, "train")}
+    held = {item.source for item in load_real_dev_half(dev, "held")}
+    assert train == {"crops/c0001.png", "provider-style/c0001.jpg",
+                     "crops/c0003.png", "provider-style/c0003.jpg"}
+    assert held == {"crops/c0002.png", "provider-style/c0002.jpg"}
+
+
+def test_a_plate_seen_in_both_halves_is_trained_on_in_neither(tmp_path: Path) -> None:
+    train_scene, held_scene = _scenes_in_each_half()
+    dev = _write_real_dev(tmp_path, [("c0001", "A001AA77", train_scene),
+                                     ("c0002", "A001AA77", held_scene)])
+    assert load_real_dev_half(dev, "train") == []
+    assert load_real_dev_half(dev, "held") == []
+    with pytest.raises(ValueError):
+        load_real_dev_half(dev, "both")
+
+
+def test_ocr_eval_leaves_out_the_files_the_model_trained_on(tmp_path: Path) -> None:
+    train_scene, held_scene = _scenes_in_each_half()
+    _write_real_dev(tmp_path, [("c0001", "A001AA77", train_scene),
+                               ("c0002", "B002BB77", held_scene)])
+    trained = frozenset({"real-dev/crops/c0001.png", "real-dev/provider-style/c0001.jpg"})
+    scored = {row.path.name for row in load_rows(tmp_path, trained)}
+    assert scored == {"c0002.png", "c0002.jpg"}
+    assert len(load_rows(tmp_path)) == 4
