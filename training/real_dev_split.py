@@ -34,6 +34,14 @@ def is_training_crop(file_name: str, notes: str) -> bool:
     return is_training_scene(scene if scene else Path(file_name).stem)
 
 
+def crop_scenes(data_dir: Path) -> dict[str, str | None]:
+    """Each real-dev crop and provider-style row's file -> the scene it was cut from."""
+    with (data_dir / "real-dev" / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["kind"] in ("crop", "provider-style")]
+    by_stem = {Path(r["file"]).stem: source_scene(r["notes"]) for r in rows if r["kind"] == "crop"}
+    return {r["file"]: by_stem.get(Path(r["file"]).stem) for r in rows}
+
+
 def read_scene_labels(data_dir: Path) -> dict[str, list[tuple[int, int, int, int, str]]]:
     """``scenes/sNNNN.jpg`` -> its labelled plates as (x1, y1, x2, y2, plate_latin)."""
     scenes: dict[str, list[tuple[int, int, int, int, str]]] = {}

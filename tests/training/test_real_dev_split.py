@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from training.eval_detector import held_out_scenes
 from training.eval_ocr import load_rows
-from training.ocr.data import load_real_dev_half
-from training.real_dev_split import is_training_crop, is_training_scene, source_scene
+from plate_service.recognition.pipeline import RECTIFIED_SIZE
+from training.ocr.data import cut_scene_plates, load_real_dev_half
+from training.real_dev_split import (is_training_crop, is_training_scene, read_scene_labels,
+                                     source_scene)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 FIELDS = ["file", "kind", "plate_latin", "plate_cyrillic", "x1", "y1", "x2", "y2",
           "source_repo", "source_path", "label_source", "notes"]
@@ -33,6 +39,8 @@ def _write_real_dev(root: Path, crops: list[tuple[str, str, str]]) -> Path:
         writer = csv.DictWriter(fh, FIELDS)
         writer.writeheader()
         for stem, text, scene in crops:
+            writer.writerow({"file": f"scenes/{scene}", "kind": "scene", "plate_latin": text,
+                             "x1": 10, "y1": 10, "x2": 60, "y2": 22})
             cv2.imwrite(str(dev / "crops" / f"{stem}.png"), image)
             cv2.imwrite(str(dev / "provider-style" / f"{stem}.jpg"), image[:, :, 0])
             writer.writerow({"file": f"crops/{stem}.png", "kind": "crop", "plate_latin": text,
@@ -81,3 +89,33 @@ def test_ocr_eval_leaves_out_the_files_the_model_trained_on(tmp_path: Path) -> N
     scored = {row.path.name for row in load_rows(tmp_path, trained)}
     assert scored == {"c0002.png", "c0002.jpg"}
     assert len(load_rows(tmp_path)) == 4
+
+
+def test_detector_eval_skips_scenes_whose_plates_the_ocr_trained_on(tmp_path: Path) -> None:
+    train_scene, held_scene = _scenes_in_each_half()
+    other_held = next(f"s{i:04d}.jpg" for i in range(300, 600)
+                      if not is_training_scene(f"s{i:04d}.jpg"))
+    _write_real_dev(tmp_path, [("c0001", "A001AA77", train_scene),
+                               ("c0002", "B002BB77", held_scene),
+                               ("c0003", "C003CC77", other_held)])
+    models = tmp_path / "models"
+    assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{held_scene}",
+                                                      f"scenes/{other_held}"}
+    (models / "ocr").mkdir(parents=True)
+    (models / "ocr" / "plate_ocr.json").write_text(json.dumps(
+        {"training": {"real_dev_files": ["real-dev/provider-style/c0002.jpg"]}}))
+    assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{other_held}"}
+    (models / "ocr" / "plate_ocr.json").write_text(json.dumps(
+        {"training": {"real_dev_files": [f"real-dev/scenes/{other_held}#0"]}}))
+    assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{held_scene}"}
+
+
+def test_scene_plates_are_cut_like_the_service_from_one_half_only(shared_data: Path) -> None:
+    cuts = cut_scene_plates(shared_data, "train", REPO_ROOT / "models" / "detector")
+    labels = read_scene_labels(shared_data)
+    assert len(cuts) >= 30  # most of the training half's ~50 plates are found
+    for cut in cuts:
+        scene, index = cut.source.split("#")
+        assert is_training_scene(scene)
+        assert labels[scene][int(index)][4] == cut.text_latin
+        assert cut.image.shape[:2] == (RECTIFIED_SIZE[1], RECTIFIED_SIZE[0])

@@ -221,6 +221,11 @@ def _plate_quad(rng: np.random.Generator, cx: float, cy: float, width: float,
     pts = np.array([[-w / 2, -left_h / 2], [w / 2, -right_h / 2],
                     [w / 2, right_h / 2], [-w / 2, left_h / 2]], dtype=np.float32)
     pts[:, 0] += pts[:, 1] * rng.uniform(-0.15, 0.15)  # pitch shear
+    if rng.random() < 0.5:
+        # A yawed plate seen from above or below: top and bottom edges slope the same
+        # way, so its box is much taller than the plate (a held-out close-up's corners
+        # came out level and too small without this).
+        pts[:, 1] += pts[:, 0] * np.sin(yaw) * rng.uniform(-0.6, 0.6)
     # Mostly near-level; sometimes tilted like a plate on a bent bracket or a car on a
     # slope, so the corners of tilted plates are learnt from plates whose quads are known.
     roll_deg = rng.normal(0, 4) if rng.random() < 0.8 else rng.uniform(-18, 18)

@@ -17,12 +17,17 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from plate_service.recognition.detector import PlateDetector, box_iou
+from plate_service.recognition.pipeline import cut_plate
 from plate_service.recognition.plate_format import ALPHABET
 from plate_service.recognition.preprocess import InputSpec, preprocess_crop
-from training.real_dev_split import is_training_crop
+from training.real_dev_split import is_training_crop, is_training_scene, read_scene_labels
 from training.synth.plate import jpeg, make_sample, provider_style, weather
 
 logger = logging.getLogger(__name__)
+
+# A detection counts as a labelled plate's at this box overlap (as in the detector eval).
+SCENE_MATCH_IOU = 0.5
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,38 @@ def load_real_dev_half(root: Path, half: str) -> list[LabelledImage]:
 
     other_texts = {r["plate_latin"] for r in rows if not in_half(r)}
     return load_real(root, keep=lambda r: in_half(r) and r["plate_latin"] not in other_texts)
+
+
+def cut_scene_plates(data_root: Path, half: str, detector_dir: Path) -> list[LabelledImage]:
+    """Plates of one half's real-dev scenes, cut out the way the service cuts them.
+
+    The service reads a photo's plates from the detector's corners, padded and
+    straightened (``cut_plate``), which frames a plate differently from the tight crops;
+    reading those cuts is what the scene eval measures. Each labelled plate that the
+    detector finds (IoU >= 0.5) gives one crop; plates whose text the other half also
+    holds are left out, as in ``load_real_dev_half``. Sources: ``scenes/sNNNN.jpg#k``.
+    """
+    want = half == "train"
+    scenes = read_scene_labels(data_root)
+    other_texts = {row[4] for name, rows in scenes.items()
+                   if is_training_scene(name) != want for row in rows}
+    detector = PlateDetector.load(detector_dir, threads=1)
+    cuts: list[LabelledImage] = []
+    for name, rows in sorted(scenes.items()):
+        if is_training_scene(name) != want:
+            continue
+        image = cv2.imread(str(data_root / "real-dev" / name), cv2.IMREAD_COLOR)
+        if image is None:
+            raise FileNotFoundError(data_root / "real-dev" / name)
+        detections = detector.detect(image)
+        for k, (*box, text) in enumerate(rows):
+            if text in other_texts or not detections:
+                continue
+            best = max(detections, key=lambda d: box_iou(d.box, tuple(box)))
+            if box_iou(best.box, tuple(box)) >= SCENE_MATCH_IOU:
+                cuts.append(LabelledImage(cut_plate(image, best), text, f"{name}#{k}"))
+    logger.info("%d plates cut from the %s half's scenes", len(cuts), half)
+    return cuts
 
 
 def augment_real(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from plate_service.recognition.plate_format import decode_greedy
 from plate_service.recognition.preprocess import InputSpec
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
-                               encode_text, load_real, load_real_dev_half)
+                               cut_scene_plates, encode_text, load_real, load_real_dev_half)
 from training.ocr.export import export_onnx, write_card
 from training.ocr.model import PlateOcrNet
 
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUT = REPO_ROOT / "models" / "ocr"
+DEFAULT_DETECTOR = REPO_ROOT / "models" / "detector"
 REAL_DEV_PREFIX = "real-dev/"
 
 
@@ -53,10 +54,14 @@ class TrainConfig:
     # Which half of real-dev to train on: "train" (the detector's half, the shipped
     # model), "held" (the other half: a cross-validation run) or "none".
     real_dev_half: str = "none"
+    # Also train on that half's scene plates as the service cuts them (needs a detector).
+    scene_cuts: bool = True
 
 
-def _real_training_images(data_root: Path | None, real_dev_half: str) -> list[LabelledImage]:
-    """real-extra crops, plus one half of real-dev's (sources prefixed ``real-dev/``)."""
+def _real_training_images(data_root: Path | None, config: TrainConfig,
+                          detector_dir: Path) -> list[LabelledImage]:
+    """real-extra crops, plus one half of real-dev's crops and scene plates (sources
+    prefixed ``real-dev/``)."""
     if data_root is None:
         return []
     images: list[LabelledImage] = []
@@ -64,10 +69,12 @@ def _real_training_images(data_root: Path | None, real_dev_half: str) -> list[La
     if (extra_dir / "labels.csv").is_file():
         images += load_real(extra_dir)
     dev_dir = data_root / "real-dev"
-    if real_dev_half != "none" and (dev_dir / "labels.csv").is_file():
-        images += [replace(item, source=REAL_DEV_PREFIX + item.source)
-                   for item in load_real_dev_half(dev_dir, real_dev_half)]
-    return images
+    if config.real_dev_half == "none" or not (dev_dir / "labels.csv").is_file():
+        return images
+    dev = load_real_dev_half(dev_dir, config.real_dev_half)
+    if config.scene_cuts:
+        dev += cut_scene_plates(data_root, config.real_dev_half, detector_dir)
+    return images + [replace(item, source=REAL_DEV_PREFIX + item.source) for item in dev]
 
 
 def _ctc_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -101,7 +108,8 @@ def accuracy(model: PlateOcrNet, data: EncodedSet, batch: int = 256) -> float:
     return hits / max(1, len(data))
 
 
-def train(config: TrainConfig, out_dir: Path, data_root: Path | None) -> PlateOcrNet:
+def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
+          detector_dir: Path = DEFAULT_DETECTOR) -> PlateOcrNet:
     """Build the data, train, export; returns the trained model."""
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
@@ -109,7 +117,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None) -> PlateOc
     t0 = time.time()
     synth = build_synthetic(config.seed, config.synth_count, spec, config.processes)
     val = build_synthetic(config.seed + 1, config.val_count, spec, config.processes)
-    real_images = _real_training_images(data_root, config.real_dev_half)
+    real_images = _real_training_images(data_root, config, detector_dir)
     if real_images:
         real = build_real(real_images, config.seed + 2, config.real_copies, spec)
     else:
@@ -184,14 +192,19 @@ def main(argv: list[str] | None = None) -> int:
                         default=TrainConfig.real_dev_half,
                         help="real-dev crops to train on: the split's training half (default), "
                              "the other half (cross-validation) or none")
+    parser.add_argument("--no-scene-cuts", action="store_true",
+                        help="do not add the half's scene plates as the detector cuts them")
+    parser.add_argument("--detector", type=Path, default=DEFAULT_DETECTOR,
+                        help="detector that cuts the scene plates (default: models/detector)")
     parser.add_argument("--no-eval", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = TrainConfig(seed=args.seed, synth_count=args.synth, real_copies=args.real_copies,
                          steps=args.steps, threads=args.threads,
-                         processes=args.processes, real_dev_half=args.real_dev_half)
+                         processes=args.processes, real_dev_half=args.real_dev_half,
+                         scene_cuts=not args.no_scene_cuts)
     data_root = args.data if args.data.is_dir() else None
-    train(config, args.out, data_root)
+    train(config, args.out, data_root, args.detector)
     if not args.no_eval and data_root is not None:
         from plate_service.recognition.ocr import PlateReader
         from training.eval_ocr import evaluate, format_report
