@@ -48,12 +48,12 @@ class TrainConfig:
     real_fraction: float = 0.25
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    threads: int = 2
+    threads: int = 1
     processes: int = 2
     log_every: int = 100
     # Which half of real-dev to train on: "train" (the detector's half, the shipped
     # model), "held" (the other half: a cross-validation run) or "none".
-    real_dev_half: str = "none"
+    real_dev_half: str = "train"
     # Also train on that half's scene plates as the service cuts them (needs a detector).
     scene_cuts: bool = True
 
