@@ -26,3 +26,19 @@ def test_training_smoke_run_exports_a_loadable_model(tmp_path: Path) -> None:
     readings = reader.read(crops)
     assert len(readings) == 2
     assert all(0.0 <= r.confidence <= 1.0 for r in readings)
+
+
+def test_real_training_images_are_real_extra_plus_the_training_half(shared_data: Path) -> None:
+    from training.ocr.train import DEFAULT_DETECTOR, REAL_DEV_PREFIX, _real_training_images
+    from training.real_dev_split import is_training_scene
+
+    images = _real_training_images(shared_data, TrainConfig(), DEFAULT_DETECTOR)
+    dev = [item.source for item in images if item.source.startswith(REAL_DEV_PREFIX)]
+    scene_cuts = [s for s in dev if "#" in s]
+    assert len(images) - len(dev) == 186  # real-extra: 93 crops + 93 provider-style
+    assert scene_cuts and len(dev) > len(scene_cuts)
+    assert all(is_training_scene(s.removeprefix(REAL_DEV_PREFIX).split("#")[0])
+               for s in scene_cuts)
+    none = _real_training_images(shared_data, TrainConfig(real_dev_half="none"),
+                                 DEFAULT_DETECTOR)
+    assert not any(item.source.startswith(REAL_DEV_PREFIX) for item in none)
