@@ -30,8 +30,11 @@ def source_scene(notes: str) -> str | None:
 def is_training_crop(file_name: str, notes: str) -> bool:
     """A crop (or its provider-style copy) shares its source scene's half; a crop with no
     scene is split by its own stem, so the colour crop and its grey copy stay together."""
-    scene = source_scene(notes)
-    return is_training_scene(scene if scene else Path(file_name).stem)
+    return _crop_in_training_half(file_name, source_scene(notes))
+
+
+def _crop_in_training_half(file_name: str, scene: str | None) -> bool:
+    return is_training_scene(scene or Path(file_name).stem)
 
 
 def crop_scenes(data_dir: Path) -> dict[str, str | None]:
@@ -40,6 +43,12 @@ def crop_scenes(data_dir: Path) -> dict[str, str | None]:
         rows = [r for r in csv.DictReader(handle) if r["kind"] in ("crop", "provider-style")]
     by_stem = {Path(r["file"]).stem: source_scene(r["notes"]) for r in rows if r["kind"] == "crop"}
     return {r["file"]: by_stem.get(Path(r["file"]).stem) for r in rows}
+
+
+def training_crops(data_dir: Path) -> dict[str, bool]:
+    """Each real-dev crop and provider-style row's file -> whether it is in the training half."""
+    return {file: _crop_in_training_half(file, scene)
+            for file, scene in crop_scenes(data_dir).items()}
 
 
 def read_scene_labels(data_dir: Path) -> dict[str, list[tuple[int, int, int, int, str]]]:

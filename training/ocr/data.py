@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import logging
 from dataclasses import dataclass
+from collections.abc import Callable
 from multiprocessing import get_context
 from pathlib import Path
-from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -21,7 +21,7 @@ from plate_service.recognition.detector import PlateDetector, box_iou
 from plate_service.recognition.pipeline import cut_plate
 from plate_service.recognition.plate_format import ALPHABET
 from plate_service.recognition.preprocess import InputSpec, preprocess_crop
-from training.real_dev_split import is_training_crop, is_training_scene, read_scene_labels
+from training.real_dev_split import is_training_scene, read_scene_labels, training_crops
 from training.synth.plate import jpeg, make_sample, provider_style, weather
 
 logger = logging.getLogger(__name__)
@@ -81,17 +81,20 @@ def load_real_dev_half(root: Path, half: str) -> list[LabelledImage]:
     if half not in ("train", "held"):
         raise ValueError(f"unknown real-dev half {half!r}")
     want = half == "train"
-    with (root / "labels.csv").open(encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["kind"] in ("crop", "provider-style")]
-    # A provider-style copy's notes name its colour crop, not the scene: use the crop's.
-    crop_notes = {Path(r["file"]).stem: r["notes"] for r in rows if r["kind"] == "crop"}
+    halves = training_crops(root.parent)
+    other = _plates_of_other_half(root.parent, want)
+    return load_real(root, keep=lambda r: halves.get(r["file"]) == want
+                     and r["plate_latin"] not in other)
 
-    def in_half(row: dict[str, str]) -> bool:
-        stem = Path(row["file"]).stem
-        return is_training_crop(row["file"], crop_notes.get(stem, row["notes"])) == want
 
-    other_texts = {r["plate_latin"] for r in rows if not in_half(r)}
-    return load_real(root, keep=lambda r: in_half(r) and r["plate_latin"] not in other_texts)
+def _plates_of_other_half(data_root: Path, want: bool) -> set[str]:
+    """Plate texts that the other half holds, in its crops or its scenes."""
+    halves = training_crops(data_root)
+    with (data_root / "real-dev" / "labels.csv").open(encoding="utf-8") as fh:
+        texts = {r["plate_latin"] for r in csv.DictReader(fh)
+                 if r["file"] in halves and halves[r["file"]] != want}
+    return texts | {row[4] for name, rows in read_scene_labels(data_root).items()
+                    if is_training_scene(name) != want for row in rows}
 
 
 def cut_scene_plates(data_root: Path, half: str, detector_dir: Path) -> list[LabelledImage]:
@@ -105,8 +108,7 @@ def cut_scene_plates(data_root: Path, half: str, detector_dir: Path) -> list[Lab
     """
     want = half == "train"
     scenes = read_scene_labels(data_root)
-    other_texts = {row[4] for name, rows in scenes.items()
-                   if is_training_scene(name) != want for row in rows}
+    other_texts = _plates_of_other_half(data_root, want)
     detector = PlateDetector.load(detector_dir, threads=1)
     cuts: list[LabelledImage] = []
     for name, rows in sorted(scenes.items()):
