@@ -12,6 +12,7 @@ from pathlib import Path
 from bench import recognition
 from bench.service_load import (cpu_seconds, load, naive_service, own_cpu_seconds,
                                 plate_service, rss_mb, upstream)
+from plate_service.config import load_config
 from plate_service.recognition.loading import load_recognizer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +41,9 @@ def main() -> None:
          "The fake upstream (`python -m bench.fake_upstream --latency-ms N`, raw asyncio, "
          "answers from prebuilt bytes), the service and the load generator (raw keep-alive "
          "HTTP/1.1 connections, `bench/service_load.py`) share the same cores. Inputs are "
-         "our own rendered plates.")
+         "our own rendered plates. The service runs with the environment's settings, by "
+         f"default `WORKERS=auto`: {load_config().workers} processes here (one per usable "
+         "core), 2 recognition threads each.")
     emit()
     emit("## 1. Recognition alone (no HTTP)")
     emit()
@@ -104,7 +107,8 @@ def main() -> None:
     emit()
     emit(f"Service overhead: the service serves **{statistics.median(ratios):.0%}** (median "
          "of the rounds) of the requests/s that recognition alone allows on the same cores. "
-         "CPU is user + system time from /proc; the service's includes recognition.")
+         "CPU is user + system time from /proc, summed over the supervisor and its workers; "
+         "the service's includes recognition.")
     emit()
     with upstream(0) as (provider, _), plate_service(
             provider, args.models_dir, module="bench.http_only_service") as (url, pid):
@@ -117,7 +121,9 @@ def main() -> None:
          f"executor hop, JSON all still run) serves {http_only.rps:.0f} req/s at "
          f"{http_cpu_ms:.2f} ms of CPU per request, against "
          f"{alone['decode_and_read_ms_1thread']:.2f} ms to decode and read one crop on "
-         "1 thread. Both run in one process, so their Python parts share one GIL.")
+         "1 thread. This diagnostic runs one process: the HTTP path costs about as much CPU "
+         "as the reading itself, and in one process both share one GIL, which is why the "
+         "service runs one worker process per core.")
     emit()
     emit("## 3. Parallel requests: this service vs a naive one")
     emit()
@@ -151,6 +157,8 @@ def main() -> None:
         after_warm = rss_mb(pid)
         load(url, 64, requests - requests // 10)
         after_all = rss_mb(pid)
+    emit("RSS of the supervisor and all its worker processes together.")
+    emit()
     emit("| moment | RSS |")
     emit("|---|---|")
     emit(f"| after start (models loaded) | {after_start:.0f} MB |")

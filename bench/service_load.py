@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from plate_service.config import load_config
+
 _ids = itertools.count(1_000_000)
 
 
@@ -27,12 +29,46 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the service's supervisor and its workers)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        task_dir = Path(f"/proc/{tree[index]}/task")
+        for task in task_dir.iterdir() if task_dir.exists() else ():
+            try:
+                tree.extend(int(child) for child in
+                            (task / "children").read_text(encoding="ascii").split())
+            except OSError:
+                pass
+        index += 1
+    return tree
+
+
 def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of ``pid`` and all its descendants, in MB."""
+    total_kb = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/status", encoding="ascii") as status:
+                total_kb += next(int(line.split()[1]) for line in status
+                                 if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            pass
+    return total_kb / 1024
+
+
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` (one per worker with SO_REUSEPORT)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port
+    return count
 
 
 @contextmanager
@@ -64,10 +100,16 @@ def process(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[in
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time ``pid`` and its live descendants have used so far."""
+    ticks = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def own_cpu_seconds() -> float:
@@ -87,12 +129,21 @@ def upstream(latency_ms: float) -> Iterator[tuple[str, int]]:
 @contextmanager
 def plate_service(provider_url: str, models_dir: Path, module: str = "plate_service",
                   **env: str) -> Iterator[tuple[str, int]]:
-    """The service (or ``bench.http_only_service``) in a subprocess: its URL and PID."""
+    """The service (or ``bench.http_only_service``) in a subprocess: its URL and PID.
+
+    Yields once every worker process listens (``WORKERS``, default one per usable core),
+    so no measurement starts with part of the service still loading its models.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {"PORT": str(port), "HOST": "127.0.0.1", "IMAGE_PROVIDER_URL": provider_url,
                    "MODELS_DIR": str(models_dir), "LOG_LEVEL": "WARNING", **env}
+    workers = load_config({**os.environ, **environment}).workers \
+        if module == "plate_service" else 1
     with process([module], environment, f"{url}/ready") as pid:
+        deadline = time.time() + 60
+        while listening_sockets(port) < workers and time.time() < deadline:
+            time.sleep(0.1)
         yield url, pid
 
 

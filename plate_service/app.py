@@ -64,8 +64,6 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
             config.cache.max_entries, config.cache.ttl_s)
         service = PlateService(client, app[keys.RECOGNIZER], app[keys.EXECUTOR],
                                config.limits, cache, observer=app[keys.METRICS])
-        app[keys.METRICS].watch_queue(lambda: service.pending)
-        app[keys.METRICS].watch_cache(lambda: service.cache_counts)
         app[keys.SERVICE] = service
         yield
 

@@ -11,11 +11,6 @@ from typing import Any, TextIO, cast
 
 from plate_service.config import load_config
 from plate_service.errors import PlateServiceError
-from plate_service.recognition.image import ImageLimits, decode_image
-from plate_service.recognition.loading import load_recognizer
-from plate_service.recognition.types import RecognitionMode
-from plate_service.web.error_table import error_payload
-from plate_service.web.responses import recognition_json
 
 BATCH_SIZE = 32
 
@@ -38,6 +33,15 @@ def add_read_command(subparsers: Any) -> None:
 
 def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Read every file; batches go through the recogniser together, like the service."""
+    # Imported here, not at the top: ``python -m plate_service`` builds this command's
+    # parser in every process, and the worker supervisor should not load numpy, OpenCV
+    # and onnxruntime that it never uses.
+    from plate_service.recognition.image import ImageLimits, decode_image
+    from plate_service.recognition.loading import load_recognizer
+    from plate_service.recognition.types import RecognitionMode
+    from plate_service.web.error_table import error_payload
+    from plate_service.web.responses import recognition_json
+
     config = load_config()
     models_dir = args.models_dir or config.recognition.models_dir
     recognizer = load_recognizer(models_dir, threads=config.recognition.ort_threads)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ DEFAULT_MAX_IMAGE_ID = 2**53 - 1
 DEFAULT_CACHE_MAX_ENTRIES = 4096
 DEFAULT_CACHE_TTL_S = 300.0
 DEFAULT_LOG_LEVEL = "INFO"
+# Service processes sharing the port: "auto" = the CPU cores this process may use.
+DEFAULT_WORKERS = "auto"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 T = TypeVar("T")
@@ -87,6 +90,7 @@ class Config:
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    workers: int = 1
     log_level: str = DEFAULT_LOG_LEVEL
     upstream: UpstreamConfig = field(default_factory=UpstreamConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
@@ -112,6 +116,27 @@ def _read(
 
 def _positive(value: float) -> bool:
     return value > 0
+
+
+def usable_cpus(cgroup_cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """CPU cores this process may use: its affinity mask, capped by a cgroup v2 CPU quota.
+
+    A container limited with ``docker run --cpus 2`` on a 32-core host sees 32 cores in
+    its affinity mask; the quota in ``cpu.max`` is what actually bounds it.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    try:
+        quota, period = cgroup_cpu_max.read_text(encoding="ascii").split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
+def _parse_workers(raw: str) -> int:
+    return usable_cpus() if raw.lower() == "auto" else int(raw)
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
@@ -160,6 +185,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         host=_read(env, "HOST", str, DEFAULT_HOST),
         port=_read(env, "PORT", int, DEFAULT_PORT, lambda v: 0 < v < 65536,
                    "a TCP port (1-65535)"),
+        workers=_read(env, "WORKERS", _parse_workers, _parse_workers(DEFAULT_WORKERS),
+                      lambda v: 1 <= v <= 64, "'auto' or an integer from 1 to 64"),
         log_level=_read(env, "LOG_LEVEL", str.upper, DEFAULT_LOG_LEVEL,
                         lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"},
                         "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),

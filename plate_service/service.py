@@ -29,15 +29,28 @@ class ImageSource(Protocol):
 
 
 class ServiceObserver(Protocol):
-    """Told about every download and recognition batch (metrics implement it)."""
+    """Told about every cache lookup, download and recognition (metrics implement it).
+
+    Events are pushed, not polled, so that metrics of several worker processes add up.
+    """
+
+    def cache_lookup(self, hit: bool) -> None: ...
 
     def download_finished(self, seconds: float, error: PlateServiceError | None) -> None: ...
+
+    def recognition_queue_changed(self, depth: int) -> None: ...
 
     def recognition_finished(self, seconds: float, images: int) -> None: ...
 
 
 class _NoObserver:
+    def cache_lookup(self, hit: bool) -> None:
+        pass
+
     def download_finished(self, seconds: float, error: PlateServiceError | None) -> None:
+        pass
+
+    def recognition_queue_changed(self, depth: int) -> None:
         pass
 
     def recognition_finished(self, seconds: float, images: int) -> None:
@@ -116,6 +129,7 @@ class PlateService:
         for image_id in dict.fromkeys(image_ids):
             key = (image_id, mode)
             cached = self._cache.get(key)
+            self._observer.cache_lookup(cached is not None)
             if cached is not None:
                 by_id[image_id] = replace(cached, cached=True, timings=None)
             elif key in self._in_flight:
@@ -172,11 +186,6 @@ class PlateService:
             raise outcome.error
         return outcome
 
-    @property
-    def cache_counts(self) -> tuple[int, int]:
-        """(hits, misses) of the result cache since start."""
-        return self._cache.hits, self._cache.misses
-
     async def _download(self, image_id: int) -> tuple[bytes, float]:
         started = time.perf_counter()
         try:
@@ -196,6 +205,7 @@ class PlateService:
                 f"recognition queue is full ({self._pending} images pending); retry shortly"
             )
         self._pending += len(blobs)
+        self._observer.recognition_queue_changed(self._pending)
         started = time.perf_counter()
         try:
             loop = asyncio.get_running_loop()
@@ -203,6 +213,7 @@ class PlateService:
                                               blobs, mode)
         finally:
             self._pending -= len(blobs)
+            self._observer.recognition_queue_changed(self._pending)
             self._observer.recognition_finished(time.perf_counter() - started, len(blobs))
 
     def _decode_and_recognize(

@@ -24,7 +24,8 @@ def _run(argv: list[str]) -> tuple[int, list[dict[str, Any]]]:
 @pytest.fixture
 def fake_models(monkeypatch: pytest.MonkeyPatch) -> FakeReader:
     reader = FakeReader()
-    monkeypatch.setattr(cli, "load_recognizer", lambda *a, **k: fake_recognizer(reader))
+    monkeypatch.setattr("plate_service.recognition.loading.load_recognizer",
+                        lambda *a, **k: fake_recognizer(reader))
     return reader
 
 

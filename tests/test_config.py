@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from plate_service.config import DEFAULT_IMAGE_PROVIDER_URL, load_config
+from plate_service.config import DEFAULT_IMAGE_PROVIDER_URL, load_config, usable_cpus
 from plate_service.errors import ConfigError
 
 
@@ -35,7 +35,13 @@ def test_environment_overrides() -> None:
     assert config.limits.max_image_bytes == config.upstream.max_image_bytes == 1000
 
 
+def test_workers_default_to_one_per_usable_core() -> None:
+    assert load_config({}).workers == load_config({"WORKERS": "auto"}).workers == usable_cpus()
+    assert load_config({"WORKERS": "3"}).workers == 3
+
+
 @pytest.mark.parametrize(("name", "value"), [
+    ("WORKERS", "0"), ("WORKERS", "many"), ("WORKERS", "65"),
     ("PORT", "http"), ("PORT", "70000"), ("UPSTREAM_TIMEOUT", "-1"),
     ("IMAGE_PROVIDER_URL", "ftp://x"), ("MAX_BATCH_SIZE", "0"), ("LOG_LEVEL", "loud"),
 ])

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 
 from demo_provider.app import create_demo_app
@@ -23,13 +24,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 async def test_in_flight_request_finishes_after_sigterm(
-    aiohttp_server: Callable[..., Awaitable[TestServer]],
+    aiohttp_server: Callable[..., Awaitable[TestServer]], workers: str,
 ) -> None:
     provider = await aiohttp_server(create_demo_app(render_demo_plates(), latency_s=1.0))
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "MODELS_DIR": str(MODELS_DIR),
-           "IMAGE_PROVIDER_URL": str(provider.make_url("")).rstrip("/"), "LOG_LEVEL": "WARNING"}
+           "IMAGE_PROVIDER_URL": str(provider.make_url("")).rstrip("/"), "LOG_LEVEL": "WARNING",
+           "WORKERS": workers}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "plate_service", env=env,
                                                 stdout=asyncio.subprocess.DEVNULL)
     try:

@@ -20,6 +20,7 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,  # tells the worker processes apart
             "message": record.getMessage(),
         }
         fields = getattr(record, LOG_FIELDS_ATTR, None)

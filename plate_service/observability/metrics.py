@@ -1,12 +1,19 @@
-"""Prometheus metrics of one app instance, on its own registry (no global state)."""
+"""Prometheus metrics of one app instance, on its own registry (no global state).
+
+With several worker processes (``plate_service.workers``) prometheus_client keeps every
+value in a file under ``PROMETHEUS_MULTIPROC_DIR``, and a scrape of any worker adds up
+the files of all of them. That is why every value here is pushed by an event (a counter
+incremented, a gauge set) rather than read by a callback at scrape time: a callback
+could only see the worker that happens to answer the scrape.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily
-from prometheus_client.registry import Collector
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from plate_service.errors import PlateServiceError
 
@@ -15,17 +22,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
-class _CacheCollector(Collector):
-    def __init__(self, read: Callable[[], tuple[int, int]]) -> None:
-        self._read = read
-
-    def collect(self) -> Iterator[CounterMetricFamily]:
-        hits, misses = self._read()
-        family = CounterMetricFamily("plate_cache_lookups", "Result cache lookups by outcome",
-                                     labels=["result"])
-        family.add_metric(["hit"], hits)
-        family.add_metric(["miss"], misses)
-        yield family
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -52,13 +49,17 @@ class Metrics:
             buckets=BATCH_BUCKETS, registry=self.registry)
         self.queue_depth = Gauge("plate_recognition_queue_depth",
                                  "Images accepted for recognition and not finished",
-                                 registry=self.registry)
+                                 multiprocess_mode="livesum", registry=self.registry)
+        self.cache_lookups = Counter("plate_cache_lookups", "Result cache lookups by outcome",
+                                     ["result"], registry=self.registry)
+        for result in ("hit", "miss"):
+            self.cache_lookups.labels(result)
 
-    def watch_queue(self, read_depth: Callable[[], int]) -> None:
-        self.queue_depth.set_function(lambda: float(read_depth()))
+    def cache_lookup(self, hit: bool) -> None:
+        self.cache_lookups.labels("hit" if hit else "miss").inc()
 
-    def watch_cache(self, read_counts: Callable[[], tuple[int, int]]) -> None:
-        self.registry.register(_CacheCollector(read_counts))
+    def recognition_queue_changed(self, depth: int) -> None:
+        self.queue_depth.set(depth)
 
     def download_finished(self, seconds: float, error: PlateServiceError | None) -> None:
         self.download_seconds.observe(seconds)
@@ -73,4 +74,10 @@ class Metrics:
         self.request_seconds.labels(method, route).observe(seconds)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """The exposition text: this process's registry, or all workers' files."""
+        directory = os.environ.get(MULTIPROCESS_DIR_ENV)
+        if not directory:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=directory)
+        return generate_latest(registry)

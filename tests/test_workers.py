@@ -1,0 +1,170 @@
+"""WORKERS=N: N service processes on one port, one supervisor, metrics of them all."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from prometheus_client.parser import text_string_to_metric_families
+
+from demo_provider.app import create_demo_app
+from demo_provider.images import render_demo_plates
+from plate_service.config import usable_cpus
+from plate_service.workers import EXIT_CANNOT_LISTEN, EXIT_MODEL_ERROR
+from tests.conftest import MODELS_DIR
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _children(pid: int) -> set[int]:
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children.update(int(c) for c in (task / "children").read_text().split())
+    return children
+
+
+class Service:
+    """``python -m plate_service`` in a subprocess, on a free port."""
+
+    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+        self.process = process
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def wait_ready(self, session: aiohttp.ClientSession, workers: int) -> None:
+        for _ in range(300):
+            if self.process.returncode is not None:
+                raise AssertionError(f"service exited with {self.process.returncode}")
+            try:
+                async with session.get(f"{self.url}/ready") as ready:
+                    if ready.status == 200 and len(_children(self.process.pid)) == workers:
+                        await asyncio.sleep(1.0)  # the last worker may still load models
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.1)
+        raise AssertionError("service did not become ready")
+
+
+async def _start(provider_url: str, **env: str) -> Service:
+    port = _free_port()
+    environment = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
+                   "MODELS_DIR": str(MODELS_DIR), "IMAGE_PROVIDER_URL": provider_url,
+                   "LOG_LEVEL": "WARNING", **env}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "plate_service", env=environment,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    return Service(process, port)
+
+
+@pytest.fixture
+async def provider_url(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> str:
+    provider = await aiohttp_server(create_demo_app(render_demo_plates()))
+    return str(provider.make_url("")).rstrip("/")
+
+
+@pytest.fixture
+async def two_workers(provider_url: str) -> AsyncIterator[Service]:
+    service = await _start(provider_url, WORKERS="2")
+    try:
+        yield service
+    finally:
+        if service.process.returncode is None:
+            service.process.kill()
+            await service.process.wait()
+
+
+async def _plate_requests_counted(session: aiohttp.ClientSession, url: str) -> float:
+    async with session.get(f"{url}/metrics") as response:
+        text = await response.text()
+    return sum(sample.value for family in text_string_to_metric_families(text)
+               for sample in family.samples
+               if sample.name == "plate_http_requests_total"
+               and sample.labels["route"] == "/plate/{image_id}")
+
+
+async def test_two_workers_serve_and_one_scrape_counts_the_requests_of_both(
+    two_workers: Service,
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        await two_workers.wait_ready(session, workers=2)
+        for image_id in range(1, 25):  # a new connection each: the kernel spreads them
+            async with aiohttp.ClientSession() as fresh, \
+                    fresh.get(f"{two_workers.url}/plate/{image_id % 3 + 1}") as response:
+                assert response.status == 200
+        assert await _plate_requests_counted(session, two_workers.url) == 24
+
+
+async def test_a_killed_worker_is_replaced_and_sigterm_stops_them_all(
+    two_workers: Service,
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        await two_workers.wait_ready(session, workers=2)
+        before = _children(two_workers.process.pid)
+        victim = min(before)
+        os.kill(victim, signal.SIGKILL)
+        for _ in range(100):
+            after = _children(two_workers.process.pid)
+            if len(after) == 2 and victim not in after:
+                break
+            await asyncio.sleep(0.1)
+        assert len(after) == 2 and victim not in after
+        await two_workers.wait_ready(session, workers=2)
+        async with session.get(f"{two_workers.url}/plate/1") as response:
+            assert (await response.json())["plate"] == "С181МВ190"
+    two_workers.process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(two_workers.process.wait(), timeout=30) == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in after)
+
+
+async def test_workers_that_cannot_load_models_stop_the_service(provider_url: str) -> None:
+    service = await _start(provider_url, WORKERS="2", MODELS_DIR="/nonexistent/models")
+    assert await asyncio.wait_for(service.process.wait(), timeout=60) == EXIT_MODEL_ERROR
+
+
+async def test_a_taken_port_is_a_clear_error(provider_url: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        service = await _start(provider_url, WORKERS="1", PORT=str(port))
+        assert await asyncio.wait_for(service.process.wait(), timeout=60) == EXIT_CANNOT_LISTEN
+        assert service.process.stderr is not None
+        assert f"cannot listen on 127.0.0.1:{port}" in (await service.process.stderr.read()
+                                                        ).decode()
+
+
+def test_usable_cpus_honours_a_cgroup_quota(tmp_path: Path) -> None:
+    cpu_max = tmp_path / "cpu.max"
+    cpu_max.write_text("max 100000\n")
+    unlimited = usable_cpus(cpu_max)
+    assert unlimited == len(os.sched_getaffinity(0))
+    cpu_max.write_text("50000 100000\n")
+    assert usable_cpus(cpu_max) == 1
+    cpu_max.write_text("150000 100000\n")
+    assert usable_cpus(cpu_max) == min(unlimited, 2)
+    assert usable_cpus(tmp_path / "absent") == unlimited
+
+
+async def test_workers_stop_when_the_supervisor_is_killed_hard(two_workers: Service) -> None:
+    async with aiohttp.ClientSession() as session:
+        await two_workers.wait_ready(session, workers=2)
+    workers = _children(two_workers.process.pid)
+    two_workers.process.kill()
+    await two_workers.process.wait()
+    for _ in range(200):
+        if not any(Path(f"/proc/{pid}").exists() for pid in workers):
+            break
+        await asyncio.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
