@@ -110,6 +110,15 @@ def main() -> None:
          "CPU is user + system time from /proc, summed over the supervisor and its workers; "
          "the service's includes recognition.")
     emit()
+    with upstream(0) as (provider, _), \
+            plate_service(provider, args.models_dir, WORKERS="1") as (url, _):
+        load(url, 8, 200)
+        alone_rate = recognition.ceiling(recognizer, int(2000 * scale) or 200)
+        single = load(url, 64, int(3000 * scale) or 300)
+    emit(f"The same with `WORKERS=1` (one process, its event loop and recognition threads "
+         f"sharing one GIL): {single.rps:.0f} req/s against {alone_rate:.0f} images/s alone, "
+         f"{single.rps / alone_rate:.0%}.")
+    emit()
     with upstream(0) as (provider, _), plate_service(
             provider, args.models_dir, module="bench.http_only_service") as (url, pid):
         load(url, 8, 200)

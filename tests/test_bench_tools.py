@@ -8,7 +8,10 @@ every number there wrong.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -18,7 +21,7 @@ from aiohttp import web
 
 from bench.fake_upstream import serve
 from bench.images import provider_crops
-from bench.service_load import free_port, run_load
+from bench.service_load import free_port, listening_sockets, process_tree, rss_mb, run_load
 
 
 async def _provider(latency_ms: float) -> AsyncIterator[str]:
@@ -135,3 +138,25 @@ async def test_load_generator_reconnects_to_http_1_0_servers_that_close() -> Non
     async with server:
         result = await run_load(f"http://127.0.0.1:{port}", concurrency=2, total=6)
     assert (result.requests, result.errors) == (6, 0)
+
+
+def test_process_figures_cover_the_workers_and_listening_sockets_are_counted() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        for _ in range(50):
+            if child.pid in process_tree(os.getpid()):
+                break
+            time.sleep(0.05)
+        assert child.pid in process_tree(os.getpid())
+        assert rss_mb(os.getpid()) > rss_mb(child.pid) > 0
+    finally:
+        child.kill()
+        child.wait()
+    port = free_port()
+    assert listening_sockets(port) == 0
+    with socket.socket() as first, socket.socket() as second:
+        for sock in (first, second):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(("127.0.0.1", port))
+            sock.listen()
+        assert listening_sockets(port) == 2
