@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from plate_service.recognition.pipeline import PlateRecognizer, cut_plate, looks_like_plate_crop
+from plate_service.recognition.pipeline import (
+    CORNER_PADDINGS,
+    PlateRecognizer,
+    best_reading,
+    cut_plate,
+    looks_like_plate_crop,
+)
 from plate_service.recognition.types import Detection, OcrReading
 from tests.fakes import FakeDetector, FakeReader, reading
 
@@ -109,3 +115,32 @@ def test_cut_plate_keeps_a_margin_around_the_corners() -> None:
     crop = cut_plate(image, Detection((50, 60, 250, 104), 0.9, corners))
     assert crop[28, 130].min() == 255  # the plate's middle
     assert crop[1, 130].max() == 0 and crop[28, 1].max() == 0  # dark margin on each side
+
+
+def test_the_most_confident_valid_reading_of_a_plate_wins() -> None:
+    readings = [reading("A001AA77", 0.6), reading("A001AA777", 0.99, valid=False),
+                reading("A001AA71", 0.8), reading("A001AA77", 0.7)]
+    assert best_reading(readings).text_latin == "A001AA71"
+    invalid = [reading("XX", 0.3, valid=False), reading("YY", 0.9, valid=False)]
+    assert best_reading(invalid).text_latin == "XX"
+
+
+def test_a_plate_with_corners_is_read_in_each_framing_and_the_surest_reading_kept() -> None:
+    corners = ((110.0, 200.0), (310.0, 200.0), (310.0, 244.0), (110.0, 244.0))
+    detector = FakeDetector([Detection((110, 200, 310, 244), 0.9, corners)])
+    framings = [reading("B002BB99", 0.55), reading("B002BB98", 0.8),
+                reading("B002BB9", 0.95, valid=False)]
+    reader = ScriptedReader([reading(valid=False), *framings])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO])
+    assert len(CORNER_PADDINGS) == 3
+    assert reader.calls == [[(480, 640, 3)] + [(56, 260, 3)] * 3]
+    assert [p.reading.text_latin for p in result.plates] == ["B002BB98"]
+
+
+def test_a_wider_margin_shows_more_around_the_plate() -> None:
+    image = np.zeros((300, 400, 3), dtype=np.uint8)
+    image[100:150, 100:300] = 255  # the plate: white; around it: black
+    corners = ((100.0, 100.0), (300.0, 100.0), (300.0, 150.0), (100.0, 150.0))
+    detection = Detection((100, 100, 300, 150), 0.9, corners)
+    tight, wide = (cut_plate(image, detection, padding) for padding in (0.05, 0.25))
+    assert tight.mean() > wide.mean()
