@@ -166,7 +166,8 @@ def die_with_supervisor() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
         return
-    if str(os.getppid()) != os.environ.get(SUPERVISOR_PID_ENV):  # it died before the call
+    supervisor = os.environ.get(SUPERVISOR_PID_ENV)
+    if supervisor is not None and str(os.getppid()) != supervisor:  # died before the call
         os.kill(os.getpid(), signal.SIGTERM)
 
 
