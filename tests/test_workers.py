@@ -18,7 +18,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from demo_provider.app import create_demo_app
 from demo_provider.images import render_demo_plates
 from plate_service.config import usable_cpus
-from plate_service.workers import EXIT_CANNOT_LISTEN, EXIT_MODEL_ERROR
+from plate_service.workers import (
+    EXIT_CANNOT_LISTEN,
+    EXIT_CONFIG_ERROR,
+    EXIT_MODEL_ERROR,
+    Supervisor,
+)
 from tests.conftest import MODELS_DIR
 
 
@@ -168,3 +173,13 @@ async def test_workers_stop_when_the_supervisor_is_killed_hard(two_workers: Serv
             break
         await asyncio.sleep(0.1)
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_worker_that_keeps_dying_at_start_stops_the_supervisor() -> None:
+    crashing = [sys.executable, "-c", "raise SystemExit(1)"]
+    assert Supervisor(2, crashing, shutdown_timeout_s=5).run() == 1
+
+
+def test_a_worker_that_cannot_start_passes_its_exit_code_on() -> None:
+    bad_config = [sys.executable, "-c", f"raise SystemExit({EXIT_CONFIG_ERROR})"]
+    assert Supervisor(2, bad_config, shutdown_timeout_s=5).run() == EXIT_CONFIG_ERROR
