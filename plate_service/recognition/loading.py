@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from plate_service.errors import ModelLoadError
-from plate_service.recognition.pipeline import PlateDetectorLike, PlateRecognizer
+from plate_service.recognition.pipeline import (
+    CORNER_PADDINGS,
+    PlateDetectorLike,
+    PlateRecognizer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -14,10 +19,13 @@ OCR_DIR = "ocr"
 DETECTOR_DIR = "detector"
 
 
-def load_recognizer(models_dir: Path, *, threads: int = 1) -> PlateRecognizer:
+def load_recognizer(models_dir: Path, *, threads: int = 1,
+                    corner_paddings: Sequence[float] = CORNER_PADDINGS) -> PlateRecognizer:
     """Load the OCR model (required) and the detector (when its folder exists).
 
     Refuses to start on a missing or mismatched OCR model rather than serving nonsense.
+    ``corner_paddings`` exists for the evals, which compare framings; the service keeps
+    the default.
     """
     from plate_service.recognition.ocr import PlateReader
 
@@ -33,4 +41,4 @@ def load_recognizer(models_dir: Path, *, threads: int = 1) -> PlateRecognizer:
         detector = PlateDetector.load(detector_dir, threads=threads)
     logger.info("models loaded from %s (detector: %s)", models_dir,
                 "yes" if detector else "no")
-    return PlateRecognizer(reader, detector)
+    return PlateRecognizer(reader, detector, corner_paddings)

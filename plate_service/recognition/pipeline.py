@@ -84,11 +84,12 @@ def cut_plate(image: np.ndarray, detection: Detection, padding: float = CORNER_P
     return image[max(y1, 0):max(y2, y1 + 1), max(x1, 0):max(x2, x1 + 1)]
 
 
-def plate_framings(image: np.ndarray, detection: Detection) -> list[np.ndarray]:
+def plate_framings(image: np.ndarray, detection: Detection,
+                   paddings: Sequence[float] = CORNER_PADDINGS) -> list[np.ndarray]:
     """The cuts a detected plate is read from: one per margin, or the box alone."""
     if detection.corners is None or len(detection.corners) != 4:
         return [cut_plate(image, detection)]
-    return [cut_plate(image, detection, padding) for padding in CORNER_PADDINGS]
+    return [cut_plate(image, detection, padding) for padding in paddings]
 
 
 def best_reading(readings: Sequence[OcrReading]) -> OcrReading:
@@ -105,9 +106,13 @@ class PlateRecognizer:
     Stateless per call, hence safe to share across the worker threads.
     """
 
-    def __init__(self, reader: PlateReaderLike, detector: PlateDetectorLike | None = None):
+    def __init__(self, reader: PlateReaderLike, detector: PlateDetectorLike | None = None,
+                 corner_paddings: Sequence[float] = CORNER_PADDINGS) -> None:
+        if not corner_paddings:
+            raise ValueError("at least one corner padding is needed")
         self._reader = reader
         self._detector = detector
+        self._corner_paddings = tuple(corner_paddings)
 
     @property
     def has_detector(self) -> bool:
@@ -124,7 +129,7 @@ class PlateRecognizer:
             crops.append(image)  # whole image: the crop reading, or the scene fallback
             counts = []
             for detection in detections:
-                cuts = plate_framings(image, detection)
+                cuts = plate_framings(image, detection, self._corner_paddings)
                 crops.extend(cuts)
                 counts.append(len(cuts))
             framings.append(counts)

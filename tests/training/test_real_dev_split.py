@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from training.eval_detector import held_out_scenes
+from training.eval_detector import held_out_scenes, training_half_scenes
 from training.eval_ocr import load_rows
 from plate_service.recognition.pipeline import RECTIFIED_SIZE
 from training.ocr.data import cut_scene_plates, load_real_dev_half
@@ -119,3 +119,21 @@ def test_scene_plates_are_cut_like_the_service_from_one_half_only(shared_data: P
         assert is_training_scene(scene)
         assert labels[scene][int(index)][4] == cut.text_latin
         assert cut.image.shape[:2] == (RECTIFIED_SIZE[1], RECTIFIED_SIZE[0])
+
+
+def test_the_development_scenes_are_the_training_half_minus_what_the_ocr_saw(
+    tmp_path: Path,
+) -> None:
+    train_scene, held_scene = _scenes_in_each_half()
+    other_train = next(f"s{i:04d}.jpg" for i in range(300, 600)
+                       if is_training_scene(f"s{i:04d}.jpg"))
+    _write_real_dev(tmp_path, [("c0001", "A001AA77", train_scene),
+                               ("c0002", "B002BB77", held_scene),
+                               ("c0003", "C003CC77", other_train)])
+    models = tmp_path / "models"
+    assert set(training_half_scenes(tmp_path, models)) == {f"scenes/{train_scene}",
+                                                           f"scenes/{other_train}"}
+    (models / "ocr").mkdir(parents=True)
+    (models / "ocr" / "plate_ocr.json").write_text(json.dumps(
+        {"training": {"real_dev_files": ["real-dev/crops/c0001.png"]}}))
+    assert set(training_half_scenes(tmp_path, models)) == {f"scenes/{other_train}"}
