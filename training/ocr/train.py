@@ -184,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=TrainConfig.steps)
     parser.add_argument("--synth", type=int, default=TrainConfig.synth_count)
     parser.add_argument("--real-copies", type=int, default=TrainConfig.real_copies)
+    parser.add_argument("--real-fraction", type=float, default=TrainConfig.real_fraction,
+                        help="share of real images in each batch (default %(default)s)")
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
     parser.add_argument("--processes", type=int, default=TrainConfig.processes,
@@ -201,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = TrainConfig(seed=args.seed, synth_count=args.synth, real_copies=args.real_copies,
                          steps=args.steps, threads=args.threads,
+                         real_fraction=args.real_fraction,
                          processes=args.processes, real_dev_half=args.real_dev_half,
                          scene_cuts=not args.no_scene_cuts)
     data_root = args.data if args.data.is_dir() else None
