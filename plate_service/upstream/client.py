@@ -57,9 +57,12 @@ class ImageProviderClient:
         config = self._config
         deadline = time.monotonic() + config.total_timeout_s
         attempt = 0
+        last: _Retryable | None = None
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if last is not None:  # a backoff overslept the deadline: report the cause
+                    raise last.error from last.__cause__
                 raise UpstreamTimeoutError(
                     f"image provider did not answer within {config.total_timeout_s:g} s",
                     image_id=image_id,
@@ -67,6 +70,7 @@ class ImageProviderClient:
             try:
                 return await self._attempt(image_id, remaining)
             except _Retryable as retry:
+                last = retry
                 attempt += 1
                 delay = config.retry_backoff_s * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
                 if attempt > config.retries or time.monotonic() + delay >= deadline:

@@ -154,3 +154,19 @@ async def test_url_has_the_image_id(session: aiohttp.ClientSession,
     await ImageProviderClient(session, _config(base_url=BASE + "/")).get_image(9965)
     (method, url), = mocked.requests.keys()
     assert str(url) == f"{BASE}/images/9965"
+
+
+async def test_a_backoff_that_oversleeps_the_deadline_reports_the_upstream_error(
+    session: aiohttp.ClientSession, mocked: aioresponses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_sleep = asyncio.sleep
+
+    async def overslept(delay: float) -> None:  # a busy machine wakes the backoff late
+        await real_sleep(delay + 0.3 if delay > 0.01 else delay)
+
+    monkeypatch.setattr(asyncio, "sleep", overslept)
+    mocked.get(URL, exception=_refused(), repeat=True)
+    client = ImageProviderClient(
+        session, _config(retries=10, retry_backoff_s=0.01, total_timeout_s=0.2))
+    with pytest.raises(UpstreamUnavailableError):
+        await client.get_image(10022)
