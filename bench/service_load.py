@@ -99,24 +99,24 @@ def process(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[in
             proc.kill()
 
 
+def _cpu_seconds_of(process: int | str) -> float:
+    """User + system CPU time of one process (``"self"`` for this one); 0 once it is gone."""
+    try:
+        with open(f"/proc/{process}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time ``pid`` and its live descendants have used so far."""
-    ticks = 0
-    for member in process_tree(pid):
-        try:
-            with open(f"/proc/{member}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(_cpu_seconds_of(member) for member in process_tree(pid))
 
 
 def own_cpu_seconds() -> float:
     """CPU time of this process alone (the load generator), not of its children."""
-    with open("/proc/self/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _cpu_seconds_of("self")
 
 
 @contextmanager

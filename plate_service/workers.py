@@ -31,12 +31,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
+from prometheus_client import multiprocess
+
+from plate_service.observability.metrics import MULTIPROCESS_DIR_ENV
+
 logger = logging.getLogger("plate_service.workers")
 
 # Set in a worker's environment: its index (0-based); its presence makes it a worker.
 WORKER_ENV = "PLATE_SERVICE_WORKER"
 SUPERVISOR_PID_ENV = "PLATE_SERVICE_SUPERVISOR_PID"
-METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Exit codes of ``python -m plate_service`` that mean "cannot start": never restarted.
 EXIT_CONFIG_ERROR = 2
 EXIT_MODEL_ERROR = 3
@@ -100,7 +103,7 @@ class Supervisor:
         self._stop.set()
 
     def _start(self, index: int, metrics_dir: str) -> None:
-        env = {**self._environ, WORKER_ENV: str(index), METRICS_DIR_ENV: metrics_dir,
+        env = {**self._environ, WORKER_ENV: str(index), MULTIPROCESS_DIR_ENV: metrics_dir,
                SUPERVISOR_PID_ENV: str(os.getpid())}
         self._workers[index] = _Worker(index, subprocess.Popen(self._command, env=env))
 
@@ -111,13 +114,14 @@ class Supervisor:
                 code = worker.process.poll()
                 if code is None:
                     continue
-                _forget_metrics_of(worker.process.pid, metrics_dir)
+                # Its live gauges go; its counters stay: they count what it served.
+                multiprocess.mark_process_dead(worker.process.pid, metrics_dir)
                 lived = time.monotonic() - worker.started
                 if code in STARTUP_EXIT_CODES:
                     logger.error("worker %d cannot start (exit code %d); stopping", index, code)
                     return code
-                self._failed_starts = self._failed_starts + 1 if lived < MIN_HEALTHY_SECONDS \
-                    else 0
+                died_at_start = lived < MIN_HEALTHY_SECONDS
+                self._failed_starts = self._failed_starts + 1 if died_at_start else 0
                 if self._failed_starts >= MAX_FAILED_STARTS:
                     logger.error("worker %d died %d times within %.0f s of its start "
                                  "(last exit code %d); stopping", index, self._failed_starts,
@@ -146,13 +150,6 @@ class Supervisor:
             if exit_code == 0 and code not in (0, -signal.SIGTERM):
                 exit_code = code if code > 0 else 1
         return exit_code
-
-
-def _forget_metrics_of(pid: int, metrics_dir: str) -> None:
-    """Drop a dead worker's live gauges (its counters stay: they count what it served)."""
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(pid, metrics_dir)
 
 
 def die_with_supervisor() -> None:

@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.service_load import listening_sockets, process_tree
 from demo_provider.app import create_demo_app
 from demo_provider.images import render_demo_plates
 from plate_service.config import usable_cpus
@@ -34,10 +35,7 @@ def _free_port() -> int:
 
 
 def _children(pid: int) -> set[int]:
-    children: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children.update(int(c) for c in (task / "children").read_text().split())
-    return children
+    return set(process_tree(pid)[1:])
 
 
 class Service:
@@ -45,6 +43,7 @@ class Service:
 
     def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
         self.process = process
+        self.port = port
         self.url = f"http://127.0.0.1:{port}"
 
     async def wait_ready(self, session: aiohttp.ClientSession, workers: int) -> None:
@@ -53,8 +52,8 @@ class Service:
                 raise AssertionError(f"service exited with {self.process.returncode}")
             try:
                 async with session.get(f"{self.url}/ready") as ready:
-                    if ready.status == 200 and len(_children(self.process.pid)) == workers:
-                        await asyncio.sleep(1.0)  # the last worker may still load models
+                    # Every worker listens only once its models are loaded.
+                    if ready.status == 200 and listening_sockets(self.port) == workers:
                         return
             except aiohttp.ClientConnectionError:
                 pass

@@ -91,22 +91,30 @@ def test_ocr_eval_leaves_out_the_files_the_model_trained_on(tmp_path: Path) -> N
     assert len(load_rows(tmp_path)) == 4
 
 
+def _another_scene(in_training_half: bool) -> str:
+    return next(f"s{i:04d}.jpg" for i in range(300, 600)
+                if is_training_scene(f"s{i:04d}.jpg") == in_training_half)
+
+
+def _ocr_trained_on(models: Path, real_dev_files: list[str]) -> None:
+    """Write the OCR card the evals read the OCR's training files from."""
+    (models / "ocr").mkdir(parents=True, exist_ok=True)
+    (models / "ocr" / "plate_ocr.json").write_text(json.dumps(
+        {"training": {"real_dev_files": real_dev_files}}))
+
+
 def test_detector_eval_skips_scenes_whose_plates_the_ocr_trained_on(tmp_path: Path) -> None:
     train_scene, held_scene = _scenes_in_each_half()
-    other_held = next(f"s{i:04d}.jpg" for i in range(300, 600)
-                      if not is_training_scene(f"s{i:04d}.jpg"))
+    other_held = _another_scene(in_training_half=False)
     _write_real_dev(tmp_path, [("c0001", "A001AA77", train_scene),
                                ("c0002", "B002BB77", held_scene),
                                ("c0003", "C003CC77", other_held)])
     models = tmp_path / "models"
     assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{held_scene}",
                                                       f"scenes/{other_held}"}
-    (models / "ocr").mkdir(parents=True)
-    (models / "ocr" / "plate_ocr.json").write_text(json.dumps(
-        {"training": {"real_dev_files": ["real-dev/provider-style/c0002.jpg"]}}))
+    _ocr_trained_on(models, ["real-dev/provider-style/c0002.jpg"])
     assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{other_held}"}
-    (models / "ocr" / "plate_ocr.json").write_text(json.dumps(
-        {"training": {"real_dev_files": [f"real-dev/scenes/{other_held}#0"]}}))
+    _ocr_trained_on(models, [f"real-dev/scenes/{other_held}#0"])
     assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{held_scene}"}
 
 
@@ -125,15 +133,12 @@ def test_the_development_scenes_are_the_training_half_minus_what_the_ocr_saw(
     tmp_path: Path,
 ) -> None:
     train_scene, held_scene = _scenes_in_each_half()
-    other_train = next(f"s{i:04d}.jpg" for i in range(300, 600)
-                       if is_training_scene(f"s{i:04d}.jpg"))
+    other_train = _another_scene(in_training_half=True)
     _write_real_dev(tmp_path, [("c0001", "A001AA77", train_scene),
                                ("c0002", "B002BB77", held_scene),
                                ("c0003", "C003CC77", other_train)])
     models = tmp_path / "models"
     assert set(training_half_scenes(tmp_path, models)) == {f"scenes/{train_scene}",
                                                            f"scenes/{other_train}"}
-    (models / "ocr").mkdir(parents=True)
-    (models / "ocr" / "plate_ocr.json").write_text(json.dumps(
-        {"training": {"real_dev_files": ["real-dev/crops/c0001.png"]}}))
+    _ocr_trained_on(models, ["real-dev/crops/c0001.png"])
     assert set(training_half_scenes(tmp_path, models)) == {f"scenes/{other_train}"}
