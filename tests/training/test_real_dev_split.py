@@ -96,6 +96,12 @@ def _another_scene(in_training_half: bool) -> str:
                 if is_training_scene(f"s{i:04d}.jpg") == in_training_half)
 
 
+def _one_plate_per_scene(root: Path, scenes: list[str]) -> None:
+    """Crops c0001, c0002, ... with distinct plates A001AA77, B002BB77, ... one per scene."""
+    plates = ["A001AA77", "B002BB77", "C003CC77"]
+    _write_real_dev(root, [(f"c{i + 1:04d}", plates[i], scene) for i, scene in enumerate(scenes)])
+
+
 def _ocr_trained_on(models: Path, real_dev_files: list[str]) -> None:
     """Write the OCR card the evals read the OCR's training files from."""
     (models / "ocr").mkdir(parents=True, exist_ok=True)
@@ -106,9 +112,7 @@ def _ocr_trained_on(models: Path, real_dev_files: list[str]) -> None:
 def test_detector_eval_skips_scenes_whose_plates_the_ocr_trained_on(tmp_path: Path) -> None:
     train_scene, held_scene = _scenes_in_each_half()
     other_held = _another_scene(in_training_half=False)
-    _write_real_dev(tmp_path, [("c0001", "A001AA77", train_scene),
-                               ("c0002", "B002BB77", held_scene),
-                               ("c0003", "C003CC77", other_held)])
+    _one_plate_per_scene(tmp_path, [train_scene, held_scene, other_held])
     models = tmp_path / "models"
     assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{held_scene}",
                                                       f"scenes/{other_held}"}
@@ -134,9 +138,7 @@ def test_the_development_scenes_are_the_training_half_minus_what_the_ocr_saw(
 ) -> None:
     train_scene, held_scene = _scenes_in_each_half()
     other_train = _another_scene(in_training_half=True)
-    _write_real_dev(tmp_path, [("c0001", "A001AA77", train_scene),
-                               ("c0002", "B002BB77", held_scene),
-                               ("c0003", "C003CC77", other_train)])
+    _one_plate_per_scene(tmp_path, [train_scene, held_scene, other_train])
     models = tmp_path / "models"
     assert set(training_half_scenes(tmp_path, models)) == {f"scenes/{train_scene}",
                                                            f"scenes/{other_train}"}
