@@ -16,13 +16,14 @@ import csv
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+from plate_service.recognition.model_card import CARD_NAME, load_card
 from plate_service.recognition.ocr import PlateReader
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -210,11 +211,20 @@ def format_report(report: EvalReport) -> str:
     return "\n".join(lines)
 
 
+def record_metrics(model_dir: Path, report: EvalReport) -> None:
+    """Store the eval's figures in the model's card (the weights and their sha256 stay)."""
+    card, _ = load_card(model_dir)
+    card = replace(card, metrics={**card.metrics, **report.card_metrics()})
+    (model_dir / CARD_NAME).write_text(card.to_json(), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="folder with provider/ and real-dev/ (labels.csv layout)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--record", action="store_true",
+                        help="also write the figures into the model's card (metrics)")
     args = parser.parse_args(argv)
     if not args.data.is_dir() or not load_rows(args.data):
         print(f"no labelled real images under {args.data}: skipping the OCR eval")
@@ -222,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     reader = PlateReader.load(args.model, threads=1)
     report = evaluate(reader, args.data, args.model)
     print(format_report(report))
+    if args.record:
+        record_metrics(args.model, report)
     return 0
 
 

@@ -8,7 +8,9 @@ import pytest
 from plate_service.recognition.plate_format import match_format
 from plate_service.recognition.preprocess import preprocess_crop
 from plate_service.recognition.types import PlateFormat
-from training.synth.plate import PROVIDER_SIZE, make_sample, make_samples, random_text
+from training.ocr.data import augment_real
+from training.synth.plate import (PROVIDER_SIZE, make_sample, make_samples, random_text,
+                                  rotate_points)
 
 
 def test_same_seed_same_sample() -> None:
@@ -56,3 +58,26 @@ def test_samples_are_valid_crops_of_both_styles() -> None:
         # The plate is not blank: there is ink on it.
         assert float(s.image.std()) > 5
         assert preprocess_crop(s.image).shape == (1, 32, 128)
+
+
+def test_rotate_points_turns_about_the_centre() -> None:
+    square = np.array([[0, 0], [2, 0], [2, 2], [0, 2]], dtype=np.float64)
+    turned = rotate_points(square, 90)
+    assert np.allclose(turned.mean(axis=0), [1, 1])
+    # Image coordinates (y down): +90 degrees takes the top-left corner to the top-right.
+    assert np.allclose(turned[0], [2, 0])
+    assert np.allclose(rotate_points(square, 0), square)
+
+
+def test_real_crop_augmentation_keeps_a_readable_plate_of_any_tilt() -> None:
+    """Every augmented copy (tilted, clipped, darkened or not) is a non-empty uint8 image
+    that preprocesses to the model input; the tilted ones grow to hold the turned plate."""
+    plate = next(s.image for s in make_samples(3, 10) if s.image.ndim == 3)  # BGR, as loaded
+    rng = np.random.default_rng(0)
+    copies = [augment_real(rng, plate) for _ in range(60)]
+    for copy in copies:
+        assert copy.dtype == np.uint8 and copy.size > 0
+        assert float(copy.std()) > 5
+        assert preprocess_crop(copy).shape == (1, 32, 128)
+    aspects = [c.shape[1] / c.shape[0] for c in copies]
+    assert min(aspects) < 0.8 * float(np.median(aspects))  # some copies were turned

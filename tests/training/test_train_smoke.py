@@ -42,3 +42,22 @@ def test_real_training_images_are_real_extra_plus_the_training_half(shared_data:
     none = _real_training_images(shared_data, TrainConfig(real_dev_half="none"),
                                  DEFAULT_DETECTOR)
     assert not any(item.source.startswith(REAL_DEV_PREFIX) for item in none)
+
+
+def test_subframes_split_each_column_into_consecutive_frames() -> None:
+    """With 2 subframes the net emits 64 frames for 32 columns, column c's two frames at
+    2c and 2c + 1, each from its own half of the head's output channels."""
+    from plate_service.recognition.plate_format import NUM_CLASSES
+    from training.ocr.model import PlateOcrNet
+
+    torch.manual_seed(0)
+    net = PlateOcrNet(subframes=2).eval()
+    x = torch.randn(3, 1, 32, 128)
+    with torch.no_grad():
+        logits = net.logits(x)
+        features = net.collapse(net.features(x)).squeeze(2)
+        head = net.head(features + net.context(features))
+    assert logits.shape == (3, 64, NUM_CLASSES)
+    assert torch.allclose(logits[1, 10], head[1, :NUM_CLASSES, 5])
+    assert torch.allclose(logits[1, 11], head[1, NUM_CLASSES:, 5])
+    assert PlateOcrNet(subframes=1).logits(x).shape == (3, 32, NUM_CLASSES)

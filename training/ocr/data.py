@@ -22,7 +22,8 @@ from plate_service.recognition.pipeline import cut_plate
 from plate_service.recognition.plate_format import ALPHABET
 from plate_service.recognition.preprocess import InputSpec, preprocess_crop
 from training.real_dev_split import is_training_scene, read_scene_labels, training_crops
-from training.synth.plate import jpeg, make_sample, provider_style, weather
+from training.synth.plate import (CLIPPED_SHARE, DARK_SHARE, TILTED_SHARE, jpeg, make_sample,
+                                  provider_style, rotate_points, weather)
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +134,8 @@ def augment_real(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
     h, w = image.shape[:2]
     # Loose or clipped border: pad with replicated edge or cut a little.
     margins = rng.uniform(-0.04, 0.1, 4)
+    if rng.random() < CLIPPED_SHARE:
+        margins[int(rng.integers(0, 2))] = -rng.uniform(0.1, 0.25)
     pad = [max(0, int(m * h)) for m in margins]
     img = cv2.copyMakeBorder(image, pad[2], pad[3], pad[0], pad[1], cv2.BORDER_REPLICATE)
     cut = [max(0, int(-m * h)) for m in margins]
@@ -140,8 +143,17 @@ def augment_real(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
     h, w = img.shape[:2]
     src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     jit = np.stack([rng.uniform(-0.03, 0.03, 4) * w, rng.uniform(-0.08, 0.08, 4) * h], axis=1)
-    matrix = cv2.getPerspectiveTransform(src, (src + jit).astype(np.float32))
-    img = cv2.warpPerspective(img, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    dst = src + jit
+    size = (w, h)
+    if rng.random() < TILTED_SHARE:
+        # Turned about its centre, on a canvas grown to hold the turned corners.
+        dst = rotate_points(dst, rng.uniform(-10, 10))
+        dst -= dst.min(axis=0)
+        size = (int(np.ceil(dst[:, 0].max())), int(np.ceil(dst[:, 1].max())))
+    matrix = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+    img = cv2.warpPerspective(img, matrix, size, borderMode=cv2.BORDER_REPLICATE)
+    if rng.random() < DARK_SHARE:
+        img = 255 - img
     img = weather(rng, img)
     if rng.random() < 0.4:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.5))

@@ -78,8 +78,3 @@ def check_export(model: PlateOcrNet, path: Path, spec: InputSpec) -> float:
         raise RuntimeError(f"ONNX export differs from torch: shape {got.shape} vs "
                            f"{expected.shape}, max abs diff {diff}")
     return diff
-
-
-def write_card(out_dir: Path, card: ModelCard) -> None:
-    """Rewrite the card (e.g. with fresh metrics); the weights' sha256 stays as is."""
-    (out_dir / CARD_NAME).write_text(card.to_json(), encoding="utf-8")

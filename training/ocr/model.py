@@ -1,4 +1,5 @@
-"""A compact CNN + CTC plate recogniser: gray 32x128 in, 32 frames of 23 class scores out.
+"""A compact CNN + CTC plate recogniser: gray 32x128 in, 32 x ``subframes`` frames of 23
+class scores out.
 
 Convolutions only (no recurrence): plates are short, position-structured strings, a wide
 receptive field of stacked 3x3 convs sees a whole character and its neighbours, and a
@@ -19,14 +20,23 @@ def _block(cin: int, cout: int) -> nn.Sequential:
 
 
 class PlateOcrNet(nn.Module):
-    """(N, 1, 32, 128) -> (N, 32, NUM_CLASSES) softmax probabilities over CTC classes.
+    """(N, 1, 32, 128) -> (N, 32 * subframes, NUM_CLASSES) softmax probabilities over CTC
+    classes.
+
+    The backbone sees the plate in 32 columns of 4 input pixels, but a region digit is only
+    ~8 pixels wide at this input size, and CTC must put a blank between two equal
+    characters: "777" needs at least 5 frames where its digits span ~6 columns, and the
+    region "77" or "777" came out one digit short. So the head emits ``subframes`` frames per
+    column (a 1x1 conv with ``subframes`` x the classes, unfolded along time), which costs
+    almost nothing and gives CTC room for repeats.
 
     Softmax is inside the graph so the ONNX output is directly usable for decoding; the
     training loss uses ``logits`` instead for numerical stability.
     """
 
-    def __init__(self, width: int = 1) -> None:
+    def __init__(self, width: int = 1, subframes: int = 1) -> None:
         super().__init__()
+        self.subframes = subframes
         c1, c2, c3, c4 = 16 * width, 32 * width, 64 * width, 96 * width
         self.features = nn.Sequential(
             _block(1, c1), nn.MaxPool2d(2),            # 16 x 64
@@ -41,13 +51,18 @@ class PlateOcrNet(nn.Module):
                                       nn.BatchNorm2d(128), nn.ReLU(inplace=True))
         self.context = nn.Sequential(nn.Conv1d(128, 128, 5, padding=2, bias=False),
                                      nn.BatchNorm1d(128), nn.ReLU(inplace=True))
-        self.head = nn.Conv1d(128, NUM_CLASSES, 1)
+        self.head = nn.Conv1d(128, NUM_CLASSES * subframes, 1)
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 1, H, W) -> (N, T, C) unnormalised scores."""
-        f = self.collapse(self.features(x)).squeeze(2)   # N, 128, T
+        """(N, 1, H, W) -> (N, T, C) unnormalised scores, T = columns x subframes."""
+        f = self.collapse(self.features(x)).squeeze(2)   # N, 128, columns
         f = f + self.context(f)
-        return self.head(f).transpose(1, 2)
+        out = self.head(f)                               # N, subframes * C, columns
+        if self.subframes == 1:
+            return out.transpose(1, 2)
+        n, _, columns = out.shape
+        out = out.view(n, self.subframes, NUM_CLASSES, columns)
+        return out.permute(0, 3, 1, 2).reshape(n, columns * self.subframes, NUM_CLASSES)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.softmax(self.logits(x), dim=-1)

@@ -23,7 +23,7 @@ from plate_service.recognition.plate_format import decode_greedy
 from plate_service.recognition.preprocess import InputSpec
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
                                cut_scene_plates, encode_text, load_real, load_real_dev_half)
-from training.ocr.export import export_onnx, write_card
+from training.ocr.export import export_onnx
 from training.ocr.model import PlateOcrNet
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ class TrainConfig:
     threads: int = 1
     processes: int = 2
     log_every: int = 100
+    # Output frames per input column (PlateOcrNet); 2 trained slower (models/README.md).
+    subframes: int = 1
     # Which half of real-dev to train on: "train" (the detector's half, the shipped
     # model), "held" (the other half: a cross-validation run) or "none".
     real_dev_half: str = "train"
@@ -128,7 +130,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     logger.info("data ready in %.0f s: %d synthetic, %d real(-augmented), %d val",
                 time.time() - t0, len(synth), len(real), len(val))
 
-    model = PlateOcrNet()
+    model = PlateOcrNet(subframes=config.subframes)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.steps,
                                                 pct_start=0.1)
@@ -187,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real-fraction", type=float, default=TrainConfig.real_fraction,
                         help="share of real images in each batch (default %(default)s)")
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--subframes", type=int, default=TrainConfig.subframes,
+                        help="output frames per input column (default %(default)s)")
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
     parser.add_argument("--processes", type=int, default=TrainConfig.processes,
                         help="data generation workers (the data is the same for any count)")
@@ -203,20 +207,19 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = TrainConfig(seed=args.seed, synth_count=args.synth, real_copies=args.real_copies,
                          steps=args.steps, threads=args.threads,
-                         real_fraction=args.real_fraction,
+                         real_fraction=args.real_fraction, subframes=args.subframes,
                          processes=args.processes, real_dev_half=args.real_dev_half,
                          scene_cuts=not args.no_scene_cuts)
     data_root = args.data if args.data.is_dir() else None
     train(config, args.out, data_root, args.detector)
     if not args.no_eval and data_root is not None:
         from plate_service.recognition.ocr import PlateReader
-        from training.eval_ocr import evaluate, format_report
+        from training.eval_ocr import evaluate, format_report, record_metrics
 
         reader = PlateReader.load(args.out, threads=1)
         report = evaluate(reader, data_root, args.out)
         print(format_report(report))
-        card = reader.card
-        write_card(args.out, replace(card, metrics={**card.metrics, **report.card_metrics()}))
+        record_metrics(args.out, report)
     return 0
 
 

@@ -38,6 +38,12 @@ FORMAT_WEIGHTS: dict[PlateFormat, float] = {
     PlateFormat.POLICE: 0.04,
     PlateFormat.TRANSIT: 0.04,
 }
+# Shares of harder crops that real photos show and the plain generator would not make:
+# strongly tilted plates, boxes that cut into the first or last character, and
+# light-on-dark plates.
+TILTED_SHARE = 0.12
+CLIPPED_SHARE = 0.12
+DARK_SHARE = 0.05
 _REGIONS_2 = sorted(REGIONS_2)
 _REGIONS_3 = sorted(REGIONS_3)
 
@@ -220,6 +226,14 @@ def _surround(rng: np.random.Generator, plate: np.ndarray, pad_x: int, pad_y: in
     return canvas
 
 
+def rotate_points(points: np.ndarray, degrees: float) -> np.ndarray:
+    """(N, 2) points turned about their centre."""
+    angle = np.radians(degrees)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centre = points.mean(axis=0)
+    return (points - centre) @ rot.T + centre
+
+
 def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np.ndarray:
     """A crop as cut from a phone photo: perspective, loose/clipped border, blur, low-res, JPEG."""
     h, w = plate.shape[:2]
@@ -227,12 +241,12 @@ def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np
     canvas = _surround(rng, plate, pad_x, pad_y)
     src = np.array([[pad_x, pad_y], [pad_x + w, pad_y], [pad_x + w, pad_y + h],
                     [pad_x, pad_y + h]], np.float32)
-    # Perspective: jitter corners; a rotation and vertical shear come with it.
+    # Perspective: jitter corners; a rotation and vertical shear come with it. Most plates
+    # are nearly level, a few are cut from a tilted car or camera (real crops show 10-15°).
     jit = np.stack([rng.uniform(-0.04, 0.04, 4) * w, rng.uniform(-0.12, 0.12, 4) * h], axis=1)
-    angle = np.radians(rng.normal(0, 2.5))
-    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    centre = src.mean(axis=0)
-    dst = ((src - centre) @ rot.T + centre + jit).astype(np.float32)
+    tilted = rng.random() < TILTED_SHARE
+    degrees = rng.uniform(-14, 14) if tilted else rng.normal(0, 2.5)
+    dst = (rotate_points(src, degrees) + jit).astype(np.float32)
     matrix = cv2.getPerspectiveTransform(src, dst)
     warped = cv2.warpPerspective(canvas, matrix, (canvas.shape[1], canvas.shape[0]),
                                  flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -242,6 +256,9 @@ def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np
     ph = y1 - y0
     loose = rng.random() < 0.3
     margins = rng.uniform(-0.03, 0.15 if loose else 0.05, 4) * ph
+    if rng.random() < CLIPPED_SHARE:
+        # A box drawn too tight: part of the first letter or the last region digit is cut.
+        margins[int(rng.integers(0, 2))] = -rng.uniform(0.1, 0.35) * ph
     if rng.random() < 0.45:
         # Boxes cut from photos are often far taller than the plate (real crops go down to
         # a 1.5:1 aspect): add car body above and below.
@@ -305,6 +322,8 @@ def make_sample(seed: int | tuple[int, ...]) -> SynthSample:
     target_h = int(np.exp(rng.uniform(np.log(15), np.log(110))))
     scale = float(np.clip(target_h * 1.6 / PLATE_H, 0.4, 1.0))
     plate = render_plate(rng, text, plate_format, scale)
+    if rng.random() < DARK_SHARE:
+        plate = 255 - plate  # light characters on a dark plate (old or special series)
     crop = photo_crop(rng, plate, target_h)
     if rng.random() < 0.45:
         return SynthSample(provider_style(crop, rng), text, plate_format, "provider")
