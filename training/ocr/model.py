@@ -26,9 +26,11 @@ class PlateOcrNet(nn.Module):
     The backbone sees the plate in 32 columns of 4 input pixels, but a region digit is only
     ~8 pixels wide at this input size, and CTC must put a blank between two equal
     characters: "777" needs at least 5 frames where its digits span ~6 columns, and the
-    region "77" or "777" came out one digit short. So the head emits ``subframes`` frames per
-    column (a 1x1 conv with ``subframes`` x the classes, unfolded along time), which costs
-    almost nothing and gives CTC room for repeats.
+    region "77" or "777" can come out one digit short. With ``subframes`` > 1 the head emits
+    that many frames per column (a 1x1 conv with ``subframes`` x the classes, unfolded
+    along time), which costs almost nothing and gives CTC room for repeats. It learnt
+    slower in 3,400 steps than the single-frame head (models/README.md), so the shipped
+    model uses 1.
 
     Softmax is inside the graph so the ONNX output is directly usable for decoding; the
     training loss uses ``logits`` instead for numerical stability.
