@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -109,17 +111,26 @@ def _ocr_trained_on(models: Path, real_dev_files: list[str]) -> None:
         {"training": {"real_dev_files": real_dev_files}}))
 
 
-def test_detector_eval_skips_scenes_whose_plates_the_ocr_trained_on(tmp_path: Path) -> None:
+@pytest.mark.parametrize("select, in_training_half, crop_of_mine", [
+    (held_out_scenes, False, "real-dev/provider-style/c0002.jpg"),
+    (training_half_scenes, True, "real-dev/crops/c0001.png"),
+], ids=["held-out", "development"])
+def test_each_eval_scene_set_is_its_half_minus_what_the_ocr_saw(
+    tmp_path: Path, select: Callable[[Path, Path], dict[str, list[Any]]],
+    in_training_half: bool, crop_of_mine: str,
+) -> None:
+    """The detector eval's held-out scenes and its development scenes (the training half)
+    each drop a scene once the OCR trained on a crop cut from it or on a plate cut from it."""
     train_scene, held_scene = _scenes_in_each_half()
-    other_held = _another_scene(in_training_half=False)
-    _one_plate_per_scene(tmp_path, [train_scene, held_scene, other_held])
+    mine = train_scene if in_training_half else held_scene
+    other = _another_scene(in_training_half)
+    _one_plate_per_scene(tmp_path, [train_scene, held_scene, other])
     models = tmp_path / "models"
-    assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{held_scene}",
-                                                      f"scenes/{other_held}"}
-    _ocr_trained_on(models, ["real-dev/provider-style/c0002.jpg"])
-    assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{other_held}"}
-    _ocr_trained_on(models, [f"real-dev/scenes/{other_held}#0"])
-    assert set(held_out_scenes(tmp_path, models)) == {f"scenes/{held_scene}"}
+    assert set(select(tmp_path, models)) == {f"scenes/{mine}", f"scenes/{other}"}
+    _ocr_trained_on(models, [crop_of_mine])
+    assert set(select(tmp_path, models)) == {f"scenes/{other}"}
+    _ocr_trained_on(models, [f"real-dev/scenes/{other}#0"])
+    assert set(select(tmp_path, models)) == {f"scenes/{mine}"}
 
 
 def test_scene_plates_are_cut_like_the_service_from_one_half_only(shared_data: Path) -> None:
@@ -131,16 +142,3 @@ def test_scene_plates_are_cut_like_the_service_from_one_half_only(shared_data: P
         assert is_training_scene(scene)
         assert labels[scene][int(index)][4] == cut.text_latin
         assert cut.image.shape[:2] == (RECTIFIED_SIZE[1], RECTIFIED_SIZE[0])
-
-
-def test_the_development_scenes_are_the_training_half_minus_what_the_ocr_saw(
-    tmp_path: Path,
-) -> None:
-    train_scene, held_scene = _scenes_in_each_half()
-    other_train = _another_scene(in_training_half=True)
-    _one_plate_per_scene(tmp_path, [train_scene, held_scene, other_train])
-    models = tmp_path / "models"
-    assert set(training_half_scenes(tmp_path, models)) == {f"scenes/{train_scene}",
-                                                           f"scenes/{other_train}"}
-    _ocr_trained_on(models, ["real-dev/crops/c0001.png"])
-    assert set(training_half_scenes(tmp_path, models)) == {f"scenes/{other_train}"}
