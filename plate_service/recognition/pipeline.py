@@ -32,12 +32,11 @@ SCENE_MIN_CONFIDENCE = 0.5
 # the OCR was trained on crops with a little border, and detected corners that cut
 # into the last region digit cost readings (held-out exact readings 53 -> 61 of 67).
 CORNER_PADDING = 0.12
-# A detected plate is cut out with each of these margins and read three times; the valid
-# reading the OCR is surest of wins. Corners a few pixels off clip the small region
-# digits in one framing and not in another. Chosen on the training-half scenes read by
-# an OCR that never saw them (exact readings 40 -> 44 of 47, false readings 4 -> 2).
-# Costs 25 -> 32 ms median per held-out scene photo (see models/detector/MODEL_CARD.md);
-# tight crops are read once, as before.
+# A detected plate is cut out with each of these margins and read three times (see
+# ``best_reading``). Corners a few pixels off clip the small region digits in one framing
+# and not in another. Chosen on the training-half scenes read by an OCR that never saw
+# them (exact readings 40 -> 44 of 47, false readings 4 -> 2). Costs 25 -> 32 ms median
+# per held-out scene photo (see models/detector/MODEL_CARD.md); tight crops are read once.
 CORNER_PADDINGS = (0.05, CORNER_PADDING, 0.25)
 
 
@@ -93,9 +92,22 @@ def plate_framings(image: np.ndarray, detection: Detection,
 
 
 def best_reading(readings: Sequence[OcrReading]) -> OcrReading:
-    """The valid reading with the highest confidence; the first one if none is valid."""
+    """The reading of one plate that its framings support most; the first if none is valid.
+
+    Each valid text scores the sum of its readings' confidences, so two framings that
+    agree outvote one that is a little surer of something else (a clipped digit is often
+    read with confidence). The winner keeps its most confident reading. Over seven OCR
+    trainings, each on scenes it never saw, voting instead of taking the single surest
+    reading gave 3 more exact readings and 3 fewer false ones, and never fewer or more.
+    """
     valid = [reading for reading in readings if reading.valid]
-    return max(valid, key=lambda reading: reading.confidence) if valid else readings[0]
+    if not valid:
+        return readings[0]
+    support: dict[str, float] = {}
+    for reading in valid:
+        support[reading.text_latin] = support.get(reading.text_latin, 0.0) + reading.confidence
+    winner = max(support, key=lambda text: support[text])
+    return max((r for r in valid if r.text_latin == winner), key=lambda r: r.confidence)
 
 
 class PlateRecognizer:

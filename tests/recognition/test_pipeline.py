@@ -117,15 +117,18 @@ def test_cut_plate_keeps_a_margin_around_the_corners() -> None:
     assert crop[1, 130].max() == 0 and crop[28, 1].max() == 0  # dark margin on each side
 
 
-def test_the_most_confident_valid_reading_of_a_plate_wins() -> None:
+def test_framings_that_agree_outvote_one_surer_reading() -> None:
     readings = [reading("A001AA77", 0.6), reading("A001AA777", 0.99, valid=False),
                 reading("A001AA71", 0.8), reading("A001AA77", 0.7)]
-    assert best_reading(readings).text_latin == "A001AA71"
+    best = best_reading(readings)
+    assert (best.text_latin, best.confidence) == ("A001AA77", 0.7)
+    # Without agreement the surest valid reading wins.
+    assert best_reading(readings[:3]).text_latin == "A001AA71"
     invalid = [reading("XX", 0.3, valid=False), reading("YY", 0.9, valid=False)]
     assert best_reading(invalid).text_latin == "XX"
 
 
-def test_a_plate_with_corners_is_read_in_each_framing_and_the_surest_reading_kept() -> None:
+def test_a_plate_with_corners_is_read_in_each_framing_and_the_best_supported_reading_kept() -> None:
     corners = ((110.0, 200.0), (310.0, 200.0), (310.0, 244.0), (110.0, 244.0))
     detector = FakeDetector([Detection((110, 200, 310, 244), 0.9, corners)])
     framings = [reading("B002BB99", 0.55), reading("B002BB98", 0.8),
