@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plate_service.recognition.plate_format import REGIONS, match_format
+from plate_service.recognition.plate_format import match_format
 from plate_service.recognition.preprocess import preprocess_crop
 from plate_service.recognition.types import PlateFormat
 from training.ocr.data import augment_real
-from training.synth.plate import (BUSY_REGION_SHARE, BUSY_REGIONS, PROVIDER_SIZE, make_sample,
-                                  make_samples, random_region, random_text, rotate_points)
+from training.synth.plate import (PROVIDER_SIZE, make_sample, make_samples, random_text,
+                                  rotate_points)
 
 
 def test_same_seed_same_sample() -> None:
@@ -41,17 +41,6 @@ def test_random_text_fits_its_format(plate_format: PlateFormat) -> None:
         # Taxi with a 3-digit region has the same shape as a trailer with a 2-digit one.
         assert match.plate_format is plate_format or {match.plate_format, plate_format} == {
             PlateFormat.TAXI, PlateFormat.TRAILER}
-
-
-def test_busy_regions_are_real_and_drawn_often() -> None:
-    assert set(BUSY_REGIONS) <= REGIONS
-    rng = np.random.default_rng(0)
-    draws = [random_region(rng) for _ in range(2_000)]
-    assert set(draws) <= REGIONS
-    # The uniform draw alone gives Moscow's "77" 0.6 % of the time (two-digit codes, 60 %).
-    assert draws.count("77") / len(draws) > 0.01
-    # The busy share plus what the uniform draw picks of them anyway.
-    assert sum(d in BUSY_REGIONS for d in draws) / len(draws) > BUSY_REGION_SHARE
 
 
 def test_samples_are_valid_crops_of_both_styles() -> None:

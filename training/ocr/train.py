@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn import functional as F
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from plate_service.recognition.plate_format import decode_greedy
 from plate_service.recognition.preprocess import InputSpec
@@ -49,10 +48,6 @@ class TrainConfig:
     real_fraction: float = 0.25
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    # Exported weights are an exponential moving average of the trained ones (0: off):
-    # it smooths the last few hundred steps' noise, which otherwise differs from seed to
-    # seed and decides a handful of hard real crops.
-    ema_decay: float = 0.998
     threads: int = 1
     processes: int = 2
     log_every: int = 100
@@ -116,9 +111,8 @@ def accuracy(model: PlateOcrNet, data: EncodedSet, batch: int = 256) -> float:
 
 
 def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
-          detector_dir: Path = DEFAULT_DETECTOR, raw_out: Path | None = None) -> PlateOcrNet:
-    """Build the data, train, export; returns the exported model (the moving average when
-    ``config.ema_decay`` > 0). ``raw_out`` also exports the last step's weights, to compare."""
+          detector_dir: Path = DEFAULT_DETECTOR) -> PlateOcrNet:
+    """Build the data, train, export; returns the trained model."""
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     spec = InputSpec()
@@ -140,8 +134,6 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.steps,
                                                 pct_start=0.1)
-    ema = (AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay),
-                         use_buffers=True) if config.ema_decay > 0 else None)
     gen = torch.Generator().manual_seed(config.seed)
     n_real = int(round(config.batch * config.real_fraction)) if len(real) else 0
     n_synth = config.batch - n_real
@@ -166,8 +158,6 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
         sched.step()
-        if ema is not None:
-            ema.update_parameters(model)
         running += loss.item()
         if step % config.log_every == 0 or step == config.steps:
             msg = f"step {step}/{config.steps} loss {running / config.log_every:.4f} " \
@@ -177,21 +167,15 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
             logger.info(msg)
             running = 0.0
     model.eval()
-    final: PlateOcrNet = ema.module if ema is not None else model  # type: ignore[assignment]
-    val_acc = accuracy(final, val)
+    val_acc = accuracy(model, val)
     wall = time.time() - t0
     logger.info("trained in %.1f min, synthetic val exact match %.4f", wall / 60, val_acc)
-    card_training = {"config": asdict(config), "wall_minutes": round(wall / 60, 1),
-                     "command": "python -m training.ocr.train", "real_dev_files": real_dev_files}
-    export_onnx(final, spec, out_dir, metrics={"synthetic_val_exact": round(val_acc, 4)},
-                training=card_training)
-    if raw_out is not None and final is not model:
-        raw_acc = accuracy(model, val)
-        logger.info("last step's weights (no moving average): synthetic val exact match %.4f",
-                    raw_acc)
-        export_onnx(model, spec, raw_out, metrics={"synthetic_val_exact": round(raw_acc, 4)},
-                    training={**card_training, "config": asdict(replace(config, ema_decay=0))})
-    return final
+    export_onnx(model, spec, out_dir,
+                metrics={"synthetic_val_exact": round(val_acc, 4)},
+                training={"config": asdict(config), "wall_minutes": round(wall / 60, 1),
+                          "command": "python -m training.ocr.train",
+                          "real_dev_files": real_dev_files})
+    return model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,11 +191,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     parser.add_argument("--subframes", type=int, default=TrainConfig.subframes,
                         help="output frames per input column (default %(default)s)")
-    parser.add_argument("--ema-decay", type=float, default=TrainConfig.ema_decay,
-                        help="moving-average decay of the exported weights, 0 = off "
-                             "(default %(default)s)")
-    parser.add_argument("--raw-out", type=Path,
-                        help="also export the last step's weights (without the average) here")
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
     parser.add_argument("--processes", type=int, default=TrainConfig.processes,
                         help="data generation workers (the data is the same for any count)")
@@ -229,11 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     config = TrainConfig(seed=args.seed, synth_count=args.synth, real_copies=args.real_copies,
                          steps=args.steps, threads=args.threads,
                          real_fraction=args.real_fraction, subframes=args.subframes,
-                         ema_decay=args.ema_decay,
                          processes=args.processes, real_dev_half=args.real_dev_half,
                          scene_cuts=not args.no_scene_cuts)
     data_root = args.data if args.data.is_dir() else None
-    train(config, args.out, data_root, args.detector, raw_out=args.raw_out)
+    train(config, args.out, data_root, args.detector)
     if not args.no_eval and data_root is not None:
         from plate_service.recognition.ocr import PlateReader
         from training.eval_ocr import evaluate, format_report, record_metrics

@@ -46,18 +46,6 @@ CLIPPED_SHARE = 0.12
 DARK_SHARE = 0.05
 _REGIONS_2 = sorted(REGIONS_2)
 _REGIONS_3 = sorted(REGIONS_3)
-# Regions with the most registered cars: Moscow, Moscow oblast, Saint Petersburg and the
-# largest other regions. Real traffic shows them far more often than a uniform draw over
-# ~150 codes would, and many of them repeat a digit (77, 777, 199), which is the hardest
-# case for CTC: a blank must fit between two equal digits in the narrow region box.
-BUSY_REGIONS = (
-    "77", "97", "99", "177", "197", "199", "777", "797", "799",  # Moscow
-    "50", "90", "150", "190", "750", "790",  # Moscow oblast
-    "78", "98", "178", "198",  # Saint Petersburg
-    "23", "93", "123", "193", "16", "116", "716", "02", "102", "702",
-    "66", "96", "196", "74", "174", "774", "63", "163", "763", "61", "161", "761",
-)
-BUSY_REGION_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -88,14 +76,8 @@ def random_text(rng: np.random.Generator, plate_format: PlateFormat) -> str:
     if rng.random() < 0.1 and pattern.count("L") >= 2:  # repeated letters (MM, OO) too
         idx = [i for i, c in enumerate(pattern) if c == "L"]
         chars[idx[-1]] = chars[idx[-2]]
-    return "".join(chars) + random_region(rng)
-
-
-def random_region(rng: np.random.Generator) -> str:
-    """A real region code, drawn with busy regions over-represented (``BUSY_REGIONS``)."""
-    if rng.random() < BUSY_REGION_SHARE:
-        return str(rng.choice(BUSY_REGIONS))
-    return str(rng.choice(_REGIONS_3 if rng.random() < 0.4 else _REGIONS_2))
+    region = str(rng.choice(_REGIONS_3 if rng.random() < 0.4 else _REGIONS_2))
+    return "".join(chars) + region
 
 
 def _colours(rng: np.random.Generator, plate_format: PlateFormat) -> tuple[tuple[int, ...], ...]:
