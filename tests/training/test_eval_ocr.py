@@ -28,3 +28,31 @@ def test_recorded_metrics_land_in_the_card_and_the_model_still_loads(tmp_path: P
     assert after.metrics["real_dev_crop_n"] == 8
     assert after.metrics["crops_per_s_batch64_2threads"] == 2500
     assert after.metrics["synthetic_val_exact"] == before.metrics["synthetic_val_exact"]
+
+
+def test_a_loosened_crop_sits_whole_inside_a_plain_margin() -> None:
+    import numpy as np
+
+    from training.eval_ocr import LOOSE_MARGIN_GRAY, loosen
+
+    crop = np.full((50, 200, 3), 255, np.uint8)
+    loose = loosen(crop)
+    assert loose.shape == (70, 240, 3)  # 0.2 x 50 above and below, 0.4 x 50 each side
+    assert np.array_equal(loose[10:60, 20:220], crop)
+    assert (loose[:10] == LOOSE_MARGIN_GRAY).all() and (loose[:, :20] == LOOSE_MARGIN_GRAY).all()
+    assert loosen(crop[:, :, 0]).shape == (70, 240)
+
+
+def test_the_eval_scores_unseen_rows_and_the_same_colour_crops_loosened(shared_data: Path) -> None:
+    from training.eval_ocr import LOOSE_KIND, evaluate
+
+    reader = PlateReader.load(MODELS, threads=1)
+    trained_crops = {f for f in reader.card.training.get("real_dev_files", ()) if "#" not in f}
+    report = evaluate(reader, shared_data)
+
+    crops, loose = report.kinds["real-dev/crop"], report.kinds[LOOSE_KIND]
+    assert loose.total == crops.total > 0
+    assert report.left_out == len(trained_crops) > 0
+    assert report.kinds["provider/provider-style"].exact == 2
+    missed = {f"real-dev/crops/{name}" for name, _, _ in crops.errors + loose.errors}
+    assert not missed & trained_crops
