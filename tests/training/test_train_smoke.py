@@ -61,22 +61,3 @@ def test_subframes_split_each_column_into_consecutive_frames() -> None:
     assert torch.allclose(logits[1, 10], head[1, :NUM_CLASSES, 5])
     assert torch.allclose(logits[1, 11], head[1, NUM_CLASSES:, 5])
     assert PlateOcrNet(subframes=1).logits(x).shape == (3, 32, NUM_CLASSES)
-
-
-def test_reframing_shrinks_the_plate_into_part_of_the_frame_and_leaves_the_rest() -> None:
-    """A bright plate filling the frame: reframed samples keep a plate of at least
-    the smallest width and height asked for, somewhere, and gain a margin; others are untouched."""
-    from training.ocr.train import _reframe
-
-    x = torch.full((64, 1, 32, 128), -1.0)
-    x[:, :, 1:-1, 1:-1] = 1.0  # a one-pixel dark rim, so "border" padding stays dark
-    out = _reframe(x, torch.Generator().manual_seed(5), share=0.5, min_width=0.6,
-                   min_height=0.7)
-    changed = [i for i in range(64) if not torch.equal(out[i], x[i])]
-    assert 16 < len(changed) < 48
-    for i in changed:
-        plate = out[i, 0] > 0.5
-        cols, rows = plate.any(0).sum().item(), plate.any(1).sum().item()
-        assert 0.6 * 128 - 3 <= cols < 126
-        assert 0.7 * 32 - 3 <= rows <= 30
-    assert torch.equal(_reframe(x, torch.Generator().manual_seed(5), share=0.0), x)

@@ -58,11 +58,6 @@ class TrainConfig:
     real_dev_half: str = "train"
     # Also train on that half's scene plates as the service cuts them (needs a detector).
     scene_cuts: bool = True
-    # Share of each batch shrunk to a random smaller part of the frame (_reframe), and
-    # the smallest share of the frame's width and height the plate then keeps.
-    reframe_share: float = 0.0
-    reframe_min_width: float = 0.75
-    reframe_min_height: float = 0.85
 
 
 def _real_training_images(data_root: Path | None, config: TrainConfig,
@@ -100,36 +95,6 @@ def _augment_batch(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     dx = int(torch.randint(-3, 4, (1,), generator=gen))
     dy = int(torch.randint(-1, 2, (1,), generator=gen))
     return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
-
-
-def _reframe(x: torch.Tensor, gen: torch.Generator, share: float,
-             min_width: float = TrainConfig.reframe_min_width,
-             min_height: float = TrainConfig.reframe_min_height) -> torch.Tensor:
-    """Shrink a random ``share`` of the batch into a random part of the frame.
-
-    Without this a net may tie letters to absolute positions: one seed of the same recipe
-    read 71/72 tight held-out crops but 9/72 with a margin of 0.6 x the height on the left
-    (the first letter misread), and missed first letters of loosely framed scene plates.
-    The plate keeps ``min_width``-100 % of the width and ``min_height``-100 % of the
-    height at a random place; the margin is the image's edge pixels or its mean (zero
-    after standardisation).
-    """
-    n = x.shape[0]
-    pick = torch.rand(n, generator=gen) < share
-    if share <= 0 or not bool(pick.any()):
-        return x
-    scale_x = 1 / (1 - (1 - min_width) * torch.rand(n, generator=gen))
-    scale_y = 1 / (1 - (1 - min_height) * torch.rand(n, generator=gen))
-    shift_x = (2 * torch.rand(n, generator=gen) - 1) * (scale_x - 1)
-    shift_y = (2 * torch.rand(n, generator=gen) - 1) * (scale_y - 1)
-    theta = torch.zeros(n, 2, 3)
-    theta[:, 0, 0] = torch.where(pick, scale_x, 1.0)
-    theta[:, 1, 1] = torch.where(pick, scale_y, 1.0)
-    theta[:, 0, 2] = torch.where(pick, shift_x, 0.0)
-    theta[:, 1, 2] = torch.where(pick, shift_y, 0.0)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    mode = "border" if bool(torch.rand(1, generator=gen) < 0.5) else "zeros"
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode=mode, align_corners=False)
 
 
 def accuracy(model: PlateOcrNet, data: EncodedSet, batch: int = 256) -> float:
@@ -183,8 +148,6 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
             parts.append(real.inputs[ri])
             texts += [real.texts[i] for i in ri]
         x = _augment_batch(torch.from_numpy(np.concatenate(parts).astype(np.float32)), gen)
-        x = _reframe(x, gen, config.reframe_share, config.reframe_min_width,
-                     config.reframe_min_height)
         targets, target_lengths = _ctc_targets(texts)
         log_probs = model.logits(x).log_softmax(-1).transpose(0, 1)  # T, N, C
         input_lengths = torch.full((x.shape[0],), log_probs.shape[0], dtype=torch.long)
@@ -239,13 +202,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not add the half's scene plates as the detector cuts them")
     parser.add_argument("--detector", type=Path, default=DEFAULT_DETECTOR,
                         help="detector that cuts the scene plates (default: models/detector)")
-    parser.add_argument("--reframe-share", type=float, default=TrainConfig.reframe_share,
-                        help="share of each batch shrunk into a random part of the frame "
-                             "(default %(default)s)")
-    parser.add_argument("--reframe-min-width", type=float,
-                        default=TrainConfig.reframe_min_width)
-    parser.add_argument("--reframe-min-height", type=float,
-                        default=TrainConfig.reframe_min_height)
     parser.add_argument("--no-eval", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -253,10 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                          steps=args.steps, threads=args.threads,
                          real_fraction=args.real_fraction, subframes=args.subframes,
                          processes=args.processes, real_dev_half=args.real_dev_half,
-                         scene_cuts=not args.no_scene_cuts,
-                         reframe_share=args.reframe_share,
-                         reframe_min_width=args.reframe_min_width,
-                         reframe_min_height=args.reframe_min_height)
+                         scene_cuts=not args.no_scene_cuts)
     data_root = args.data if args.data.is_dir() else None
     train(config, args.out, data_root, args.detector)
     if not args.no_eval and data_root is not None:
