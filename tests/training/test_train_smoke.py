@@ -15,13 +15,16 @@ from training.ocr.train import TrainConfig, train  # noqa: E402
 
 
 @pytest.mark.slow
-def test_training_smoke_run_exports_a_loadable_model(tmp_path: Path) -> None:
+@pytest.mark.filterwarnings("ignore:Constant folding:UserWarning")  # replicate's Pad slices
+@pytest.mark.parametrize("padding_mode", ["zeros", "replicate"])
+def test_training_smoke_run_exports_a_loadable_model(tmp_path: Path, padding_mode: str) -> None:
     config = TrainConfig(synth_count=64, val_count=16, steps=3, batch=16, threads=1,
-                         processes=1, log_every=1)
+                         processes=1, log_every=1, padding_mode=padding_mode)
     model = train(config, tmp_path, data_root=None)
     assert isinstance(model, torch.nn.Module)
     reader = PlateReader.load(tmp_path, threads=1)
     assert reader.card.training["config"]["steps"] == 3
+    assert reader.card.training["config"]["padding_mode"] == padding_mode
     crops = [np.full((30, 130), 200, np.uint8), np.zeros((56, 260, 3), np.uint8)]
     readings = reader.read(crops)
     assert len(readings) == 2

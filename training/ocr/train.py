@@ -58,6 +58,8 @@ class TrainConfig:
     real_dev_half: str = "train"
     # Also train on that half's scene plates as the service cuts them (needs a detector).
     scene_cuts: bool = True
+    # Convolution padding (PlateOcrNet): "replicate" avoided position-tied nets but is slower.
+    padding_mode: str = "zeros"
 
 
 def _real_training_images(data_root: Path | None, config: TrainConfig,
@@ -130,7 +132,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     logger.info("data ready in %.0f s: %d synthetic, %d real(-augmented), %d val",
                 time.time() - t0, len(synth), len(real), len(val))
 
-    model = PlateOcrNet(subframes=config.subframes)
+    model = PlateOcrNet(subframes=config.subframes, padding_mode=config.padding_mode)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.steps,
                                                 pct_start=0.1)
@@ -202,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not add the half's scene plates as the detector cuts them")
     parser.add_argument("--detector", type=Path, default=DEFAULT_DETECTOR,
                         help="detector that cuts the scene plates (default: models/detector)")
+    parser.add_argument("--padding-mode", choices=("zeros", "replicate"),
+                        default=TrainConfig.padding_mode,
+                        help="convolution padding (default %(default)s; see training/ocr/model.py)")
     parser.add_argument("--no-eval", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -209,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                          steps=args.steps, threads=args.threads,
                          real_fraction=args.real_fraction, subframes=args.subframes,
                          processes=args.processes, real_dev_half=args.real_dev_half,
-                         scene_cuts=not args.no_scene_cuts)
+                         scene_cuts=not args.no_scene_cuts, padding_mode=args.padding_mode)
     data_root = args.data if args.data.is_dir() else None
     train(config, args.out, data_root, args.detector)
     if not args.no_eval and data_root is not None:
