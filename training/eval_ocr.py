@@ -5,8 +5,9 @@ Runs with the service's dependencies only (numpy, cv2, onnxruntime; no torch)::
     python -m training.eval_ocr [--data ../shared/data] [--model models/ocr]
 
 Reads ``provider/`` and ``real-dev/`` (crop and provider-style rows) under ``--data``,
-leaving out the real-dev files the model's card says it trained on; exits 0 with a
-message when that folder is absent.
+leaving out the real-dev files the model's card says it trained on, and also scores the
+colour crops inside a loose margin (``LOOSE_KIND``, a probe, not a target); exits 0 with
+a message when that folder is absent.
 """
 
 from __future__ import annotations
