@@ -16,7 +16,7 @@ from training.ocr.train import TrainConfig, train  # noqa: E402
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Constant folding:UserWarning")  # replicate's Pad slices
-@pytest.mark.parametrize("padding_mode", ["zeros", "replicate"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "replicate", "halo"])
 def test_training_smoke_run_exports_a_loadable_model(tmp_path: Path, padding_mode: str) -> None:
     config = TrainConfig(synth_count=64, val_count=16, steps=3, batch=16, threads=1,
                          processes=1, log_every=1, padding_mode=padding_mode)

@@ -24,7 +24,7 @@ from plate_service.recognition.preprocess import InputSpec
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
                                cut_scene_plates, encode_text, load_real, load_real_dev_half)
 from training.ocr.export import export_onnx
-from training.ocr.model import PlateOcrNet
+from training.ocr.model import PADDING_MODES, PlateOcrNet
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class TrainConfig:
     real_dev_half: str = "train"
     # Also train on that half's scene plates as the service cuts them (needs a detector).
     scene_cuts: bool = True
-    # Convolution padding (PlateOcrNet): "replicate" avoided position-tied nets but is slower.
+    # Width padding (PlateOcrNet): "replicate" and "halo" avoid position-tied nets.
     padding_mode: str = "zeros"
 
 
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not add the half's scene plates as the detector cuts them")
     parser.add_argument("--detector", type=Path, default=DEFAULT_DETECTOR,
                         help="detector that cuts the scene plates (default: models/detector)")
-    parser.add_argument("--padding-mode", choices=("zeros", "replicate"),
+    parser.add_argument("--padding-mode", choices=PADDING_MODES,
                         default=TrainConfig.padding_mode,
                         help="convolution padding (default %(default)s; see training/ocr/model.py)")
     parser.add_argument("--no-eval", action="store_true")
