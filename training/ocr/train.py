@@ -58,8 +58,9 @@ class TrainConfig:
     real_dev_half: str = "train"
     # Also train on that half's scene plates as the service cuts them (needs a detector).
     scene_cuts: bool = True
-    # Width padding (PlateOcrNet): "replicate" and "halo" avoid position-tied nets.
-    padding_mode: str = "zeros"
+    # Width padding (PlateOcrNet): "halo" and "replicate" avoid position-tied nets; "zeros"
+    # is the recipe of the weights shipped before session 8.
+    padding_mode: str = "halo"
 
 
 def _real_training_images(data_root: Path | None, config: TrainConfig,
