@@ -48,8 +48,9 @@ class PlateOcrNet(nn.Module):
     wherever it stands, misread on loose crops (models/README.md "Session 7").
     "replicate" pads every convolution with edge pixels; neither of two seeds came out
     tied, but each Pad node breaks onnxruntime's blocked-layout conv chain (a layout
-    reorder around every conv): about 20 % fewer crops/s at batch 64. "halo" gives the
-    same blindness to the border at almost no cost: the input is padded once with
+    reorder around every conv): about 20 % fewer crops/s at batch 64. "halo" (the
+    default recipe since session 8) gives the same blindness to the border for ~7 % more
+    conv work and no reorders: the input is padded once with
     ``HALO`` edge columns each side and the 2-D convs pad only in height, so each conv
     eats one column each side at its scale and the stack ends at exactly 32 columns; only
     the small 1-D context conv at the end pads with edge columns.
