@@ -1,4 +1,5 @@
-"""The OCR eval can store its figures in the model card without touching the weights."""
+"""The OCR eval scores only unseen rows, adds a loosened copy of the colour crops, and
+stores its figures in the model card without touching the weights."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from plate_service.recognition.ocr import PlateReader
-from training.eval_ocr import EvalReport, KindResult, record_metrics
+from training.eval_ocr import (LOOSE_KIND, LOOSE_MARGIN_GRAY, EvalReport, KindResult, evaluate,
+                               loosen, record_metrics)
 
 MODELS = Path(__file__).resolve().parents[2] / "models" / "ocr"
 
@@ -31,10 +35,6 @@ def test_recorded_metrics_land_in_the_card_and_the_model_still_loads(tmp_path: P
 
 
 def test_a_loosened_crop_sits_whole_inside_a_plain_margin() -> None:
-    import numpy as np
-
-    from training.eval_ocr import LOOSE_MARGIN_GRAY, loosen
-
     crop = np.full((50, 200, 3), 255, np.uint8)
     loose = loosen(crop)
     assert loose.shape == (70, 240, 3)  # 0.2 x 50 above and below, 0.4 x 50 each side
@@ -44,8 +44,6 @@ def test_a_loosened_crop_sits_whole_inside_a_plain_margin() -> None:
 
 
 def test_the_eval_scores_unseen_rows_and_the_same_colour_crops_loosened(shared_data: Path) -> None:
-    from training.eval_ocr import LOOSE_KIND, evaluate
-
     reader = PlateReader.load(MODELS, threads=1)
     trained_crops = {f for f in reader.card.training.get("real_dev_files", ()) if "#" not in f}
     report = evaluate(reader, shared_data)
