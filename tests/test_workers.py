@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.service_load import listening_sockets, process_tree
 from demo_provider.app import create_demo_app
-from demo_provider.images import render_demo_plates
+from demo_provider.images import bundled_plates
 from plate_service.config import usable_cpus
 from plate_service.workers import (
     EXIT_CANNOT_LISTEN,
@@ -74,7 +74,7 @@ async def _start(provider_url: str, **env: str) -> Service:
 
 @pytest.fixture
 async def provider_url(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> str:
-    provider = await aiohttp_server(create_demo_app(render_demo_plates()))
+    provider = await aiohttp_server(create_demo_app(bundled_plates()))
     return str(provider.make_url("")).rstrip("/")
 
 
