@@ -34,7 +34,7 @@ def add_read_command(subparsers: Any) -> None:
 def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Read every file; batches go through the recogniser together, like the service."""
     # Imported here, not at the top: ``python -m plate_service`` builds this command's
-    # parser in every process, and the worker supervisor should not load numpy, OpenCV
+    # parser in every process, and the gunicorn master should not load numpy, OpenCV
     # and onnxruntime that it never uses.
     from plate_service.error_codes import error_object
     from plate_service.recognition.image import ImageLimits, decode_image
