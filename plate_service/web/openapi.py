@@ -39,8 +39,12 @@ def _errors(*codes: ErrorCode) -> dict[str, Any]:
     for code in (*codes, INTERNAL_ERROR):
         by_status.setdefault(code.http_status, []).append(code)
     return {
-        str(status): _json(_ref("ErrorResponse"),
-                           "; ".join(f"{code.code}: {code.meaning}" for code in group))
+        str(status): {
+            **_json(_ref("ErrorResponse"),
+                    "; ".join(f"{code.code}: {code.meaning}" for code in group)),
+            # The codes themselves, for machines (the tests provoke each one).
+            "x-error-codes": [code.code for code in group],
+        }
         for status, group in sorted(by_status.items())
     }
 
