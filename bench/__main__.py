@@ -107,7 +107,7 @@ def main() -> None:
     emit()
     emit(f"Service overhead: the service serves **{statistics.median(ratios):.0%}** (median "
          "of the rounds) of the requests/s that recognition alone allows on the same cores. "
-         "CPU is user + system time from /proc, summed over the supervisor and its workers; "
+         "CPU is user + system time from /proc, summed over the master and its workers; "
          "the service's includes recognition.")
     emit()
     with upstream(0) as (provider, _), \
@@ -166,7 +166,7 @@ def main() -> None:
         after_warm = rss_mb(pid)
         load(url, 64, requests - requests // 10)
         after_all = rss_mb(pid)
-    emit("RSS of the supervisor and all its worker processes together.")
+    emit("RSS of the master and all its worker processes together.")
     emit()
     emit("| moment | RSS |")
     emit("|---|---|")

@@ -33,6 +33,9 @@ DEFAULT_CACHE_TTL_S = 300.0
 DEFAULT_LOG_LEVEL = "INFO"
 # Service processes sharing the port: "auto" = the CPU cores this process may use.
 DEFAULT_WORKERS = "auto"
+# With WORKERS > 1, a worker whose event loop does not check in for this long is hung:
+# it is killed and replaced. Recognition runs on threads, so only a stuck loop trips it.
+DEFAULT_WORKER_TIMEOUT_S = 60.0
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 T = TypeVar("T")
@@ -91,11 +94,18 @@ class Config:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     workers: int = 1
+    worker_timeout_s: float = DEFAULT_WORKER_TIMEOUT_S
     log_level: str = DEFAULT_LOG_LEVEL
     upstream: UpstreamConfig = field(default_factory=UpstreamConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     recognition: RecognitionConfig = field(default_factory=RecognitionConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+
+    @property
+    def shutdown_timeout_s(self) -> float:
+        """How long a graceful stop waits for in-flight requests: their full upstream
+        deadline, plus time to recognise what they downloaded."""
+        return self.upstream.total_timeout_s + 5
 
 
 def _read(
@@ -187,6 +197,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
                    "a TCP port (1-65535)"),
         workers=_read(env, "WORKERS", _parse_workers, _parse_workers(DEFAULT_WORKERS),
                       lambda v: 1 <= v <= 64, "'auto' or an integer from 1 to 64"),
+        worker_timeout_s=_read(env, "WORKER_TIMEOUT", float, DEFAULT_WORKER_TIMEOUT_S,
+                               _positive, "a positive number"),
         log_level=_read(env, "LOG_LEVEL", str.upper, DEFAULT_LOG_LEVEL,
                         lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"},
                         "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),

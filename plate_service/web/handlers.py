@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -73,6 +74,7 @@ async def ready(request: web.Request) -> web.Response:
         "status": "ready",
         "detector": recognizer.has_detector,
         "pending_recognitions": service.pending,
+        "pid": os.getpid(),  # with WORKERS > 1, which worker answered
     })
 
 
