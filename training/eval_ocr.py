@@ -7,7 +7,8 @@ Runs with the service's dependencies only (numpy, cv2, onnxruntime; no torch)::
 Reads ``provider/`` and ``real-dev/`` (crop and provider-style rows) under ``--data``,
 leaving out the real-dev files the model's card says it trained on, and also scores the
 colour crops inside a loose margin (``LOOSE_KIND``, a probe, not a target); exits 0 with
-a message when that folder is absent.
+a message when that folder is absent. Ends with the confidence calibration's table
+(``training.calibrate``) for the models next to ``--model``.
 """
 
 from __future__ import annotations
@@ -256,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     reader = PlateReader.load(args.model, threads=1)
     report = evaluate(reader, args.data, args.model)
     print(format_report(report))
+    # Imported here: the calibration reuses this module's rows.
+    from training.calibrate import calibration_report
+
+    print(calibration_report(args.data, args.model.parent))
     if args.record:
         record_metrics(args.model, report)
     return 0
