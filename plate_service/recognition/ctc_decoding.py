@@ -155,7 +155,26 @@ def format_beam_search(probs: np.ndarray, max_readings: int) -> list[tuple[str, 
     # prefix -> (probability of the paths spelling it that end in a blank, in its last char)
     beams: dict[str, tuple[float, float]] = {"": (1.0, 0.0)}
     for frame in _frame_runs(probs):
-        if len(frame) == 1 and frame[0][0] == BLANK_INDEX:
+        if len(frame) == 1 and len(beams) == 1:
+            # The common step: one prefix, one likely class; no dictionaries needed unless
+            # a repeated character may be spelled twice.
+            ((prefix, (p_blank, p_char)),) = beams.items()
+            cls, p = frame[0]
+            if cls == BLANK_INDEX:
+                beams = {prefix: ((p_blank + p_char) * p, 0.0)}
+                if (p_blank + p_char) * p < MIN_READING_PROBABILITY:
+                    return []
+                continue
+            char = ALPHABET[cls - 1]
+            if not (prefix and prefix[-1] == char):
+                longer = prefix + char
+                mass = (p_blank + p_char) * p
+                if mass < MIN_READING_PROBABILITY or not _fits_some_format(longer):
+                    return []
+                beams = {longer: (0.0, mass)}
+                continue
+            grown = _grow(beams, frame)
+        elif len(frame) == 1 and frame[0][0] == BLANK_INDEX:
             # The common frame: only a blank is likely; every prefix just ends in it.
             p = frame[0][1]
             grown = {prefix: [(p_blank + p_char) * p, 0.0]
