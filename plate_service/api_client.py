@@ -112,21 +112,38 @@ class PlateServiceClient:
             await self._session.close()
             self._session = None
 
-    async def read_plate(self, image_id: int, *, mode: str = "auto") -> dict[str, Any]:
-        """``GET /plate/{image_id}``: the answer for one provider image."""
-        return await self._request("GET", f"/plate/{image_id}", params={"mode": mode})
+    async def read_plate(self, image_id: int, *, mode: str = "auto", top_n: int | None = None,
+                         min_confidence: float | None = None) -> dict[str, Any]:
+        """``GET /plate/{image_id}``: the answer for one provider image.
 
-    async def read_plates(self, image_ids: Sequence[int], *, mode: str = "auto"
+        ``top_n`` candidates per plate (the service's default when None) and only plates
+        with ``confidence >= min_confidence``, for every method of this client.
+        """
+        return await self._request("GET", f"/plate/{image_id}",
+                                   params=_query(mode, top_n, min_confidence))
+
+    async def read_plates(self, image_ids: Sequence[int], *, mode: str = "auto",
+                          top_n: int | None = None, min_confidence: float | None = None
                           ) -> list[dict[str, Any]]:
         """``POST /plates``: one result per ID, in order; per-item errors stay in the items."""
-        answer = await self._request("POST", "/plates", params={"mode": mode},
+        answer = await self._request("POST", "/plates",
+                                     params=_query(mode, top_n, min_confidence),
                                      json={"image_ids": list(image_ids)})
         return list(answer["results"])
 
     async def recognize(self, image: bytes, *, content_type: str = "application/octet-stream",
-                        mode: str = "auto") -> dict[str, Any]:
-        """``POST /recognize``: read plates on your own image bytes."""
-        return await self._request("POST", "/recognize", params={"mode": mode}, data=image,
+                        mode: str = "auto", top_n: int | None = None,
+                        min_confidence: float | None = None, as_form: bool = False,
+                        filename: str = "image") -> dict[str, Any]:
+        """``POST /recognize``: read plates on your own image bytes, sent as the raw body,
+        or with ``as_form`` as a multipart form's ``image`` field (``filename`` is only
+        a label there)."""
+        params = _query(mode, top_n, min_confidence)
+        if as_form:
+            form = aiohttp.FormData()
+            form.add_field("image", image, filename=filename, content_type=content_type)
+            return await self._request("POST", "/recognize", params=params, data=form)
+        return await self._request("POST", "/recognize", params=params, data=image,
                                    headers={"Content-Type": content_type})
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -151,6 +168,16 @@ class PlateServiceClient:
             ) from exc
 
 
+def _query(mode: str, top_n: int | None, min_confidence: float | None) -> dict[str, str]:
+    """Query parameters; options left as None take the service's defaults."""
+    params = {"mode": mode}
+    if top_n is not None:
+        params["top_n"] = str(top_n)
+    if min_confidence is not None:
+        params["min_confidence"] = repr(float(min_confidence))
+    return params
+
+
 class SyncPlateServiceClient:
     """Blocking wrapper for scripts: each call runs the async client on a fresh loop."""
 
@@ -158,16 +185,17 @@ class SyncPlateServiceClient:
         self._base_url = base_url
         self._timeout_s = timeout_s
 
-    def read_plate(self, image_id: int, *, mode: str = "auto") -> dict[str, Any]:
-        return self._run(lambda c: c.read_plate(image_id, mode=mode))
+    def read_plate(self, image_id: int, **options: Any) -> dict[str, Any]:
+        """``PlateServiceClient.read_plate``, blocking; same keyword options."""
+        return self._run(lambda c: c.read_plate(image_id, **options))
 
-    def read_plates(self, image_ids: Sequence[int], *, mode: str = "auto"
-                    ) -> list[dict[str, Any]]:
-        return self._run(lambda c: c.read_plates(image_ids, mode=mode))
+    def read_plates(self, image_ids: Sequence[int], **options: Any) -> list[dict[str, Any]]:
+        """``PlateServiceClient.read_plates``, blocking; same keyword options."""
+        return self._run(lambda c: c.read_plates(image_ids, **options))
 
-    def recognize(self, image: bytes, *, content_type: str = "application/octet-stream",
-                  mode: str = "auto") -> dict[str, Any]:
-        return self._run(lambda c: c.recognize(image, content_type=content_type, mode=mode))
+    def recognize(self, image: bytes, **options: Any) -> dict[str, Any]:
+        """``PlateServiceClient.recognize``, blocking; same keyword options."""
+        return self._run(lambda c: c.recognize(image, **options))
 
     def _run(self, call: Any) -> Any:
         async def main() -> T:

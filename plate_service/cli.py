@@ -27,6 +27,12 @@ def add_read_command(subparsers: Any) -> None:
     read.add_argument("--mode", choices=["auto", "crop", "scene"], default="auto",
                       help="crop: each file is a tight plate; scene: search the photo; "
                            "auto (default): decide per image")
+    read.add_argument("--top-n", type=int, default=None, metavar="N",
+                      help="alternative readings listed per plate (default and limit: the "
+                           "API's top_n)")
+    read.add_argument("--min-confidence", type=float, default=None, metavar="C",
+                      help="print only plates with at least this confidence, 0..1 "
+                           "(default: all)")
     read.add_argument("--models-dir", type=Path, default=None,
                       help="model folder (default: MODELS_DIR or the bundled models/)")
 
@@ -40,8 +46,18 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from plate_service.recognition.image import ImageLimits, decode_image
     from plate_service.recognition.loading import load_recognizer
     from plate_service.recognition.types import RecognitionMode
+    from plate_service.web.requests import AnswerOptions
     from plate_service.web.responses import recognition_json
 
+    defaults = AnswerOptions()
+    try:
+        options = AnswerOptions(
+            top_n=defaults.top_n if args.top_n is None else args.top_n,
+            min_confidence=(defaults.min_confidence if args.min_confidence is None
+                            else args.min_confidence))
+    except PlateServiceError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     config = load_config()
     models_dir = args.models_dir or config.recognition.models_dir
     recognizer = load_recognizer(models_dir, threads=config.recognition.ort_threads)
@@ -68,6 +84,6 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             if "error" in line:
                 failed = True
             else:
-                line.update(recognition_json(next(recognitions)))
+                line.update(recognition_json(next(recognitions), options))
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
     return 1 if failed else 0

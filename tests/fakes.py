@@ -9,27 +9,52 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from plate_service.recognition.ctc_decoding import CtcOutput
 from plate_service.recognition.pipeline import PlateRecognizer
+from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, NUM_CLASSES
 from plate_service.recognition.types import Detection, OcrReading, PlateFormat
 
 
+def ctc_matrix(text_latin: str, doubts: dict[int, tuple[str, float]] | None = None
+               ) -> np.ndarray:
+    """A (T, C) CTC output spelling ``text_latin`` one frame per character, blanks between;
+    ``doubts`` gives character i a rival (character, probability) on its frame."""
+    frames = [BLANK_INDEX]
+    for char in text_latin:
+        frames += [ALPHABET.index(char) + 1, BLANK_INDEX]
+    probs = np.zeros((len(frames), NUM_CLASSES), dtype=np.float32)
+    probs[np.arange(len(frames)), frames] = 1.0
+    for i, (rival, p) in (doubts or {}).items():
+        t = 2 * i + 1
+        probs[t, frames[t]] = 1.0 - p
+        probs[t, ALPHABET.index(rival) + 1] = p
+    return probs
+
+
 def reading(text_latin: str = "C181MB190", confidence: float = 0.9,
-            valid: bool = True) -> OcrReading:
+            valid: bool = True, doubts: dict[int, tuple[str, float]] | None = None
+            ) -> OcrReading:
+    """A private-plate reading with a CTC output behind it (see ``ctc_matrix``)."""
     cyrillic = text_latin.translate(str.maketrans("ABEKMHOPCTYX", "АВЕКМНОРСТУХ"))
     return OcrReading(
         text=cyrillic, text_latin=text_latin, confidence=confidence,
         char_confidences=tuple(confidence for _ in text_latin),
         plate_format=PlateFormat.PRIVATE if valid else None,
         region=text_latin[6:] if valid else None, raw_text_latin=text_latin,
+        ctc=CtcOutput(ctc_matrix(text_latin, doubts)),
     )
 
 
 class FakeReader:
     """Reads every crop as the same plate; records batch sizes; can be made slow."""
 
-    def __init__(self, text_latin: str = "C181MB190", delay_s: float = 0.0) -> None:
+    def __init__(self, text_latin: str = "C181MB190", delay_s: float = 0.0,
+                 confidence: float = 0.9,
+                 doubts: dict[int, tuple[str, float]] | None = None) -> None:
         self.text_latin = text_latin
         self.delay_s = delay_s
+        self.confidence = confidence
+        self.doubts = doubts
         self.batches: list[int] = []
         self._lock = threading.Lock()
 
@@ -38,7 +63,7 @@ class FakeReader:
             self.batches.append(len(crops))
         if self.delay_s:
             time.sleep(self.delay_s)
-        return [reading(self.text_latin) for _ in crops]
+        return [reading(self.text_latin, self.confidence, doubts=self.doubts) for _ in crops]
 
 
 class FakeDetector:

@@ -41,6 +41,19 @@ def test_reads_files_in_order_as_json_lines(tmp_path: Path, fake_models: FakeRea
     assert fake_models.batches == [2]
 
 
+def test_answer_options_shape_the_lines(tmp_path: Path, fake_models: FakeReader,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    fake_models.doubts = {1: ("7", 0.3)}
+    (tmp_path / "a.jpg").write_bytes(plate_like_jpeg())
+    code, (line,) = _run(["read", "--top-n", "1", str(tmp_path / "a.jpg")])
+    assert code == 0
+    assert [c["text"] for c in line["plates"][0]["candidates"]] == ["С181МВ190"]
+    code, (line,) = _run(["read", "--min-confidence", "0.95", str(tmp_path / "a.jpg")])
+    assert line["plate"] is None
+    assert _run(["read", "--top-n", "11", str(tmp_path / "a.jpg")]) == (2, [])
+    assert "top_n" in capsys.readouterr().err
+
+
 def test_bad_files_give_error_lines_and_exit_1(tmp_path: Path, fake_models: FakeReader) -> None:
     (tmp_path / "good.jpg").write_bytes(plate_like_jpeg())
     (tmp_path / "junk.jpg").write_bytes(b"<html>")

@@ -7,7 +7,8 @@ Runs with the service's dependencies only (numpy, cv2, onnxruntime; no torch)::
 Reads ``provider/`` and ``real-dev/`` (crop and provider-style rows) under ``--data``,
 leaving out the real-dev files the model's card says it trained on, and also scores the
 colour crops inside a loose margin (``LOOSE_KIND``, a probe, not a target); exits 0 with
-a message when that folder is absent.
+a message when that folder is absent. Ends with the confidence calibration's table
+(``training.calibrate``) for the models next to ``--model``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from plate_service.recognition.ctc_decoding import plate_candidates
 from plate_service.recognition.model_card import CARD_NAME, load_card
 from plate_service.recognition.ocr import PlateReader
 
@@ -40,6 +42,8 @@ LOOSE_KIND = "real-dev/loose-crop"
 LOOSE_MARGIN_X = 0.4
 LOOSE_MARGIN_Y = 0.2
 LOOSE_MARGIN_GRAY = 60
+# The API's default number of candidates per plate.
+TOP_CANDIDATES = 3
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class KindResult:
 
     total: int = 0
     exact: int = 0
+    in_top3: int = 0  # truth among the first 3 candidates the API would list
     edits: int = 0
     chars: int = 0
     errors: list[tuple[str, str, str]] = field(default_factory=list)
@@ -198,6 +203,9 @@ def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None
         pred = reading.text_latin
         r.total += 1
         r.chars += len(row.truth)
+        if reading.valid and reading.ctc is not None:
+            top3 = plate_candidates(reading.ctc, reading.text_latin, TOP_CANDIDATES)
+            r.in_top3 += row.truth in (text for text, _ in top3)
         if pred == row.truth:
             r.exact += 1
             continue
@@ -217,9 +225,11 @@ def format_report(report: EvalReport) -> str:
     lines = []
     if report.left_out:
         lines.append(f"({report.left_out} real-dev rows left out: the model trained on them)")
-    lines.append(f"{'kind':28s} {'n':>4s} {'exact':>7s} {'CER':>7s}")
+    lines.append(f"{'kind':28s} {'n':>4s} {'exact':>7s} {'CER':>7s} {'top-3':>7s}")
     for kind, r in report.kinds.items():
-        lines.append(f"{kind:28s} {r.total:4d} {r.accuracy:7.2%} {r.cer:7.2%}")
+        top3 = r.in_top3 / r.total if r.total else 0.0
+        lines.append(f"{kind:28s} {r.total:4d} {r.accuracy:7.2%} {r.cer:7.2%} {top3:7.2%}")
+    lines.append("(top-3: the truth is among the first 3 candidates the API lists)")
     lines.append("most frequent confusions (truth -> read: count): " + ", ".join(
         f"{t}->{p}: {c}" for (t, p), c in report.confusions.most_common(10)) or "none")
     for kind, r in report.kinds.items():
@@ -256,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     reader = PlateReader.load(args.model, threads=1)
     report = evaluate(reader, args.data, args.model)
     print(format_report(report))
+    # Imported here: the calibration reuses this module's rows.
+    from training.calibrate import calibration_report
+
+    print(calibration_report(args.data, args.model.parent))
     if args.record:
         record_metrics(args.model, report)
     return 0

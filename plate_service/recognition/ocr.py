@@ -10,6 +10,7 @@ import numpy as np
 import onnxruntime as ort
 
 from plate_service.errors import InferenceError, ModelLoadError
+from plate_service.recognition.ctc_decoding import CtcOutput
 from plate_service.recognition.model_card import ModelCard, load_card
 from plate_service.recognition.onnx_models import open_session
 from plate_service.recognition.plate_format import (
@@ -81,10 +82,10 @@ class PlateReader:
             return []
         probs = self.probabilities(crops)
         readings = []
-        for d in decode_plates(probs):
+        for d, crop_probs in zip(decode_plates(probs), probs):
             readings.append(OcrReading(
                 text=to_cyrillic(d.text_latin), text_latin=d.text_latin,
                 confidence=float(d.confidence), char_confidences=d.char_confidences,
                 plate_format=d.plate_format, region=d.region,
-                raw_text_latin=d.raw_text_latin))
+                raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs)))
         return readings

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal, Protocol
 
 import cv2
 import numpy as np
 
+from plate_service.recognition.calibration import IDENTITY, ConfidenceCalibration
+from plate_service.recognition.ctc_decoding import plate_candidates
+from plate_service.recognition.plate_format import to_cyrillic
 from plate_service.recognition.types import (
+    Box,
+    Candidate,
+    Corners,
     Detection,
     ImageRecognition,
     OcrReading,
@@ -21,7 +28,9 @@ from plate_service.recognition.types import (
 CROP_MIN_ASPECT = 2.2
 # Width/height of the straightened plate handed to the reader.
 RECTIFIED_SIZE = (260, 56)
-# A whole-image fallback reading on a scene is kept only when it is this sure.
+# A whole-image fallback reading on a scene is kept only when it is this sure. This and
+# SCENE_MIN_CONFIDENCE apply to the reader's raw confidence, not the calibrated one the
+# answer reports, so which plates are kept does not depend on the calibration.
 FALLBACK_MIN_CONFIDENCE = 0.5
 # A detected plate's reading is kept only when this sure: tail lights, badges and signs
 # that the detector mistakes for plates often read as some valid format with low
@@ -83,6 +92,12 @@ def cut_plate(image: np.ndarray, detection: Detection, padding: float = CORNER_P
     return image[max(y1, 0):max(y2, y1 + 1), max(x1, 0):max(x2, x1 + 1)]
 
 
+def box_corners(box: Box) -> Corners:
+    """The corners of an axis-aligned box, TL, TR, BR, BL."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
+
+
 def plate_framings(image: np.ndarray, detection: Detection,
                    paddings: Sequence[float] = CORNER_PADDINGS) -> list[np.ndarray]:
     """The cuts a detected plate is read from: one per margin, or the box alone."""
@@ -115,16 +130,19 @@ class PlateRecognizer:
 
     The detector is optional: without one, every image is read as a tight crop. Both
     models are injected, so tests can pass fakes and the service can pass ONNX models.
-    Stateless per call, hence safe to share across the worker threads.
+    ``calibration`` maps the reader's raw confidence to the reported one (the identity by
+    default). Stateless per call, hence safe to share across the worker threads.
     """
 
     def __init__(self, reader: PlateReaderLike, detector: PlateDetectorLike | None = None,
-                 corner_paddings: Sequence[float] = CORNER_PADDINGS) -> None:
+                 corner_paddings: Sequence[float] = CORNER_PADDINGS,
+                 calibration: ConfidenceCalibration = IDENTITY) -> None:
         if not corner_paddings:
             raise ValueError("at least one corner padding is needed")
         self._reader = reader
         self._detector = detector
         self._corner_paddings = tuple(corner_paddings)
+        self._calibration = calibration
 
     @property
     def has_detector(self) -> bool:
@@ -162,8 +180,8 @@ class PlateRecognizer:
             return "crop", []
         return "scene", self._detector.detect(image)
 
-    @staticmethod
     def _assemble(
+        self,
         image: np.ndarray,
         mode: Literal["crop", "scene"],
         whole: OcrReading,
@@ -175,16 +193,42 @@ class PlateRecognizer:
         plates: list[PlateResult] = []
         if mode == "crop":
             if whole.text:
-                plates.append(PlateResult(whole, full_box, None, "crop"))
+                plates.append(self._report(whole, full_box, box_corners(full_box), None, "crop"))
         else:
             plates.extend(
-                PlateResult(reading, detection.box, detection.score, "scene")
+                self._report(reading, detection.box, _detection_corners(detection),
+                             detection.score, "scene")
                 for detection, reading in zip(detections, found)
                 if reading.valid and reading.confidence >= SCENE_MIN_CONFIDENCE
             )
             if not plates and whole.valid and whole.confidence >= FALLBACK_MIN_CONFIDENCE:
                 # Nothing detected, yet the whole image reads as a plate: a loose crop.
-                plates.append(PlateResult(whole, full_box, None, "crop"))
+                plates.append(self._report(whole, full_box, box_corners(full_box), None, "crop"))
         plates.sort(key=lambda plate: (plate.reading.valid, plate.reading.confidence),
                     reverse=True)
         return ImageRecognition(width=width, height=height, plates=tuple(plates), mode=mode)
+
+    def _report(self, reading: OcrReading, box: Box, corners: Corners,
+                detection_score: float | None, source: Literal["crop", "scene"]
+                ) -> PlateResult:
+        """A plate the answer reports: calibrated confidence and candidates, listed here
+        and not for every framing read, since the search costs as much as a tenth of
+        reading a crop. The CTC output is dropped so that results stay small in the cache.
+        """
+        candidates: tuple[Candidate, ...] = ()
+        if reading.ctc is not None:
+            if reading.valid:
+                candidates = tuple(
+                    Candidate(to_cyrillic(text), text, probability)
+                    for text, probability in plate_candidates(reading.ctc, reading.text_latin))
+            reading = replace(reading, ctc=None)
+        return PlateResult(reading, box, detection_score, source, corners,
+                           self._calibration.apply(reading.confidence), candidates)
+
+
+def _detection_corners(detection: Detection) -> Corners:
+    """The detector's corners of a plate, or its box's when it gave none."""
+    if detection.corners is not None and len(detection.corners) == 4:
+        tl, tr, br, bl = detection.corners
+        return (tl, tr, br, bl)
+    return box_corners(detection.box)

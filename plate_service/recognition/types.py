@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from plate_service.recognition.ctc_decoding import CtcOutput
 
 Box = tuple[int, int, int, int]
 """(x1, y1, x2, y2) in pixels of the original image, x2/y2 exclusive."""
+
+Corners = tuple[tuple[float, float], tuple[float, float], tuple[float, float],
+                tuple[float, float]]
+"""A plate's corners (x, y): top-left, top-right, bottom-right, bottom-left, in pixels."""
 
 RecognitionMode = Literal["auto", "crop", "scene"]
 
@@ -38,10 +45,23 @@ class OcrReading:
     plate_format: PlateFormat | None
     region: str | None
     raw_text_latin: str
+    # The model's output behind this reading, kept only until the pipeline has listed the
+    # alternative readings of the plates it reports (see ``PlateResult.candidates``).
+    ctc: CtcOutput | None = field(default=None, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:
         return self.plate_format is not None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One reading of a plate that fits a GOST format, with its probability under the OCR
+    model (summed over the CTC alignments that spell it)."""
+
+    text: str
+    text_latin: str
+    probability: float
 
 
 @dataclass(frozen=True)
@@ -59,12 +79,22 @@ class Detection:
 
 @dataclass(frozen=True)
 class PlateResult:
-    """One plate found in an image: where it is and what it says."""
+    """One plate found in an image: where it is and what it says.
+
+    ``confidence`` is the reading's confidence mapped through the OCR model's calibration
+    (see ``calibration.py``): the share of plates reported with at least this confidence
+    that were read right on held-out images. ``reading.confidence`` stays the raw value.
+    ``candidates`` lists up to ``MAX_CANDIDATES`` readings that fit a format, ``text``
+    first; empty when the reading fits none.
+    """
 
     reading: OcrReading
     box: Box
     detection_score: float | None
     source: Literal["crop", "scene"]
+    corners: Corners
+    confidence: float
+    candidates: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True)

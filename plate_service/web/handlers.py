@@ -13,7 +13,13 @@ from plate_service.service import ImageOutcome
 
 from plate_service.web import keys
 from plate_service.web.openapi import build_openapi
-from plate_service.web.requests import parse_image_id, parse_mode, read_batch_ids, read_upload
+from plate_service.web.requests import (
+    parse_answer_options,
+    parse_image_id,
+    parse_mode,
+    read_batch_ids,
+    read_upload,
+)
 from plate_service.web.responses import json_response, outcome_json
 
 
@@ -31,32 +37,35 @@ async def read_plate(request: web.Request) -> web.Response:
     limits = request.app[keys.CONFIG].limits
     image_id = parse_image_id(request.match_info["image_id"], limits)
     mode = parse_mode(request)
+    options = parse_answer_options(request)
     request["image_ids"] = [image_id]
     (outcome,) = await request.app[keys.SERVICE].read_ids([image_id], mode)
     _note_upstream(request, [outcome])
     if outcome.error is not None:
         raise outcome.error
-    return json_response(outcome_json(outcome))
+    return json_response(outcome_json(outcome, options))
 
 
 async def read_plates(request: web.Request) -> web.Response:
     """POST /plates: many images; per-item errors, results in request order."""
     limits = request.app[keys.CONFIG].limits
     mode = parse_mode(request)
+    options = parse_answer_options(request)
     image_ids = await read_batch_ids(request, limits)
     request["image_ids"] = image_ids
     outcomes = await request.app[keys.SERVICE].read_ids(image_ids, mode)
     _note_upstream(request, outcomes)
-    return json_response({"results": [outcome_json(outcome) for outcome in outcomes]})
+    return json_response({"results": [outcome_json(outcome, options) for outcome in outcomes]})
 
 
 async def recognize(request: web.Request) -> web.Response:
-    """POST /recognize: the client's own image bytes."""
+    """POST /recognize: the client's own image, as the raw body or a form's image field."""
     limits = request.app[keys.CONFIG].limits
     mode = parse_mode(request)
+    options = parse_answer_options(request)
     data = await read_upload(request, limits)
     outcome = await request.app[keys.SERVICE].read_bytes(data, mode)
-    return json_response(outcome_json(outcome))
+    return json_response(outcome_json(outcome, options))
 
 
 async def health(request: web.Request) -> web.Response:

@@ -1,11 +1,13 @@
-"""Validation of what clients send: image IDs, batch bodies, modes and uploads."""
+"""Validation of what clients send: image IDs, batch bodies, modes, answer options, uploads."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, cast, get_args
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from plate_service.config import LimitsConfig
 from plate_service.errors import (
@@ -15,6 +17,7 @@ from plate_service.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from plate_service.recognition.ctc_decoding import MAX_CANDIDATES
 from plate_service.recognition.types import RecognitionMode
 
 MODES: tuple[str, ...] = get_args(RecognitionMode)
@@ -23,6 +26,30 @@ UPLOAD_CONTENT_TYPES: tuple[str, ...] = (
     "image/jpeg", "image/jpg", "image/png", "image/bmp", "image/webp",
     "application/octet-stream",
 )
+FORM_CONTENT_TYPE = "multipart/form-data"
+FORM_IMAGE_FIELD = "image"
+# Room for a form's boundaries, part headers and small fields around the image.
+FORM_OVERHEAD_BYTES = 64 * 1024
+DEFAULT_TOP_N = 3
+MAX_TOP_N = MAX_CANDIDATES
+DEFAULT_MIN_CONFIDENCE = 0.0
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """What the client asked to see of each recognition: ``top_n`` candidates per plate,
+    and only plates reported with at least ``min_confidence``."""
+
+    top_n: int = DEFAULT_TOP_N
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.top_n <= MAX_TOP_N:
+            raise BadRequestError(f"top_n must be an integer from 0 to {MAX_TOP_N}, "
+                                  f"got {self.top_n}")
+        if not 0.0 <= self.min_confidence <= 1.0:  # also refuses nan
+            raise BadRequestError(f"min_confidence must be a number from 0 to 1, "
+                                  f"got {self.min_confidence}")
 
 
 def parse_image_id(raw: object, limits: LimitsConfig) -> int:
@@ -50,6 +77,21 @@ def parse_mode(request: web.Request) -> RecognitionMode:
     if mode not in MODES:
         raise BadRequestError(f"mode must be one of {', '.join(MODES)}, got {mode[:40]!r}")
     return cast(RecognitionMode, mode)
+
+
+def parse_answer_options(request: web.Request) -> AnswerOptions:
+    """``top_n`` and ``min_confidence`` from the query string (their ranges: AnswerOptions)."""
+    raw_top_n = request.query.get("top_n", str(DEFAULT_TOP_N))
+    if not (raw_top_n.isascii() and raw_top_n.isdigit()) or len(raw_top_n) > 3:
+        raise BadRequestError(
+            f"top_n must be an integer from 0 to {MAX_TOP_N}, got {raw_top_n[:40]!r}")
+    raw_min = request.query.get("min_confidence", str(DEFAULT_MIN_CONFIDENCE))
+    try:
+        min_confidence = float(raw_min)
+    except ValueError:
+        raise BadRequestError(
+            f"min_confidence must be a number from 0 to 1, got {raw_min[:40]!r}") from None
+    return AnswerOptions(top_n=int(raw_top_n), min_confidence=min_confidence)
 
 
 async def read_batch_ids(request: web.Request, limits: LimitsConfig) -> list[int]:
@@ -85,7 +127,9 @@ def _batch_id(raw: object, index: int, limits: LimitsConfig) -> int:
 
 
 async def read_upload(request: web.Request, limits: LimitsConfig) -> bytes:
-    """Raw image bytes of ``POST /recognize``."""
+    """Image bytes of ``POST /recognize``: the raw body, or a form's ``image`` field."""
+    if request.content_type == FORM_CONTENT_TYPE:
+        return await _read_form_image(request, limits.max_image_bytes)
     if request.content_type not in UPLOAD_CONTENT_TYPES:
         raise UnsupportedMediaTypeError(
             f"Content-Type {request.content_type!r} is not accepted; send the raw image "
@@ -96,7 +140,54 @@ async def read_upload(request: web.Request, limits: LimitsConfig) -> bytes:
     return data
 
 
-async def _read_body(request: web.Request, limit: int) -> bytes:
+async def _read_form_image(request: web.Request, limit: int) -> bytes:
+    """The ``image`` field of a multipart form, under the same limits as a raw upload.
+
+    The other fields are read and dropped; the form as a whole may exceed the image limit
+    only by FORM_OVERHEAD_BYTES, so that no field smuggles in an unbounded body.
+    """
+    _check_body_size(request, limit + FORM_OVERHEAD_BYTES)
+    try:
+        reader = await request.multipart()
+        budget = limit + FORM_OVERHEAD_BYTES
+        image: bytes | None = None
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                raise BadRequestError("nested multipart forms are not accepted")
+            if part.name == FORM_IMAGE_FIELD and image is None:
+                content_type = part.headers.get("Content-Type", "application/octet-stream")
+                if content_type.split(";")[0].strip().lower() not in UPLOAD_CONTENT_TYPES:
+                    raise UnsupportedMediaTypeError(
+                        f"form field {FORM_IMAGE_FIELD!r} has Content-Type "
+                        f"{content_type[:60]!r}; send an image/jpeg, image/png, image/bmp "
+                        "or image/webp file")
+                image = await _read_part(part, limit)
+                budget -= len(image)
+            else:
+                budget -= len(await _read_part(part, budget))
+    except (ValueError, HttpProcessingError) as exc:  # no boundary, broken part headers
+        raise BadRequestError(f"malformed multipart form: {str(exc)[:200]}") from exc
+    if image is None:
+        raise BadRequestError(f"the form has no field named {FORM_IMAGE_FIELD!r}; send the "
+                              f"image as -F {FORM_IMAGE_FIELD}=@car.jpg")
+    if not image:
+        raise BadRequestError(f"form field {FORM_IMAGE_FIELD!r} is empty")
+    return image
+
+
+async def _read_part(part: BodyPartReader, limit: int) -> bytes:
+    data = bytearray()
+    while chunk := await part.read_chunk(64 * 1024):
+        data.extend(chunk)
+        if len(data) > limit:
+            raise PayloadTooLargeError(
+                f"form field {str(part.name)[:40]!r} exceeds the {limit} byte limit",
+                limit=limit)
+    return bytes(data)
+
+
+def _check_body_size(request: web.Request, limit: int) -> None:
+    """Refuse a compressed body, or one whose declared length is over ``limit``."""
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         # aiohttp would inflate it before any size check: a small gzip bomb could cost
@@ -107,6 +198,10 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
         raise PayloadTooLargeError(
             f"request body is {request.content_length} bytes; the limit is {limit}",
             limit=limit)
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    _check_body_size(request, limit)
     body = bytearray()
     async for chunk in request.content.iter_chunked(64 * 1024):
         body.extend(chunk)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from plate_service.recognition.calibration import ConfidenceCalibration
 from plate_service.recognition.pipeline import (
+    CORNER_PADDING,
     CORNER_PADDINGS,
     PlateRecognizer,
     best_reading,
@@ -147,3 +150,34 @@ def test_a_wider_margin_shows_more_around_the_plate() -> None:
     detection = Detection((100, 100, 300, 150), 0.9, corners)
     tight, wide = (cut_plate(image, detection, padding) for padding in (0.05, 0.25))
     assert tight.mean() > wide.mean()
+
+
+def test_reported_plates_carry_corners_calibrated_confidence_and_candidates() -> None:
+    corners = ((12.5, 20.0), (110.0, 22.0), (108.0, 45.0), (10.0, 43.0))
+    reader = ScriptedReader([reading(valid=False), reading("A001AA77", 0.55),
+                             reading("A001AA77", 0.6), reading("A001AA77", 0.55)])
+    detector = FakeDetector([Detection((10, 20, 111, 46), 0.8, corners)])
+    calibration = ConfidenceCalibration((0.0, 0.5, 1.0), (0.0, 0.9, 1.0), "x")
+    (result,) = PlateRecognizer(reader, detector, calibration=calibration).recognize([PHOTO])
+    (plate,) = result.plates
+    assert plate.corners == corners
+    assert plate.reading.confidence == 0.6
+    assert plate.confidence == pytest.approx(0.92)
+    assert [c.text for c in plate.candidates] == ["А001АА77"]
+    assert plate.reading.ctc is None  # the model output is not kept with the result
+
+
+def test_keeping_a_plate_goes_by_the_raw_confidence_not_the_calibrated_one() -> None:
+    reader = ScriptedReader([reading(valid=False), reading("A001AA77", 0.4)])
+    detector = FakeDetector([Detection((10, 20, 110, 45), 0.8)])
+    generous = ConfidenceCalibration((0.0, 0.1, 1.0), (0.0, 0.95, 1.0), "x")
+    recognizer = PlateRecognizer(reader, detector, (CORNER_PADDING,), generous)
+    assert recognizer.recognize([PHOTO])[0].plates == ()
+
+
+def test_a_crop_has_the_whole_image_as_corners_and_an_invalid_one_no_candidates() -> None:
+    (result,) = PlateRecognizer(ScriptedReader([reading("XX", 0.3, valid=False)])
+                                ).recognize([CROP])
+    (plate,) = result.plates
+    assert plate.corners == ((0, 0), (260, 0), (260, 56), (0, 56))
+    assert plate.candidates == ()

@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from plate_service import api_client as api
-from tests.fakes import plate_like_jpeg
+from tests.fakes import FakeReader, plate_like_jpeg
 from tests.live import LiveServers
 
 
@@ -59,3 +59,25 @@ def test_sync_client_reads_and_raises(live_url: str) -> None:
     assert [r["status"] for r in plates.read_plates([2, 1])] == ["ok", "error"]
     with pytest.raises(api.ImageNotFoundError):
         plates.read_plate(1)
+
+
+async def test_answer_options_and_form_uploads(service_url: str, reader: FakeReader) -> None:
+    reader.doubts = {1: ("7", 0.3)}
+    async with api.PlateServiceClient(service_url) as plates:
+        answer = await plates.read_plate(10022, top_n=1)
+        assert [c["text"] for c in answer["plates"][0]["candidates"]] == ["С181МВ190"]
+        assert answer["plates"][0]["region_name"] == "Московская область"
+        (result,) = await plates.read_plates([10022], min_confidence=0.95)
+        assert result["plate"] is None
+        form = await plates.recognize(plate_like_jpeg(), content_type="image/jpeg",
+                                      as_form=True, top_n=2)
+        assert [c["text_latin"] for c in form["plates"][0]["candidates"]] == [
+            "C181MB190", "C781MB190"]
+        with pytest.raises(api.BadRequestError):
+            await plates.read_plate(10022, top_n=11)
+
+
+def test_the_sync_client_passes_the_options(live_url: str) -> None:
+    answer = api.SyncPlateServiceClient(live_url).recognize(
+        plate_like_jpeg(), content_type="image/jpeg", as_form=True, min_confidence=0.5)
+    assert answer["plate"] == "С181МВ190"

@@ -12,11 +12,12 @@ from collections.abc import Awaitable, Callable
 import cv2
 import numpy as np
 import pytest
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, FormData
 from aiohttp.test_utils import TestClient
 
 from plate_service.config import Config
 from plate_service.web.openapi import build_openapi
+from plate_service.web.requests import FORM_IMAGE_FIELD
 from tests.fakes import FakeReader, encode, plate_like_jpeg
 from tests.web.conftest import FakeProvider
 
@@ -173,7 +174,13 @@ def _image_bytes(media_type: str) -> bytes:
 async def test_each_documented_upload_media_type_is_read(
     media_type: str, client: TestClient
 ) -> None:
-    response = await client.post("/recognize", data=_image_bytes(media_type),
-                                 headers={"Content-Type": media_type})
+    data = _image_bytes(media_type)
+    if media_type == "multipart/form-data":
+        form = FormData()
+        form.add_field(FORM_IMAGE_FIELD, data, filename="plate.jpg", content_type="image/jpeg")
+        response = await client.post("/recognize", data=form)
+    else:
+        response = await client.post("/recognize", data=data,
+                                     headers={"Content-Type": media_type})
     assert response.status == 200, await response.text()
     assert (await response.json())["plate"] == "С181МВ190"
