@@ -178,7 +178,7 @@ class PlateRecognizer:
                 plates.append(PlateResult(whole, full_box, None, "crop"))
         else:
             plates.extend(
-                PlateResult(reading, detection.box, detection.score, "scene")
+                PlateResult(reading, detection.box, detection.score, "scene", detection.corners)
                 for detection, reading in zip(detections, found)
                 if reading.valid and reading.confidence >= SCENE_MIN_CONFIDENCE
             )

@@ -59,12 +59,17 @@ class Detection:
 
 @dataclass(frozen=True)
 class PlateResult:
-    """One plate found in an image: where it is and what it says."""
+    """One plate found in an image: where it is and what it says.
+
+    ``corners`` are the detector's TL, TR, BR, BL corners when it gave them (None for a
+    whole-image crop), so a drawing can follow a tilted plate rather than its box.
+    """
 
     reading: OcrReading
     box: Box
     detection_score: float | None
     source: Literal["crop", "scene"]
+    corners: tuple[tuple[float, float], ...] | None = None
 
 
 @dataclass(frozen=True)
