@@ -12,7 +12,14 @@ from plate_service.service import ImageOutcome
 
 from plate_service.web import keys
 from plate_service.web.openapi import build_openapi
-from plate_service.web.requests import parse_image_id, parse_mode, read_batch_ids, read_upload
+from plate_service.web.requests import (
+    OutputFormat,
+    parse_format,
+    parse_image_id,
+    parse_mode,
+    read_batch_ids,
+    read_upload,
+)
 from plate_service.web.responses import json_response, outcome_json
 
 
@@ -30,12 +37,14 @@ async def read_plate(request: web.Request) -> web.Response:
     limits = request.app[keys.CONFIG].limits
     image_id = parse_image_id(request.match_info["image_id"], limits)
     mode = parse_mode(request)
+    output_format = parse_format(request)
     request["image_ids"] = [image_id]
-    (outcome,) = await request.app[keys.SERVICE].read_ids([image_id], mode)
+    (outcome,) = await request.app[keys.SERVICE].read_ids(
+        [image_id], mode, draw=output_format == "jpeg")
     _note_upstream(request, [outcome])
     if outcome.error is not None:
         raise outcome.error
-    return json_response(outcome_json(outcome))
+    return _single_answer(outcome, output_format)
 
 
 async def read_plates(request: web.Request) -> web.Response:
@@ -53,8 +62,18 @@ async def recognize(request: web.Request) -> web.Response:
     """POST /recognize: the client's own image bytes."""
     limits = request.app[keys.CONFIG].limits
     mode = parse_mode(request)
+    output_format = parse_format(request)
     data = await read_upload(request, limits)
-    outcome = await request.app[keys.SERVICE].read_bytes(data, mode)
+    outcome = await request.app[keys.SERVICE].read_bytes(data, mode,
+                                                         draw=output_format == "jpeg")
+    return _single_answer(outcome, output_format)
+
+
+def _single_answer(outcome: ImageOutcome, output_format: OutputFormat) -> web.Response:
+    """The JSON result, or (``?format=jpeg``) the image with its plates drawn."""
+    if output_format == "jpeg":
+        assert outcome.annotated_jpeg is not None
+        return web.Response(body=outcome.annotated_jpeg, content_type="image/jpeg")
     return json_response(outcome_json(outcome))
 
 

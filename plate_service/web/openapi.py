@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from plate_service.config import Config
+from plate_service.web.requests import FORMATS
 
 _ERROR_CODES = [
     "bad_request", "invalid_image_id", "batch_too_large", "payload_too_large",
@@ -33,6 +34,21 @@ _MODE_PARAM = {
                    "scene: search the photo for plates",
     "schema": {"type": "string", "enum": ["auto", "crop", "scene"], "default": "auto"},
 }
+
+_FORMAT_PARAM = {
+    "name": "format", "in": "query", "required": False,
+    "description": "json: the recognition result; jpeg: the image with each plate's "
+                   "outline and reading drawn on it (errors are JSON either way)",
+    "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
+}
+
+
+def _result(description: str) -> dict[str, Any]:
+    """200 of a single-image operation: JSON by default, the drawn image for format=jpeg."""
+    answer = _json(_ref("Recognition"), description)
+    answer["content"]["image/jpeg"] = {"schema": {"type": "string", "format": "binary"}}
+    return answer
+
 
 _PROVIDER_ERRORS = {
     "404": _error("The provider has no such image (image_not_found)"),
@@ -155,10 +171,11 @@ def build_openapi(config: Config) -> dict[str, Any]:
             "/plate/{image_id}": {"get": {
                 "summary": "Read the plate on one image from the provider",
                 "operationId": "readPlate",
-                "parameters": [image_id_param, _MODE_PARAM],
+                "parameters": [image_id_param, _MODE_PARAM, _FORMAT_PARAM],
                 "responses": {
-                    "200": _json(_ref("Recognition"), "Recognition result"),
-                    "400": _error("Bad image ID or mode (invalid_image_id, bad_request)"),
+                    "200": _result("Recognition result, or the annotated image"),
+                    "400": _error("Bad image ID, mode or format (invalid_image_id, "
+                                  "bad_request)"),
                     **_PROVIDER_ERRORS, **_COMMON_ERRORS,
                 },
             }},
@@ -179,13 +196,14 @@ def build_openapi(config: Config) -> dict[str, Any]:
             "/recognize": {"post": {
                 "summary": "Read plates on an uploaded image",
                 "operationId": "recognize",
-                "parameters": [_MODE_PARAM],
+                "parameters": [_MODE_PARAM, _FORMAT_PARAM],
                 "requestBody": {"required": True, "content": {
                     media: {"schema": {"type": "string", "format": "binary"}}
                     for media in ("image/jpeg", "image/png", "application/octet-stream")}},
                 "responses": {
-                    "200": _json(_ref("Recognition"), "Recognition result (image_id null)"),
-                    "400": _error("Empty body or bad mode (bad_request)"),
+                    "200": _result("Recognition result (image_id null), or the annotated "
+                                   "image"),
+                    "400": _error("Empty body, bad mode or format (bad_request)"),
                     "413": _error("Body over the limit (payload_too_large)"),
                     "415": _error("Not an image content type (unsupported_media_type)"),
                     "422": _error("Not a usable image (invalid_image, image_too_large)"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from aiohttp import web
 
@@ -18,6 +18,9 @@ from plate_service.errors import (
 from plate_service.recognition.types import RecognitionMode
 
 MODES: tuple[str, ...] = get_args(RecognitionMode)
+OutputFormat = Literal["json", "jpeg"]
+"""What a single-image answer is: the JSON result, or the image with its plates drawn."""
+FORMATS: tuple[str, ...] = get_args(OutputFormat)
 UPLOAD_CONTENT_TYPES = frozenset({
     "image/jpeg", "image/jpg", "image/png", "image/bmp", "image/webp",
     "application/octet-stream",
@@ -49,6 +52,14 @@ def parse_mode(request: web.Request) -> RecognitionMode:
     if mode not in MODES:
         raise BadRequestError(f"mode must be one of {', '.join(MODES)}, got {mode[:40]!r}")
     return cast(RecognitionMode, mode)
+
+
+def parse_format(request: web.Request) -> OutputFormat:
+    output_format = request.query.get("format", "json")
+    if output_format not in FORMATS:
+        raise BadRequestError(
+            f"format must be one of {', '.join(FORMATS)}, got {output_format[:40]!r}")
+    return cast(OutputFormat, output_format)
 
 
 async def read_batch_ids(request: web.Request, limits: LimitsConfig) -> list[int]:
