@@ -59,10 +59,18 @@ function showResult(body) {
   $("annotated").removeAttribute("src");
 }
 
+// Upstream crops are about 260x56: shown twice as large, they can be read at a glance.
+const SMALL_IMAGE_WIDTH = 480;
+
 function showImage(blob) {
   if (imageUrl) URL.revokeObjectURL(imageUrl);
   imageUrl = URL.createObjectURL(blob);
-  $("annotated").src = imageUrl;
+  const image = $("annotated");
+  image.onload = () => {
+    image.style.width = image.naturalWidth < SMALL_IMAGE_WIDTH
+      ? `${2 * image.naturalWidth}px` : "";
+  };
+  image.src = imageUrl;
 }
 
 // ``ask(format)`` sends the request and resolves to the fetch Response.
