@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1100,960"]
+         "--window-size=1100,780"]
 READING = "С181МВ190"  # what the fake models read; demo plate 1 shows the same text
 
 
