@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-STATIC_DIR = Path(__file__).with_name("static")
+STATIC_DIR = Path(__file__).with_name("try-it")
 STATIC_PREFIX = "/static"
 
 
