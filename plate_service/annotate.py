@@ -58,6 +58,7 @@ class _Label:
 
 
 def _style(width: int, height: int) -> _Style:
+    """Text, line and padding sizes for an image of this size (see TEXT_FRACTION)."""
     longer = max(width, height)
     text_px = max(MIN_TEXT_PX, TEXT_FRACTION * longer)
     (_, unit_height), _ = cv2.getTextSize("0", FONT, 1.0, 1)
@@ -85,6 +86,7 @@ def plate_outline(plate: PlateResult, width: int, height: int) -> np.ndarray:
 
 
 def label_text(plate: PlateResult) -> str:
+    """What a plate's tag says: its Latin reading and confidence."""
     return f"{plate.reading.text_latin}  {plate.reading.confidence:.2f}"
 
 
@@ -148,6 +150,7 @@ def _colour(plate: PlateResult) -> tuple[int, int, int]:
 
 
 def encode_jpeg(image: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
+    """JPEG bytes of a BGR image."""
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:  # only for arrays OpenCV cannot encode: a bug, not a client's fault
         raise RuntimeError(f"JPEG encoding failed for an array of shape {image.shape}")

@@ -55,6 +55,7 @@ def parse_mode(request: web.Request) -> RecognitionMode:
 
 
 def parse_format(request: web.Request) -> OutputFormat:
+    """``?format=`` of a single-image request; JSON unless the client asks for the image."""
     output_format = request.query.get("format", "json")
     if output_format not in FORMATS:
         raise BadRequestError(
