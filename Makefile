@@ -7,7 +7,7 @@ BASE_IMAGE ?= python:3.11-slim
 PORT ?= 8080
 
 .PHONY: help venv install install-train run test lint train-ocr eval-ocr train-detector \
-        eval-detector eval bench docker-build docker-run docker-smoke clean
+        eval-detector eval bench docker-build docker-run docker-smoke docs-images clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ clean:  ## remove caches (keeps .venv)
 
 bench: install  ## benchmarks -> docs/benchmarks.md (several minutes; QUICK=1 for a short run)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+
+docs-images: install  ## README pictures: docs/example-car.jpg (CLI --draw), docs/try-it.png (Chromium)
+	$(BIN)/python -m training.synth.scene build/docs/example-car.png
+	$(BIN)/python -m plate_service read --mode scene --draw docs build/docs/example-car.png
+	@command -v chromedriver >/dev/null || { echo "docs/try-it.png needs chromium and chromium-driver"; exit 1; }
+	TRY_IT_SCREENSHOT=docs/try-it.png $(BIN)/python -m pytest -q tests/web/test_try_it_browser.py
 
 docker-smoke: install  ## build the image, run it next to a demo provider, check answers
 	.ci/docker-smoke

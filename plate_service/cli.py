@@ -35,6 +35,9 @@ def add_read_command(subparsers: Any) -> None:
                            "(default: all)")
     read.add_argument("--models-dir", type=Path, default=None,
                       help="model folder (default: MODELS_DIR or the bundled models/)")
+    read.add_argument("--draw", type=Path, default=None, metavar="OUT_DIR",
+                      help="also write each image with its plates drawn to OUT_DIR/NAME.jpg "
+                           "(created if missing); its path is the line's \"annotated\"")
 
 
 def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -42,6 +45,7 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     # Imported here, not at the top: ``python -m plate_service`` builds this command's
     # parser in every process, and the gunicorn master should not load numpy, OpenCV
     # and onnxruntime that it never uses.
+    from plate_service.annotate import annotated_jpeg
     from plate_service.error_codes import error_object
     from plate_service.recognition.image import ImageLimits, decode_image
     from plate_service.recognition.loading import load_recognizer
@@ -64,6 +68,13 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     limits = ImageLimits(config.limits.max_image_bytes, config.limits.max_image_pixels,
                          config.limits.max_image_side)
     mode = cast(RecognitionMode, args.mode)
+    draw_dir: Path | None = args.draw
+    drawn_names: set[str] = set()
+    if draw_dir is not None:
+        draw_dir.mkdir(parents=True, exist_ok=True)
+        # Never write over an input, whatever OUT_DIR is.
+        drawn_names = {path.name for path in args.files
+                       if path.resolve().parent == draw_dir.resolve()}
     failed = False
     files: Sequence[Path] = args.files
     for start in range(0, len(files), BATCH_SIZE):
@@ -79,11 +90,27 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                                                            "message": exc.strerror}})
             except PlateServiceError as exc:
                 lines.append({"file": str(path), "error": error_object(exc)})
+        decoded = iter(images)
         recognitions = iter(recognizer.recognize(images, mode))
-        for line in lines:
+        for path, line in zip(chunk, lines):
             if "error" in line:
                 failed = True
             else:
-                line.update(recognition_json(next(recognitions), options))
+                image, recognition = next(decoded), next(recognitions)
+                line.update(recognition_json(recognition, options))
+                if draw_dir is not None:
+                    target = draw_dir / _unique_name(path, drawn_names)
+                    target.write_bytes(annotated_jpeg(image, recognition))
+                    line["annotated"] = str(target)
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
     return 1 if failed else 0
+
+
+def _unique_name(path: Path, taken: set[str]) -> str:
+    """``NAME.jpg`` after the input file; ``NAME-2.jpg`` ... when that name is taken."""
+    name, number = f"{path.stem}.jpg", 1
+    while name in taken:
+        number += 1
+        name = f"{path.stem}-{number}.jpg"
+    taken.add(name)
+    return name

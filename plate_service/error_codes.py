@@ -33,8 +33,8 @@ INTERNAL_ERROR = ErrorCode(
     "internal_error", 500, "anything unexpected (logged with traceback, never in the body)")
 BAD_REQUEST = ErrorCode(
     "bad_request", 400,
-    "malformed request: bad JSON, wrong shape, empty list, unknown `mode`, `top_n` or "
-    "`min_confidence` out of range, a form without an `image` field",
+    "malformed request: bad JSON, wrong shape, empty list, unknown `mode` or `format`, "
+    "`top_n` or `min_confidence` out of range, a form without an `image` field",
     names_http_status=True)
 INVALID_IMAGE_ID = ErrorCode(
     "invalid_image_id", 400, "image ID not a non-negative integer (or absurdly large)")

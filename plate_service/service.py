@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from plate_service.annotate import annotated_jpeg
 from plate_service.config import LimitsConfig
 from plate_service.errors import ImageError, OverloadedError, PlateServiceError
 from plate_service.recognition.image import ImageLimits, decode_image
@@ -67,13 +68,18 @@ class Timings:
 
 @dataclass(frozen=True)
 class ImageOutcome:
-    """The result for one requested image: a recognition, or the error that stopped it."""
+    """The result for one requested image: a recognition, or the error that stopped it.
+
+    ``annotated_jpeg`` is the image with its plates drawn, only when the request asked
+    for it (``draw``): the decoded pixels are not kept otherwise.
+    """
 
     image_id: int | None
     recognition: ImageRecognition | None = None
     error: PlateServiceError | None = None
     timings: Timings | None = None
     cached: bool = False
+    annotated_jpeg: bytes | None = None
 
 
 class PlateService:
@@ -97,7 +103,7 @@ class PlateService:
         self._observer: ServiceObserver = observer or _NoObserver()
         self._cache: TtlLruCache[tuple[int, str], ImageOutcome] = (
             cache if cache is not None else TtlLruCache(0, 0))
-        self._in_flight: dict[tuple[int, str], asyncio.Future[ImageOutcome]] = {}
+        self._in_flight: dict[tuple[int, str, bool], asyncio.Future[ImageOutcome]] = {}
         self._recognizer = recognizer
         self._executor = executor
         self._image_limits = ImageLimits(
@@ -114,22 +120,25 @@ class PlateService:
         return self._pending
 
     async def read_ids(
-        self, image_ids: Sequence[int], mode: RecognitionMode = "auto"
+        self, image_ids: Sequence[int], mode: RecognitionMode = "auto", draw: bool = False
     ) -> list[ImageOutcome]:
         """Outcomes in request order; a repeated ID is downloaded and recognised once.
 
         IDs answered recently come from the cache; IDs another request is already working
         on are awaited, not fetched again; the rest are downloaded concurrently and
-        recognised in one batched call.
+        recognised in one batched call. With ``draw`` each outcome carries the annotated
+        image: the cache holds no pixels, so those IDs are always downloaded, and their
+        readings are cached for the requests that want JSON.
         """
         loop = asyncio.get_running_loop()
         by_id: dict[int, ImageOutcome] = {}
         waiting: dict[int, asyncio.Future[ImageOutcome]] = {}
         owned: dict[int, asyncio.Future[ImageOutcome]] = {}
         for image_id in dict.fromkeys(image_ids):
-            key = (image_id, mode)
-            cached = self._cache.get(key)
-            self._observer.cache_lookup(cached is not None)
+            key = (image_id, mode, draw)
+            cached = None if draw else self._cache.get((image_id, mode))
+            if not draw:
+                self._observer.cache_lookup(cached is not None)
             if cached is not None:
                 by_id[image_id] = replace(cached, cached=True, timings=None)
             elif key in self._in_flight:
@@ -137,7 +146,7 @@ class PlateService:
             else:
                 owned[image_id] = self._in_flight[key] = loop.create_future()
         try:
-            fresh = await self._fetch_and_recognize(list(owned), mode)
+            fresh = await self._fetch_and_recognize(list(owned), mode, draw)
         except BaseException as exc:
             failure = exc if isinstance(exc, Exception) else PlateServiceError(
                 "the request reading this image was interrupted; retry")
@@ -147,19 +156,19 @@ class PlateService:
             raise
         finally:
             for image_id in owned:
-                self._in_flight.pop((image_id, mode), None)
+                self._in_flight.pop((image_id, mode, draw), None)
         for image_id, future in owned.items():
             outcome = fresh[image_id]
             future.set_result(outcome)
             if outcome.error is None:
-                self._cache.put((image_id, mode), outcome)
+                self._cache.put((image_id, mode), replace(outcome, annotated_jpeg=None))
         by_id.update(fresh)
         for image_id, future in waiting.items():
             by_id[image_id] = await asyncio.shield(future)
         return [by_id[image_id] for image_id in image_ids]
 
     async def _fetch_and_recognize(
-        self, image_ids: list[int], mode: RecognitionMode
+        self, image_ids: list[int], mode: RecognitionMode, draw: bool
     ) -> dict[int, ImageOutcome]:
         downloads = await asyncio.gather(
             *(self._download(image_id) for image_id in image_ids), return_exceptions=True
@@ -174,14 +183,15 @@ class PlateService:
             else:
                 blobs.append((image_id, *result))
         if blobs:
-            outcomes = await self._recognize_blobs([blob for _, blob, _ in blobs], mode)
+            outcomes = await self._recognize_blobs([blob for _, blob, _ in blobs], mode, draw)
             for (image_id, _, download_ms), outcome in zip(blobs, outcomes):
                 by_id[image_id] = _with_id(outcome, image_id, download_ms)
         return by_id
 
-    async def read_bytes(self, data: bytes, mode: RecognitionMode = "auto") -> ImageOutcome:
+    async def read_bytes(self, data: bytes, mode: RecognitionMode = "auto",
+                         draw: bool = False) -> ImageOutcome:
         """Recognise an uploaded image; errors are raised, not wrapped."""
-        (outcome,) = await self._recognize_blobs([data], mode)
+        (outcome,) = await self._recognize_blobs([data], mode, draw)
         if outcome.error is not None:
             raise outcome.error
         return outcome
@@ -198,7 +208,7 @@ class PlateService:
         return data, seconds * 1000
 
     async def _recognize_blobs(
-        self, blobs: list[bytes], mode: RecognitionMode
+        self, blobs: list[bytes], mode: RecognitionMode, draw: bool
     ) -> list[ImageOutcome]:
         if self._pending + len(blobs) > self._max_pending:
             raise OverloadedError(
@@ -210,16 +220,20 @@ class PlateService:
         try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, self._decode_and_recognize,
-                                              blobs, mode)
+                                              blobs, mode, draw)
         finally:
             self._pending -= len(blobs)
             self._observer.recognition_queue_changed(self._pending)
             self._observer.recognition_finished(time.perf_counter() - started, len(blobs))
 
     def _decode_and_recognize(
-        self, blobs: list[bytes], mode: RecognitionMode
+        self, blobs: list[bytes], mode: RecognitionMode, draw: bool
     ) -> list[ImageOutcome]:
-        """Runs on a worker thread: decode every blob, then one batched recognition."""
+        """Runs on a worker thread: decode every blob, then one batched recognition.
+
+        Drawing happens here too, while the decoded pixels are at hand; its time is not
+        counted as recognition.
+        """
         started = time.perf_counter()
         decoded: list[np.ndarray | ImageError] = []
         for blob in blobs:
@@ -235,8 +249,10 @@ class PlateService:
             if isinstance(item, ImageError):
                 outcomes.append(ImageOutcome(None, error=item))
             else:
-                outcomes.append(ImageOutcome(None, recognition=next(recognitions),
-                                             timings=Timings(0.0, elapsed_ms)))
+                recognition = next(recognitions)
+                outcomes.append(ImageOutcome(
+                    None, recognition=recognition, timings=Timings(0.0, elapsed_ms),
+                    annotated_jpeg=annotated_jpeg(item, recognition) if draw else None))
         return outcomes
 
 
@@ -246,4 +262,5 @@ def _with_id(outcome: ImageOutcome, image_id: int, download_ms: float) -> ImageO
         return ImageOutcome(image_id, error=outcome.error)
     recognition_ms = outcome.timings.recognition_ms if outcome.timings else 0.0
     return ImageOutcome(image_id, recognition=outcome.recognition,
-                        timings=Timings(download_ms, recognition_ms))
+                        timings=Timings(download_ms, recognition_ms),
+                        annotated_jpeg=outcome.annotated_jpeg)

@@ -18,13 +18,13 @@ from tests.fakes import fake_recognizer, plate_like_jpeg
 PLATE = plate_like_jpeg()
 
 
-def _provider() -> web.Application:
-    """Even IDs are plates, multiples of 3 are junk, the rest do not exist."""
+def _provider(plate: bytes) -> web.Application:
+    """Even IDs are ``plate``, multiples of 3 are junk, the rest do not exist."""
 
     async def image(request: web.Request) -> web.Response:
         image_id = int(request.match_info["image_id"])
         if image_id % 2 == 0:
-            return web.Response(body=PLATE, content_type="image/jpeg")
+            return web.Response(body=plate, content_type="image/jpeg")
         if image_id % 3 == 0:
             return web.Response(text="<html>", content_type="text/html")
         raise web.HTTPNotFound()
@@ -37,7 +37,8 @@ def _provider() -> web.Application:
 class LiveServers:
     """Provider and service on loopback, on an event loop in a background thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, plate: bytes = PLATE) -> None:
+        self.plate = plate
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.runners: list[web.AppRunner] = []
@@ -52,7 +53,7 @@ class LiveServers:
         return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
 
     async def _start(self) -> None:
-        provider_port = await self._serve(_provider())
+        provider_port = await self._serve(_provider(self.plate))
         config = Config(upstream=UpstreamConfig(base_url=f"http://127.0.0.1:{provider_port}",
                                                 total_timeout_s=2.0, retries=0))
         port = await self._serve(create_app(config, recognizer_factory=lambda _:

@@ -42,6 +42,9 @@ def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
     ("plate_service/recognition", ("aiohttp", "asyncio", "plate_service.web",
                                    "plate_service.upstream", "plate_service.service",
                                    "plate_service.app", "plate_service.config")),
+    # Drawing serves the CLI as well as HTTP.
+    ("plate_service/annotate.py", ("aiohttp", "asyncio", "plate_service.web",
+                                   "plate_service.service", "plate_service.app")),
     ("plate_service/upstream", ("plate_service.web", "plate_service.recognition",
                                 "plate_service.service", "plate_service.app")),
     # A tool of its own: installs and runs with aiohttp alone.

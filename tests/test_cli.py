@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import cv2
 import pytest
 
 from plate_service import cli
@@ -65,11 +66,36 @@ def test_bad_files_give_error_lines_and_exit_1(tmp_path: Path, fake_models: Fake
     assert lines[2]["plate"] == "С181МВ190"
 
 
+def test_draw_writes_each_read_image_with_its_plates_drawn(
+        tmp_path: Path, fake_models: FakeReader) -> None:
+    for folder in ("a", "b"):  # two inputs with one name must not overwrite each other
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "car.jpg").write_bytes(plate_like_jpeg())
+    (tmp_path / "junk.jpg").write_bytes(b"<html>")
+    out_dir = tmp_path / "drawn"
+    code, lines = _run(["read", "--draw", str(out_dir), str(tmp_path / "a" / "car.jpg"),
+                        str(tmp_path / "junk.jpg"), str(tmp_path / "b" / "car.jpg")])
+    assert code == 1
+    assert [line.get("annotated") for line in lines] == [
+        str(out_dir / "car.jpg"), None, str(out_dir / "car-2.jpg")]
+    assert sorted(path.name for path in out_dir.iterdir()) == ["car-2.jpg", "car.jpg"]
+    drawn = cv2.imread(str(out_dir / "car.jpg"))
+    assert drawn.shape[0] > 56 and drawn.shape[1] >= 260  # the crop and its label band
+
+
+def test_draw_never_overwrites_an_input(tmp_path: Path, fake_models: FakeReader) -> None:
+    original = plate_like_jpeg()
+    (tmp_path / "car.jpg").write_bytes(original)
+    code, lines = _run(["read", "--draw", str(tmp_path), str(tmp_path / "car.jpg")])
+    assert code == 0 and lines[0]["annotated"] == str(tmp_path / "car-2.jpg")
+    assert (tmp_path / "car.jpg").read_bytes() == original
+
+
 def test_help_lists_the_commands_and_options(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["read", "--help"])
     text = capsys.readouterr().out
-    for option in ("FILE", "--mode", "--models-dir", "auto", "scene"):
+    for option in ("FILE", "--mode", "--models-dir", "--draw", "OUT_DIR", "auto", "scene"):
         assert option in text
 
 

@@ -14,7 +14,10 @@ from plate_service.service import ImageOutcome
 from plate_service.web import keys
 from plate_service.web.openapi import build_openapi
 from plate_service.web.requests import (
+    AnswerOptions,
+    OutputFormat,
     parse_answer_options,
+    parse_format,
     parse_image_id,
     parse_mode,
     read_batch_ids,
@@ -38,12 +41,14 @@ async def read_plate(request: web.Request) -> web.Response:
     image_id = parse_image_id(request.match_info["image_id"], limits)
     mode = parse_mode(request)
     options = parse_answer_options(request)
+    output_format = parse_format(request)
     request["image_ids"] = [image_id]
-    (outcome,) = await request.app[keys.SERVICE].read_ids([image_id], mode)
+    (outcome,) = await request.app[keys.SERVICE].read_ids(
+        [image_id], mode, draw=output_format == "jpeg")
     _note_upstream(request, [outcome])
     if outcome.error is not None:
         raise outcome.error
-    return json_response(outcome_json(outcome, options))
+    return _single_answer(outcome, output_format, options)
 
 
 async def read_plates(request: web.Request) -> web.Response:
@@ -63,8 +68,19 @@ async def recognize(request: web.Request) -> web.Response:
     limits = request.app[keys.CONFIG].limits
     mode = parse_mode(request)
     options = parse_answer_options(request)
+    output_format = parse_format(request)
     data = await read_upload(request, limits)
-    outcome = await request.app[keys.SERVICE].read_bytes(data, mode)
+    outcome = await request.app[keys.SERVICE].read_bytes(data, mode,
+                                                         draw=output_format == "jpeg")
+    return _single_answer(outcome, output_format, options)
+
+
+def _single_answer(outcome: ImageOutcome, output_format: OutputFormat,
+                   options: AnswerOptions) -> web.Response:
+    """The JSON result, or (``?format=jpeg``) the image with its plates drawn."""
+    if output_format == "jpeg":
+        assert outcome.annotated_jpeg is not None
+        return web.Response(body=outcome.annotated_jpeg, content_type="image/jpeg")
     return json_response(outcome_json(outcome, options))
 
 

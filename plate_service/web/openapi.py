@@ -25,6 +25,7 @@ from plate_service.error_codes import (
 from plate_service.web.requests import (
     DEFAULT_MIN_CONFIDENCE,
     DEFAULT_TOP_N,
+    FORMATS,
     FORM_IMAGE_FIELD,
     MAX_TOP_N,
     UPLOAD_CONTENT_TYPES,
@@ -77,6 +78,21 @@ _ANSWER_PARAMS = [
                    "default": DEFAULT_MIN_CONFIDENCE},
     },
 ]
+
+_FORMAT_PARAM = {
+    "name": "format", "in": "query", "required": False,
+    "description": "json: the recognition result; jpeg: the image with each plate's "
+                   "outline and reading drawn on it (errors are JSON either way)",
+    "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
+}
+
+
+def _result(description: str) -> dict[str, Any]:
+    """200 of a single-image operation: JSON by default, the drawn image for format=jpeg."""
+    answer = _json(_ref("Recognition"), description)
+    answer["content"]["image/jpeg"] = {"schema": {"type": "string", "format": "binary"}}
+    return answer
+
 
 # What can go wrong once an image's bytes are in hand, whoever sent them.
 _IMAGE_ERRORS = (INVALID_IMAGE, IMAGE_TOO_LARGE, OVERLOADED)
@@ -213,9 +229,9 @@ def build_openapi(config: Config) -> dict[str, Any]:
             "/plate/{image_id}": {"get": {
                 "summary": "Read the plate on one image from the provider",
                 "operationId": "readPlate",
-                "parameters": [image_id_param, _MODE_PARAM, *_ANSWER_PARAMS],
+                "parameters": [image_id_param, _MODE_PARAM, *_ANSWER_PARAMS, _FORMAT_PARAM],
                 "responses": {
-                    "200": _json(_ref("Recognition"), "Recognition result"),
+                    "200": _result("Recognition result, or the annotated image"),
                     **_errors(INVALID_IMAGE_ID, BAD_REQUEST, *_PROVIDER_ERRORS,
                               *_IMAGE_ERRORS),
                 },
@@ -235,7 +251,7 @@ def build_openapi(config: Config) -> dict[str, Any]:
             "/recognize": {"post": {
                 "summary": "Read plates on an uploaded image",
                 "operationId": "recognize",
-                "parameters": [_MODE_PARAM, *_ANSWER_PARAMS],
+                "parameters": [_MODE_PARAM, *_ANSWER_PARAMS, _FORMAT_PARAM],
                 "requestBody": {"required": True, "content": {
                     **{media: {"schema": {"type": "string", "format": "binary"}}
                        for media in UPLOAD_CONTENT_TYPES},
@@ -245,7 +261,8 @@ def build_openapi(config: Config) -> dict[str, Any]:
                                                           "format": "binary"}}}},
                 }},
                 "responses": {
-                    "200": _json(_ref("Recognition"), "Recognition result (image_id null)"),
+                    "200": _result("Recognition result (image_id null), or the annotated "
+                                   "image"),
                     **_errors(BAD_REQUEST, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
                               *_IMAGE_ERRORS),
                 },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -21,6 +21,9 @@ from plate_service.recognition.ctc_decoding import MAX_CANDIDATES
 from plate_service.recognition.types import RecognitionMode
 
 MODES: tuple[str, ...] = get_args(RecognitionMode)
+OutputFormat = Literal["json", "jpeg"]
+"""What a single-image answer is: the JSON result, or the image with its plates drawn."""
+FORMATS: tuple[str, ...] = get_args(OutputFormat)
 # What POST /recognize accepts as a raw body; the OpenAPI document lists the same.
 UPLOAD_CONTENT_TYPES: tuple[str, ...] = (
     "image/jpeg", "image/jpg", "image/png", "image/bmp", "image/webp",
@@ -92,6 +95,15 @@ def parse_answer_options(request: web.Request) -> AnswerOptions:
         raise BadRequestError(
             f"min_confidence must be a number from 0 to 1, got {raw_min[:40]!r}") from None
     return AnswerOptions(top_n=int(raw_top_n), min_confidence=min_confidence)
+
+
+def parse_format(request: web.Request) -> OutputFormat:
+    """``?format=`` of a single-image request; JSON unless the client asks for the image."""
+    output_format = request.query.get("format", "json")
+    if output_format not in FORMATS:
+        raise BadRequestError(
+            f"format must be one of {', '.join(FORMATS)}, got {output_format[:40]!r}")
+    return cast(OutputFormat, output_format)
 
 
 async def read_batch_ids(request: web.Request, limits: LimitsConfig) -> list[int]:

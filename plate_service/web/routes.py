@@ -6,6 +6,7 @@ from aiohttp import web
 
 from plate_service.web import handlers
 from plate_service.web.docs import setup_docs
+from plate_service.web.try_it import setup_try_it
 
 
 def setup_routes(app: web.Application) -> None:
@@ -17,3 +18,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/metrics", handlers.metrics)
     app.router.add_get("/openapi.json", handlers.openapi)
     setup_docs(app)
+    setup_try_it(app)

@@ -71,7 +71,8 @@ async def test_junk_image_ids_are_400_invalid_image_id(
 
 
 @pytest.mark.parametrize("path", [
-    "/plate/../..", "/plate/", "/plate", "/plate/1/2", "/plate//1", "/plate/1%2F2/3",
+    # "/plate/../.." would normalise to "/", the try-it page.
+    "/plate/../../etc", "/plate/", "/plate", "/plate/1/2", "/plate//1", "/plate/1%2F2/3",
 ])
 async def test_paths_outside_the_route_are_404_not_found(
     service: TestClient, upstream: ScriptedProvider, path: str

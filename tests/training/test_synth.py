@@ -11,6 +11,7 @@ from plate_service.recognition.types import PlateFormat
 from training.ocr.data import augment_real
 from training.synth.plate import (PROVIDER_SIZE, make_sample, make_samples, random_text,
                                   rotate_points)
+from training.synth.scene import render_car_scene
 
 
 def test_same_seed_same_sample() -> None:
@@ -81,3 +82,16 @@ def test_real_crop_augmentation_keeps_a_readable_plate_of_any_tilt() -> None:
         assert preprocess_crop(copy).shape == (1, 32, 128)
     aspects = [c.shape[1] / c.shape[0] for c in copies]
     assert min(aspects) < 0.8 * float(np.median(aspects))  # some copies were turned
+
+
+def test_the_docs_car_scene_is_fixed_by_its_seed_and_holds_its_plate() -> None:
+    image, corners = render_car_scene(seed=3)
+    again, _ = render_car_scene(seed=3)
+    assert image.shape == (600, 800, 3) and np.array_equal(image, again)
+    assert (corners >= 0).all() and (corners[:, 0] < 800).all() and (corners[:, 1] < 600).all()
+    x1, y1 = corners.min(axis=0).astype(int)
+    x2, y2 = corners.max(axis=0).astype(int)
+    plate = image[y1 + 8:y2 - 8, x1 + 8:x2 - 8]
+    bumper = image[y1 + 8:y2 - 8, x1 - 60:x1 - 20]  # beside the plate
+    assert plate.mean() > bumper.mean() + 40  # the light plate, on the dark red bumper
+    assert plate.std() > 30  # with dark characters on it

@@ -9,7 +9,7 @@ from plate_service.config import Config
 from plate_service.web.openapi import build_openapi
 from tests.fakes import fake_recognizer
 
-UNDOCUMENTED = {"/openapi.json", "/docs"}
+UNDOCUMENTED = {"/openapi.json", "/docs", "/"}  # pages and the spec itself
 
 
 def _served_routes() -> set[tuple[str, str]]:
@@ -19,7 +19,7 @@ def _served_routes() -> set[tuple[str, str]]:
         if route.method in {"HEAD", "*"} or route.resource is None:
             continue
         path = route.resource.canonical
-        if path in UNDOCUMENTED or path.startswith("/docs/"):
+        if path in UNDOCUMENTED or path.startswith(("/docs/", "/static")):
             continue
         routes.add((route.method.lower(), path))
     return routes
@@ -29,6 +29,16 @@ def test_spec_and_routes_agree() -> None:
     spec = build_openapi(Config())
     documented = {(method, path) for path, item in spec["paths"].items() for method in item}
     assert documented == _served_routes()
+
+
+def test_single_image_operations_list_the_jpeg_answer() -> None:
+    paths = build_openapi(Config())["paths"]
+    for path, method in (("/plate/{image_id}", "get"), ("/recognize", "post")):
+        operation = paths[path][method]
+        assert set(operation["responses"]["200"]["content"]) == {"application/json",
+                                                                 "image/jpeg"}
+        (fmt,) = [p for p in operation["parameters"] if p["name"] == "format"]
+        assert fmt["schema"]["enum"] == ["json", "jpeg"] and fmt["schema"]["default"] == "json"
 
 
 def test_spec_limits_follow_the_config() -> None:
