@@ -12,6 +12,8 @@ from typing import Any, TextIO, cast
 from plate_service.config import load_config
 from plate_service.errors import PlateServiceError
 
+# What a line says of a file read, besides its name: the API answer's image fields.
+LINE_FIELDS = ("plate", "plates", "mode", "image_size")
 BATCH_SIZE = 32
 
 
@@ -46,12 +48,11 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     # parser in every process, and the gunicorn master should not load numpy, OpenCV
     # and onnxruntime that it never uses.
     from plate_service.annotate import annotated_jpeg
+    from plate_service.answers import AnswerOptions, recognition_answer, to_json
     from plate_service.error_codes import error_object
     from plate_service.recognition.image import ImageLimits, decode_image
     from plate_service.recognition.loading import load_recognizer
     from plate_service.recognition.types import RecognitionMode
-    from plate_service.web.requests import AnswerOptions
-    from plate_service.web.responses import recognition_json
 
     defaults = AnswerOptions()
     try:
@@ -97,7 +98,8 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                 failed = True
             else:
                 image, recognition = next(decoded), next(recognitions)
-                line.update(recognition_json(recognition, options))
+                answer = to_json(recognition_answer(recognition, options))
+                line.update({key: answer[key] for key in LINE_FIELDS})
                 if draw_dir is not None:
                     target = draw_dir / _unique_name(path, drawn_names)
                     target.write_bytes(annotated_jpeg(image, recognition))

@@ -56,6 +56,11 @@ def test_forbidden_imports(package: str, forbidden: tuple[str, ...]) -> None:
     assert _violations(package, forbidden) == []
 
 
+@pytest.mark.parametrize("module", ["cli.py", "answers.py", "error_codes.py"])
+def test_modules_the_cli_uses_know_nothing_of_http(module: str) -> None:
+    assert _violations(f"plate_service/{module}", ("aiohttp", "plate_service.web")) == []
+
+
 def test_service_layer_knows_nothing_of_http() -> None:
     assert _violations("plate_service/service.py", ("aiohttp", "plate_service.web")) == []
 

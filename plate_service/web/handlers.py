@@ -9,12 +9,12 @@ from aiohttp import web
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from plate_service.answers import AnswerOptions
 from plate_service.service import ImageOutcome
 
 from plate_service.web import keys
 from plate_service.web.openapi import build_openapi
 from plate_service.web.requests import (
-    AnswerOptions,
     OutputFormat,
     parse_answer_options,
     parse_format,

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from plate_service.answers import (
+    DEFAULT_MIN_CONFIDENCE,
+    DEFAULT_TOP_N,
+    MAX_TOP_N,
+    Candidate,
+    Plate,
+    Recognition,
+    Timings,
+    json_schema,
+)
 from plate_service.config import Config
 from plate_service.error_codes import (
     BAD_REQUEST,
@@ -23,11 +33,8 @@ from plate_service.error_codes import (
     ErrorCode,
 )
 from plate_service.web.requests import (
-    DEFAULT_MIN_CONFIDENCE,
-    DEFAULT_TOP_N,
     FORMATS,
     FORM_IMAGE_FIELD,
-    MAX_TOP_N,
     UPLOAD_CONTENT_TYPES,
 )
 
@@ -101,70 +108,12 @@ _PROVIDER_ERRORS = (IMAGE_NOT_FOUND, PROVIDER_TIMEOUT, PROVIDER_UNAVAILABLE, PRO
 
 
 def _schemas(config: Config) -> dict[str, Any]:
-    number01 = {"type": "number", "minimum": 0, "maximum": 1}
     image_id = {"type": "integer", "minimum": 0, "maximum": config.limits.max_image_id}
-    point = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+    recognition = json_schema(Recognition)
+    recognition["properties"]["image_id"]["maximum"] = config.limits.max_image_id
     return {
-        "Candidate": {
-            "type": "object",
-            "required": ["text", "text_latin", "probability"],
-            "properties": {
-                "text": {"type": "string", "example": "С181МВ190"},
-                "text_latin": {"type": "string", "example": "C181MB190"},
-                "probability": {**number01, "description": "Probability of this reading "
-                                                           "under the OCR model"},
-            },
-        },
-        "Plate": {
-            "type": "object",
-            "required": ["text", "text_latin", "region", "region_name", "confidence",
-                         "candidates", "box", "corners", "format", "valid",
-                         "char_confidences", "detection_score", "source"],
-            "properties": {
-                "text": {"type": "string", "example": "С181МВ190"},
-                "text_latin": {"type": "string", "example": "C181MB190"},
-                "region": {"type": "string", "nullable": True, "example": "190"},
-                "region_name": {"type": "string", "nullable": True,
-                                "example": "Московская область"},
-                "confidence": {**number01, "description": "Calibrated: plates reported "
-                               "with >= 0.9 were read right >= 99% of the time on held-out "
-                               "images, >= 0.5 >= 95%"},
-                "candidates": {"type": "array", "items": _ref("Candidate"),
-                               "maxItems": MAX_TOP_N,
-                               "description": "Readings that fit a GOST format, text "
-                                              "first, then by probability"},
-                "box": {"type": "array", "items": {"type": "integer"}, "minItems": 4,
-                        "maxItems": 4},
-                "corners": {"type": "array", "items": point, "minItems": 4, "maxItems": 4,
-                            "description": "TL, TR, BR, BL in image pixels"},
-                "format": {"type": "string", "nullable": True,
-                           "enum": ["private", "taxi", "trailer", "police", "transit", None]},
-                "valid": {"type": "boolean"},
-                "char_confidences": {"type": "array", "items": number01},
-                "detection_score": {**number01, "nullable": True},
-                "source": {"type": "string", "enum": ["crop", "scene"]},
-            },
-        },
-        "Recognition": {
-            "type": "object",
-            "required": ["image_id", "status", "plate", "plates", "mode", "image_size"],
-            "properties": {
-                "image_id": {**image_id, "nullable": True},
-                "status": {"type": "string", "enum": ["ok"]},
-                "plate": {"type": "string", "nullable": True,
-                          "description": "Best reading, null when no plate was found"},
-                "plates": {"type": "array", "items": _ref("Plate")},
-                "mode": {"type": "string", "enum": ["crop", "scene"]},
-                "image_size": {"type": "array", "items": {"type": "integer"},
-                               "minItems": 2, "maxItems": 2},
-                "cached": {"type": "boolean"},
-                "timings_ms": {
-                    "type": "object",
-                    "properties": {"download": {"type": "number"},
-                                   "recognition": {"type": "number"}},
-                },
-            },
-        },
+        **{cls.__name__: json_schema(cls) for cls in (Candidate, Plate, Timings)},
+        "Recognition": recognition,
         "Error": {
             "type": "object",
             "required": ["code", "message", "http_status"],

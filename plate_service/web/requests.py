@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from plate_service.answers import (
+    DEFAULT_MIN_CONFIDENCE,
+    DEFAULT_TOP_N,
+    MAX_TOP_N,
+    AnswerOptions,
+)
 from plate_service.config import LimitsConfig
 from plate_service.errors import (
     BadRequestError,
@@ -17,7 +22,6 @@ from plate_service.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
-from plate_service.recognition.ctc_decoding import MAX_CANDIDATES
 from plate_service.recognition.types import RecognitionMode
 
 MODES: tuple[str, ...] = get_args(RecognitionMode)
@@ -33,26 +37,6 @@ FORM_CONTENT_TYPE = "multipart/form-data"
 FORM_IMAGE_FIELD = "image"
 # Room for a form's boundaries, part headers and small fields around the image.
 FORM_OVERHEAD_BYTES = 64 * 1024
-DEFAULT_TOP_N = 3
-MAX_TOP_N = MAX_CANDIDATES
-DEFAULT_MIN_CONFIDENCE = 0.0
-
-
-@dataclass(frozen=True)
-class AnswerOptions:
-    """What the client asked to see of each recognition: ``top_n`` candidates per plate,
-    and only plates reported with at least ``min_confidence``."""
-
-    top_n: int = DEFAULT_TOP_N
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.top_n <= MAX_TOP_N:
-            raise BadRequestError(f"top_n must be an integer from 0 to {MAX_TOP_N}, "
-                                  f"got {self.top_n}")
-        if not 0.0 <= self.min_confidence <= 1.0:  # also refuses nan
-            raise BadRequestError(f"min_confidence must be a number from 0 to 1, "
-                                  f"got {self.min_confidence}")
 
 
 def parse_image_id(raw: object, limits: LimitsConfig) -> int:
