@@ -10,15 +10,10 @@ import numpy as np
 import onnxruntime as ort
 
 from plate_service.errors import InferenceError, ModelLoadError
-from plate_service.recognition.ctc_decoding import CtcOutput
+from plate_service.recognition.ctc_decoding import CtcOutput, decode_plates
 from plate_service.recognition.model_card import ModelCard, load_card
 from plate_service.recognition.onnx_models import open_session
-from plate_service.recognition.plate_format import (
-    ALPHABET,
-    NUM_CLASSES,
-    decode_plates,
-    to_cyrillic,
-)
+from plate_service.recognition.plate_format import ALPHABET, NUM_CLASSES, to_cyrillic
 from plate_service.recognition.preprocess import preprocess_batch
 from plate_service.recognition.types import OcrReading
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from plate_service.recognition.plate_format import decode_greedy
+from plate_service.recognition.ctc_decoding import decode_greedy
 from plate_service.recognition.preprocess import InputSpec
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
                                cut_scene_plates, encode_text, load_real, load_real_dev_half)

@@ -1,0 +1,163 @@
+"""The best reading of a CTC output: greedy, and the Viterbi search kept to GOST formats."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from plate_service.recognition.ctc_decoding import (
+    _slot_sets,
+    _viterbi,
+    decode_constrained,
+    decode_greedy,
+    decode_greedy_many,
+    decode_plate,
+    decode_plates,
+)
+from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, NUM_CLASSES
+from plate_service.recognition.types import PlateFormat
+
+
+def probs_for(frames: list[dict[str, float]]) -> np.ndarray:
+    """A (T, C) probability matrix: each frame gives some chars ('-' = blank) a probability;
+    the rest of the mass is spread evenly over the other classes."""
+    out = np.zeros((len(frames), NUM_CLASSES))
+    for t, frame in enumerate(frames):
+        rest = (1.0 - sum(frame.values())) / (NUM_CLASSES - len(frame))
+        out[t, :] = rest
+        for ch, p in frame.items():
+            out[t, BLANK_INDEX if ch == "-" else ALPHABET.index(ch) + 1] = p
+    return out
+
+
+def clean(text: str) -> list[dict[str, float]]:
+    """Frames spelling ``text`` confidently, a blank between characters."""
+    frames: list[dict[str, float]] = [{"-": 0.97}]
+    for ch in text:
+        frames += [{ch: 0.97}, {"-": 0.97}]
+    return frames
+
+
+def test_greedy_collapses_repeats_and_blanks() -> None:
+    frames = [{"A": 0.9}, {"A": 0.8}, {"-": 0.9}, {"7": 0.6}, {"-": 0.9}, {"7": 0.95}]
+    decoded = decode_greedy(probs_for(frames))
+    assert decoded.text_latin == "A77"
+    assert decoded.char_confidences == pytest.approx((0.9, 0.6, 0.95))
+    assert decoded.confidence == pytest.approx(0.6)
+
+
+def _reference_greedy(probs: np.ndarray) -> tuple[str, list[float], float]:
+    """Best path decoding written the slow, obvious way, frame by frame."""
+    text, confs, logp, prev = "", [], 0.0, BLANK_INDEX
+    for frame in probs:
+        k = int(np.argmax(frame))
+        logp += float(np.log(frame[k]))
+        if k != BLANK_INDEX and k != prev:
+            text += ALPHABET[k - 1]
+            confs.append(float(frame[k]))
+        elif k != BLANK_INDEX:
+            confs[-1] = max(confs[-1], float(frame[k]))
+        prev = k
+    return text, confs, logp
+
+
+def test_batched_greedy_matches_frame_by_frame_decoding() -> None:
+    rng = np.random.default_rng(5)
+    logits = rng.normal(0, 3, (40, 32, NUM_CLASSES))
+    logits[:, ::2, BLANK_INDEX] += 2  # plenty of blanks and repeats, like a real model
+    probs = (np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)).astype(np.float32)
+    for decoded, matrix in zip(decode_greedy_many(probs), probs):
+        text, confs, logp = _reference_greedy(matrix)
+        assert decoded.text_latin == text
+        assert decoded.char_confidences == pytest.approx(confs)
+        assert decoded.log_prob == pytest.approx(logp, rel=1e-5)
+
+
+def test_clean_reading_keeps_greedy_and_format() -> None:
+    result = decode_plate(probs_for(clean("C181MB190")))
+    assert result.text_latin == "C181MB190"
+    assert result.plate_format is PlateFormat.PRIVATE
+    assert result.region == "190"
+    assert len(result.char_confidences) == 9
+    assert min(result.char_confidences) > 0.9
+
+
+def test_constrained_decoding_fixes_letter_digit_confusion() -> None:
+    # The first character looks slightly more like 0 than O: greedy reads "0181MB190",
+    # which fits no format; the constrained decoder must pick O, the letter.
+    frames = clean("O181MB190")
+    frames[1] = {"0": 0.5, "O": 0.45}
+    result = decode_plate(probs_for(frames))
+    assert result.raw_text_latin == "0181MB190"
+    assert result.text_latin == "O181MB190"
+    assert result.plate_format is PlateFormat.PRIVATE
+    # The forced character is reported with its own (lower) probability.
+    assert result.char_confidences[0] == pytest.approx(0.45)
+    assert result.confidence < 0.45
+
+
+def test_constrained_decoding_fixes_invalid_region() -> None:
+    # "290" is no region; the second-best first region digit (1) makes it 190.
+    frames = clean("C181MB290")
+    frames[13] = {"2": 0.5, "1": 0.4}
+    result = decode_plate(probs_for(frames))
+    assert result.raw_text_latin == "C181MB290"
+    assert result.text_latin == "C181MB190"
+
+
+def test_constrained_decoding_inserts_lost_repeat() -> None:
+    # Greedy merges "77" into one 7 (no blank between): 8 chars "A123BC7" + ... here the
+    # region "77" collapses to "7", which fits nothing; a blank's second-best mass lets
+    # the constrained path split them.
+    frames = clean("A123BC") + [{"7": 0.9}, {"7": 0.55, "-": 0.4}, {"7": 0.9}, {"-": 0.97}]
+    result = decode_plate(probs_for(frames))
+    assert result.raw_text_latin == "A123BC7"
+    assert result.text_latin == "A123BC77"
+
+
+def test_unfixable_reading_is_reported_as_not_matching() -> None:
+    # Twelve confident digits: any format would need to drop three and invent letters.
+    result = decode_plate(probs_for(clean("123456789012")))
+    assert result.plate_format is None
+    assert result.region is None
+    assert result.text_latin == "123456789012"
+    assert decode_constrained(probs_for(clean("123456789012"))) is None
+
+
+def test_viterbi_equals_brute_force_on_a_small_lattice() -> None:
+    rng = np.random.default_rng(3)
+    num_frames = 4
+    logits = rng.normal(size=(num_frames, NUM_CLASSES)) * 2
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    log_probs = np.log(probs)
+    slots = [np.array([1, 2]), np.array([1, 3])]  # classes "0"/"1", then "0"/"2"
+    score, path = _viterbi(log_probs, slots)
+    best = -np.inf
+    for cand in itertools.product(range(NUM_CLASSES), repeat=num_frames):
+        collapsed = [k for i, k in enumerate(cand) if k != 0 and (i == 0 or cand[i - 1] != k)]
+        if len(collapsed) == 2 and collapsed[0] in (1, 2) and collapsed[1] in (1, 3):
+            best = max(best, float(sum(log_probs[t, k] for t, k in enumerate(cand))))
+    assert score == pytest.approx(best)
+    assert float(log_probs[np.arange(num_frames), path].sum()) == pytest.approx(best)
+
+
+def test_slot_sets_restrict_three_digit_region_start() -> None:
+    sets = _slot_sets("LDDDLL", 3)
+    assert len(sets) == 9
+    assert {ALPHABET[i - 1] for i in sets[6]} == {"1", "7"}
+
+
+def test_batched_decoding_equals_one_by_one() -> None:
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(6, 32, NUM_CLASSES)) * 3
+    probs = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
+    fixable = clean("O181MB190")
+    fixable[1] = {"0": 0.5, "O": 0.45}
+    probs = np.concatenate([probs, probs_for(fixable)[None, :32]
+                            if len(fixable) >= 32 else
+                            np.pad(probs_for(fixable), ((0, 32 - len(fixable)), (0, 0)),
+                                   constant_values=0)[None]])
+    batched = decode_plates(probs)
+    assert batched == [decode_plate(p) for p in probs]
