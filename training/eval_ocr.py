@@ -36,8 +36,8 @@ SETS = (("provider", ("provider-style",)), ("real-dev", ("crop", "provider-style
 # The scored colour crops again, each inside a margin of plain car body (0.4 x the crop's
 # height left and right, 0.2 above and below), as a careless box or a user's loose crop
 # frames a plate. Not a target: a probe of whether the net reads letters wherever they
-# sit (position-tied trainings of session 7 read 70-72/72 tight crops but 44-53/72 of
-# these, first letters wrong; models/README.md). Scored apart, left out of the confusions.
+# sit (position-tied trainings read 70-72/72 tight crops but 44-53/72 of these, first
+# letters wrong; CHANGELOG.md). Scored apart, left out of the confusions.
 LOOSE_KIND = "real-dev/loose-crop"
 LOOSE_MARGIN_X = 0.4
 LOOSE_MARGIN_Y = 0.2

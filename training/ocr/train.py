@@ -24,7 +24,7 @@ from plate_service.recognition.preprocess import InputSpec
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
                                cut_scene_plates, encode_text, load_real, load_real_dev_half)
 from training.ocr.export import export_onnx
-from training.ocr.model import PADDING_MODES, PlateOcrNet
+from training.ocr.model import PlateOcrNet
 
 logger = logging.getLogger(__name__)
 
@@ -51,16 +51,11 @@ class TrainConfig:
     threads: int = 1
     processes: int = 2
     log_every: int = 100
-    # Output frames per input column (PlateOcrNet); 2 trained slower (models/README.md).
-    subframes: int = 1
     # Which half of real-dev to train on: "train" (the detector's half, the shipped
     # model), "held" (the other half: a cross-validation run) or "none".
     real_dev_half: str = "train"
     # Also train on that half's scene plates as the service cuts them (needs a detector).
     scene_cuts: bool = True
-    # Width padding (PlateOcrNet): "halo" and "replicate" avoid position-tied nets; "zeros"
-    # is the recipe of the weights shipped before session 8.
-    padding_mode: str = "halo"
 
 
 def _real_training_images(data_root: Path | None, config: TrainConfig,
@@ -133,7 +128,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     logger.info("data ready in %.0f s: %d synthetic, %d real(-augmented), %d val",
                 time.time() - t0, len(synth), len(real), len(val))
 
-    model = PlateOcrNet(subframes=config.subframes, padding_mode=config.padding_mode)
+    model = PlateOcrNet()
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.steps,
                                                 pct_start=0.1)
@@ -192,8 +187,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real-fraction", type=float, default=TrainConfig.real_fraction,
                         help="share of real images in each batch (default %(default)s)")
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
-    parser.add_argument("--subframes", type=int, default=TrainConfig.subframes,
-                        help="output frames per input column (default %(default)s)")
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
     parser.add_argument("--processes", type=int, default=TrainConfig.processes,
                         help="data generation workers (the data is the same for any count)")
@@ -205,17 +198,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not add the half's scene plates as the detector cuts them")
     parser.add_argument("--detector", type=Path, default=DEFAULT_DETECTOR,
                         help="detector that cuts the scene plates (default: models/detector)")
-    parser.add_argument("--padding-mode", choices=PADDING_MODES,
-                        default=TrainConfig.padding_mode,
-                        help="convolution padding (default %(default)s; see training/ocr/model.py)")
     parser.add_argument("--no-eval", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = TrainConfig(seed=args.seed, synth_count=args.synth, real_copies=args.real_copies,
                          steps=args.steps, threads=args.threads,
-                         real_fraction=args.real_fraction, subframes=args.subframes,
+                         real_fraction=args.real_fraction,
                          processes=args.processes, real_dev_half=args.real_dev_half,
-                         scene_cuts=not args.no_scene_cuts, padding_mode=args.padding_mode)
+                         scene_cuts=not args.no_scene_cuts)
     data_root = args.data if args.data.is_dir() else None
     train(config, args.out, data_root, args.detector)
     if not args.no_eval and data_root is not None:
