@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from plate_service.app import create_app
 from plate_service.config import Config, RecognitionConfig, UpstreamConfig
+from plate_service.recognition.detector import box_iou
 from tests.conftest import MODELS_DIR
 
 
@@ -72,14 +73,6 @@ async def test_ready_reports_loaded_models(service: TestClient) -> None:
     assert (await (await service.get("/ready")).json())["status"] == "ready"
 
 
-def _iou(a: list[int], b: list[int]) -> float:
-    inter_w = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    inter_h = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = inter_w * inter_h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union
-
-
 async def test_a_car_photo_is_searched_and_read_through_every_endpoint(
     service: TestClient, shared_data: Path
 ) -> None:
@@ -98,7 +91,7 @@ async def test_a_car_photo_is_searched_and_read_through_every_endpoint(
         best = answer["plates"][0]
         assert best["source"] == "scene"
         assert 0 < best["detection_score"] <= 1
-        assert _iou(best["box"], box) > 0.5
+        assert box_iou(tuple(best["box"]), tuple(box)) > 0.5
 
 
 async def test_crop_mode_reads_a_photo_whole_and_finds_no_plate(service: TestClient) -> None:
