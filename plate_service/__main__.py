@@ -34,7 +34,7 @@ def serve() -> int:
     config = load_config()
     configure_logging(config.log_level)
     try:
-        listener = listen(config.host, config.port)
+        listener = listen(config.host, config.port, for_workers=config.workers > 1)
     except OSError as exc:
         print(f"plate-service: cannot listen on {config.host}:{config.port}: {exc}",
               file=sys.stderr)

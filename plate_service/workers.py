@@ -4,12 +4,12 @@ Recognition runs in threads, but the event loop (HTTP server, upstream client, J
 the Python parts of recognition share one GIL: a single process saturates near one core
 however many threads it has. So ``WORKERS=N`` runs N copies of the app under gunicorn's
 pre-fork master with aiohttp's ``GunicornWebWorker``: each worker a full process with its
-own models, executor and cache, all accepting on the one listening socket.
+own models, executor and cache, each listening on the same port with ``SO_REUSEPORT``.
 
 gunicorn replaces a worker that dies, kills and replaces one whose event loop hangs for
 longer than ``WORKER_TIMEOUT``, and stops them gracefully on SIGTERM. What it does not do
-for us, done here: the listening socket is bound before the master starts, so a taken port
-is one clear message and exit code; a worker that cannot load its models stops the whole
+for us, done here: the port is bound before the master starts, so a taken port is one
+clear message and exit code; a worker that cannot load its models stops the whole
 service (gunicorn's "worker failed to boot") instead of being restarted forever; and
 Prometheus metrics of all workers are aggregated through a shared directory
 (``PROMETHEUS_MULTIPROC_DIR``), so ``/metrics`` counts the whole service whichever worker
@@ -44,10 +44,27 @@ EXIT_CANNOT_LISTEN = 4
 WORKER_CLASS = "aiohttp.GunicornWebWorker"
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """The service's listening socket; OSError when the port is taken or not ours to use."""
+def listen(host: str, port: int, *, for_workers: bool = False) -> socket.socket:
+    """The service's socket on ``host:port``; OSError when the port is taken or not ours.
+
+    One process listens on it. With ``for_workers``, it is bound with ``SO_REUSEPORT``
+    but does not listen: it only holds the port (and proves it free) while each worker
+    listens on a socket of its own on the same port, and the kernel spreads connections
+    evenly between them. (On one shared socket, the first worker to wake accepts every
+    connection a client opens at once, and the others idle.)
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    return socket.create_server((host, port), family=family, backlog=2048)
+    if not for_workers:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    holder = socket.socket(family, socket.SOCK_STREAM)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        holder.bind((host, port))
+    except OSError:
+        holder.close()
+        raise
+    return holder
 
 
 class _JsonLogLines(GunicornLogger):
@@ -65,17 +82,17 @@ class WorkerPool(BaseApplication):
     (and raise on failure) so that a worker that cannot start counts as not booted.
     """
 
-    def __init__(self, config: Config, listener: socket.socket, metrics_dir: str,
+    def __init__(self, config: Config, metrics_dir: str,
                  create_app: Callable[[], web.Application]) -> None:
         self._config = config
-        self._listener = listener
         self._metrics_dir = metrics_dir
         self._create_app = create_app
         super().__init__()
 
     def load_config(self) -> None:
         settings: dict[str, Any] = {
-            "bind": [f"fd://{self._listener.fileno()}"],
+            "bind": [_address(self._config.host, self._config.port)],
+            "reuse_port": True,  # each worker listens on a socket of its own
             "workers": self._config.workers,
             "worker_class": WORKER_CLASS,
             # aiohttp's worker lets in-flight requests finish within 95% of this.
@@ -103,19 +120,23 @@ class WorkerPool(BaseApplication):
         multiprocess.mark_process_dead(worker.pid, self._metrics_dir)
 
 
-def serve_workers(config: Config, listener: socket.socket,
-                  create_app: Callable[[], web.Application]) -> int:
-    """Run ``config.workers`` processes on ``listener`` until SIGTERM/SIGINT; the exit code.
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
-    ``create_app`` runs in each worker after the fork. gunicorn owns ``listener`` from
-    here on and closes it.
+
+def serve_workers(config: Config, holder: socket.socket,
+                  create_app: Callable[[], web.Application]) -> int:
+    """Run ``config.workers`` processes until SIGTERM/SIGINT; the exit code.
+
+    ``holder`` is the port's socket from ``listen(..., for_workers=True)``, kept until the
+    end. ``create_app`` runs in each worker after the fork.
     """
     metrics_dir = tempfile.mkdtemp(prefix="plate-service-metrics-")
     # Before anything imports prometheus_client: it picks its value store at import.
     os.environ[MULTIPROCESS_DIR_ENV] = metrics_dir
     master = os.getpid()
     try:
-        WorkerPool(config, listener, metrics_dir, create_app).run()
+        WorkerPool(config, metrics_dir, create_app).run()
     except SystemExit as stop:
         if os.getpid() != master:  # a worker leaving: its exit is gunicorn's business
             raise
@@ -126,6 +147,7 @@ def serve_workers(config: Config, listener: socket.socket,
         return code
     finally:
         if os.getpid() == master:
+            holder.close()
             shutil.rmtree(metrics_dir, ignore_errors=True)
             os.environ.pop(MULTIPROCESS_DIR_ENV, None)
     return 0

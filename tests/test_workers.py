@@ -218,5 +218,5 @@ def make_app():
 
 port = int(sys.argv[1])
 config = Config(host="127.0.0.1", port=port, workers=1, worker_timeout_s=2)
-sys.exit(serve_workers(config, listen("127.0.0.1", port), make_app))
+sys.exit(serve_workers(config, listen("127.0.0.1", port, for_workers=True), make_app))
 """
