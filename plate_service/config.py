@@ -31,8 +31,11 @@ DEFAULT_MAX_IMAGE_ID = 2**53 - 1
 DEFAULT_CACHE_MAX_ENTRIES = 4096
 DEFAULT_CACHE_TTL_S = 300.0
 DEFAULT_LOG_LEVEL = "INFO"
-# Service processes sharing the port: "auto" = the CPU cores this process may use.
+# Service processes sharing the port: "auto" = the CPU cores this process may use, up
+# to MAX_WORKERS, whether WORKERS is unset or says so.
 DEFAULT_WORKERS = "auto"
+MAX_WORKERS = 64
+DEFAULT_ALLOW_NO_DETECTOR = False
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 T = TypeVar("T")
@@ -74,6 +77,9 @@ class RecognitionConfig:
     models_dir: Path = DEFAULT_MODELS_DIR
     worker_threads: int = DEFAULT_WORKER_THREADS
     ort_threads: int = DEFAULT_ORT_THREADS
+    # Without the detector every image is read as a tight crop; car photos then find
+    # nothing. Only a deliberate setting may start the service that way.
+    allow_no_detector: bool = DEFAULT_ALLOW_NO_DETECTOR
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,25 @@ def usable_cpus(cgroup_cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
 
 
 def _parse_workers(raw: str) -> int:
-    return usable_cpus() if raw.lower() == "auto" else int(raw)
+    return min(usable_cpus(), MAX_WORKERS) if raw.lower() == "auto" else int(raw)
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
+
+
+def _check_consistent(limits: LimitsConfig) -> None:
+    """Refuse limits that contradict each other instead of failing every large request."""
+    if limits.max_batch_size > limits.max_pending_recognitions:
+        raise ConfigError(
+            f"MAX_BATCH_SIZE={limits.max_batch_size} exceeds MAX_PENDING_RECOGNITIONS="
+            f"{limits.max_pending_recognitions}: a full batch could never be admitted; "
+            "lower MAX_BATCH_SIZE or raise MAX_PENDING_RECOGNITIONS")
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
@@ -180,13 +204,17 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
                              "a positive integer"),
         ort_threads=_read(env, "ORT_THREADS", int, DEFAULT_ORT_THREADS, _positive,
                           "a positive integer"),
+        allow_no_detector=_read(env, "ALLOW_NO_DETECTOR", _parse_bool,
+                                DEFAULT_ALLOW_NO_DETECTOR, expect="true or false"),
     )
+    _check_consistent(limits)
     return Config(
         host=_read(env, "HOST", str, DEFAULT_HOST),
         port=_read(env, "PORT", int, DEFAULT_PORT, lambda v: 0 < v < 65536,
                    "a TCP port (1-65535)"),
         workers=_read(env, "WORKERS", _parse_workers, _parse_workers(DEFAULT_WORKERS),
-                      lambda v: 1 <= v <= 64, "'auto' or an integer from 1 to 64"),
+                      lambda v: 1 <= v <= MAX_WORKERS,
+                      f"'auto' or an integer from 1 to {MAX_WORKERS}"),
         log_level=_read(env, "LOG_LEVEL", str.upper, DEFAULT_LOG_LEVEL,
                         lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"},
                         "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),

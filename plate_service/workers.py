@@ -80,7 +80,15 @@ class Supervisor:
 
     def run(self) -> int:
         """Supervise until SIGTERM/SIGINT or a worker that cannot start; the exit code."""
-        metrics_dir = tempfile.mkdtemp(prefix="plate-service-metrics-")
+        try:
+            metrics_dir = tempfile.mkdtemp(prefix="plate-service-metrics-")
+        except OSError as exc:
+            # A read-only root filesystem (Kubernetes readOnlyRootFilesystem, docker run
+            # --read-only) without a writable /tmp: say what to mount, not a traceback.
+            logger.error("workers need a writable temporary directory for their shared "
+                         "metrics (%s): mount a tmpfs or emptyDir at /tmp, or point TMPDIR "
+                         "at a writable directory", exc)
+            return EXIT_CONFIG_ERROR
         previous = {sig: signal.signal(sig, self._on_signal)
                     for sig in (signal.SIGTERM, signal.SIGINT)}
         try:

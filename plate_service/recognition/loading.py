@@ -20,10 +20,13 @@ DETECTOR_DIR = "detector"
 
 
 def load_recognizer(models_dir: Path, *, threads: int = 1,
-                    corner_paddings: Sequence[float] = CORNER_PADDINGS) -> PlateRecognizer:
-    """Load the OCR model (required) and the detector (when its folder exists).
+                    corner_paddings: Sequence[float] = CORNER_PADDINGS,
+                    allow_no_detector: bool = False) -> PlateRecognizer:
+    """Load the OCR model and the detector; both are required unless told otherwise.
 
-    Refuses to start on a missing or mismatched OCR model rather than serving nonsense.
+    Refuses to start on a missing or mismatched model rather than serving nonsense: a
+    service without its detector reads every photo as a plate crop and finds nothing,
+    so it runs without one only when ``allow_no_detector`` says so.
     ``corner_paddings`` exists for the evals, which compare framings; the service keeps
     the default.
     """
@@ -39,6 +42,9 @@ def load_recognizer(models_dir: Path, *, threads: int = 1,
         from plate_service.recognition.detector import PlateDetector
 
         detector = PlateDetector.load(detector_dir, threads=threads)
+    elif not allow_no_detector:
+        raise ModelLoadError(f"detector model folder {detector_dir} does not exist "
+                             "(ALLOW_NO_DETECTOR=true serves tight plate crops only)")
     logger.info("models loaded from %s (detector: %s)", models_dir,
                 "yes" if detector else "no")
     return PlateRecognizer(reader, detector, corner_paddings)

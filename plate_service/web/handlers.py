@@ -53,8 +53,8 @@ async def recognize(request: web.Request) -> web.Response:
     """POST /recognize: the client's own image bytes."""
     limits = request.app[keys.CONFIG].limits
     mode = parse_mode(request)
-    data = await read_upload(request, limits)
-    outcome = await request.app[keys.SERVICE].read_bytes(data, mode)
+    outcome = await request.app[keys.SERVICE].read_upload(
+        lambda: read_upload(request, limits), mode)
     return json_response(outcome_json(outcome))
 
 
@@ -64,16 +64,18 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    """GET /ready: models are loaded and the service can take work."""
-    service = request.app.get(keys.SERVICE)
-    recognizer = request.app.get(keys.RECOGNIZER)
-    if service is None or recognizer is None:
-        return json_response({"status": "starting"}, status=503)
-    return json_response({
-        "status": "ready",
-        "detector": recognizer.has_detector,
-        "pending_recognitions": service.pending,
-    })
+    """GET /ready: 200 while this worker takes work, 503 while its queue is full.
+
+    The port opens only once the models are loaded (a model that fails to load stops
+    the start), so a worker that answers at all has its models; what can change while
+    it runs is whether it admits new images.
+    """
+    service = request.app[keys.SERVICE]
+    recognizer = request.app[keys.RECOGNIZER]
+    body = {"status": "ready" if service.accepting else "overloaded",
+            "detector": recognizer.has_detector,
+            "pending_recognitions": service.pending}
+    return json_response(body, status=200 if service.accepting else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
