@@ -182,3 +182,13 @@ def test_a_worker_that_keeps_dying_at_start_stops_the_supervisor() -> None:
 def test_a_worker_that_cannot_start_passes_its_exit_code_on() -> None:
     bad_config = [sys.executable, "-c", f"raise SystemExit({EXIT_CONFIG_ERROR})"]
     assert Supervisor(2, bad_config, shutdown_timeout_s=5).run() == EXIT_CONFIG_ERROR
+
+
+def test_no_writable_temporary_directory_is_a_clear_config_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What a read-only root filesystem without a tmpfs at /tmp looks like to Python.
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "missing"))
+    never_started = [sys.executable, "-c", "raise SystemExit(1)"]
+    assert Supervisor(2, never_started, shutdown_timeout_s=5).run() == EXIT_CONFIG_ERROR
+    assert "mount a tmpfs or emptyDir at /tmp" in caplog.text

@@ -216,6 +216,21 @@ async def test_health_and_ready(client: TestClient) -> None:
     assert (await ready.json())["status"] == "ready"
 
 
+async def test_ready_turns_503_while_the_queue_is_full_and_back(
+    make_client: Callable[..., Awaitable[TestClient]], provider: FakeProvider
+) -> None:
+    client = await make_client(max_pending_recognitions=1, max_batch_size=1)
+    provider.delays[10022] = 0.5
+    busy = asyncio.ensure_future(client.get("/plate/10022"))
+    await asyncio.sleep(0.2)
+    full = await client.get("/ready")
+    assert full.status == 503
+    assert await full.json() == {"status": "overloaded", "detector": False,
+                                 "pending_recognitions": 1}
+    assert (await busy).status == 200
+    assert (await client.get("/ready")).status == 200
+
+
 async def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient) -> None:
     missing = await client.get("/nope")
     assert missing.status == 404
