@@ -38,6 +38,16 @@ MAX_WORKERS = 64
 DEFAULT_ALLOW_NO_DETECTOR = False
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
+# The worst-case memory of one worker process (README, "Memory"), measured with
+# `make bench` on 12 MP and 30 MP photos: a worker with its models loaded and warm
+# holds about BASE_WORKER_MB; recognising one image peaks at about
+# RECOGNITION_BYTES_PER_PIXEL bytes per pixel over that (the decoded BGR picture, its
+# grey copy read whole, resize buffers); the supervisor of several workers holds
+# SUPERVISOR_MB.
+BASE_WORKER_MB = 130
+RECOGNITION_BYTES_PER_PIXEL = 6
+SUPERVISOR_MB = 25
+
 T = TypeVar("T")
 
 
@@ -102,6 +112,26 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     recognition: RecognitionConfig = field(default_factory=RecognitionConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+
+
+def worst_case_worker_bytes(config: Config) -> int:
+    """Most memory one worker can hold, from the limits that bound it.
+
+    At most DOWNLOAD_CONCURRENCY images are held as bytes (from the start of their
+    download, or of their upload, to the end of their recognition), each at most
+    MAX_IMAGE_BYTES; at most WORKER_THREADS of them are decoded at once, each at most
+    MAX_IMAGE_PIXELS.
+    """
+    return (BASE_WORKER_MB * 2**20
+            + config.upstream.concurrency * config.limits.max_image_bytes
+            + config.recognition.worker_threads * RECOGNITION_BYTES_PER_PIXEL
+            * config.limits.max_image_pixels)
+
+
+def worst_case_service_bytes(config: Config) -> int:
+    """Most memory the whole service holds: its workers, and their supervisor if any."""
+    supervisor = SUPERVISOR_MB * 2**20 if config.workers > 1 else 0
+    return supervisor + config.workers * worst_case_worker_bytes(config)
 
 
 def _read(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.requirements import require_module
 
-torch = pytest.importorskip("torch")
+torch = require_module("torch")
 
 from training.ocr.model import PlateOcrNet  # noqa: E402
 
