@@ -46,6 +46,9 @@ def serve() -> int:
     from aiohttp import web  # not in the supervisor: it serves nothing
 
     from plate_service.app import create_app
+    from plate_service.memory import return_large_buffers_to_the_os
+
+    return_large_buffers_to_the_os()
 
     if is_worker():
         die_with_supervisor()
