@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from importlib import metadata
 import os
 import platform
 import statistics
@@ -12,11 +13,13 @@ from pathlib import Path
 
 from bench import recognition, scheduling
 from bench.service_load import (cpu_seconds, load, naive_service, own_cpu_seconds,
-                                plate_service, rss_mb, upstream)
+                                plate_service, pss_mb, rss_mb, upstream)
 from plate_service.config import load_config
 from plate_service.recognition.loading import load_recognizer
 
 REPO = Path(__file__).resolve().parent.parent
+# The packages whose versions move the figures (speed and resident memory).
+_PACKAGES = ("onnxruntime", "opencv-python-headless", "numpy", "aiohttp")
 
 
 def main() -> None:
@@ -44,7 +47,9 @@ def main() -> None:
          "HTTP/1.1 connections, `bench/service_load.py`) share the same cores. Inputs are "
          "our own rendered plates. The service runs with the environment's settings, by "
          f"default `WORKERS=auto`: {load_config().workers} processes here (one per usable "
-         "core), 2 recognition threads each.")
+         "core), 2 recognition threads each. Packages: "
+         + ", ".join(f"{name} {metadata.version(name)}" for name in _PACKAGES)
+         + " (constraints.txt).")
     emit()
     emit("## 1. Recognition alone (no HTTP)")
     emit()
@@ -162,18 +167,23 @@ def main() -> None:
     emit()
     requests = int(args.memory_requests * scale)
     with upstream(0) as (provider, _), plate_service(provider, args.models_dir) as (url, pid):
-        after_start = rss_mb(pid)
+        after_start = rss_mb(pid), pss_mb(pid)
         load(url, 64, requests // 10)
-        after_warm = rss_mb(pid)
+        after_warm = rss_mb(pid), pss_mb(pid)
         load(url, 64, requests - requests // 10)
-        after_all = rss_mb(pid)
-    emit("RSS of the supervisor and all its worker processes together.")
+        after_all = rss_mb(pid), pss_mb(pid)
+    emit("The supervisor and all its worker processes together. RSS adds up each process's "
+         "resident memory, so the library pages the workers share (about 50 MB per worker "
+         "here) count once per worker; PSS splits shared pages between the processes that "
+         "share them, and its sum is what they really hold (what a container's memory "
+         "limit is charged, besides the page cache).")
     emit()
-    emit("| moment | RSS |")
-    emit("|---|---|")
-    emit(f"| after start (models loaded) | {after_start:.0f} MB |")
-    emit(f"| after {requests // 10:,} requests | {after_warm:.0f} MB |")
-    emit(f"| after {requests:,} requests | {after_all:.0f} MB |")
+    emit("| moment | RSS, summed | PSS, summed |")
+    emit("|---|---|---|")
+    emit(f"| after start (models loaded) | {after_start[0]:.0f} MB | {after_start[1]:.0f} MB |")
+    emit(f"| after {requests // 10:,} requests | {after_warm[0]:.0f} MB "
+         f"| {after_warm[1]:.0f} MB |")
+    emit(f"| after {requests:,} requests | {after_all[0]:.0f} MB | {after_all[1]:.0f} MB |")
     emit()
     heavy_requests(emit, args.models_dir, scale)
     args.out.parent.mkdir(parents=True, exist_ok=True)

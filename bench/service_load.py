@@ -45,17 +45,28 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MB."""
+def _summed_kb(pid: int, path: str, field: str) -> int:
     total_kb = 0
     for member in process_tree(pid):
         try:
-            with open(f"/proc/{member}/status", encoding="ascii") as status:
-                total_kb += next(int(line.split()[1]) for line in status
-                                 if line.startswith("VmRSS:"))
+            with open(f"/proc/{member}/{path}", encoding="ascii") as lines:
+                total_kb += next(int(line.split()[1]) for line in lines
+                                 if line.startswith(field))
         except (OSError, StopIteration):
             pass
-    return total_kb / 1024
+    return total_kb
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants, in MB (each process's RSS
+    summed: library pages the workers share count once per worker)."""
+    return _summed_kb(pid, "status", "VmRSS:") / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional memory of ``pid`` and its descendants, in MB: shared pages split
+    between the processes that share them, so the sum is what the processes really use."""
+    return _summed_kb(pid, "smaps_rollup", "Pss:") / 1024
 
 
 def listening_sockets(port: int) -> int:

@@ -214,7 +214,7 @@ class PlateService:
 
     def _start_job(self, image_id: int, mode: RecognitionMode, owner: object) -> _Job:
         key = (image_id, mode)
-        job = self._jobs[key] = _Job()
+        job = self._jobs[key] = _Job(key)
         job.task = asyncio.get_running_loop().create_task(
             self._run_job(image_id, mode, owner, job))
 
@@ -232,6 +232,8 @@ class PlateService:
         job.waiters -= 1
         if job.waiters == 0 and not job.task.done():
             job.task.cancel()
+            if self._jobs.get(job.key) is job:  # a request arriving now starts afresh
+                del self._jobs[job.key]
 
     async def _run_job(self, image_id: int, mode: RecognitionMode, owner: object,
                        job: _Job) -> ImageOutcome:
@@ -325,6 +327,7 @@ class PlateService:
 class _Job:
     """One image ID in flight: its task and how many requests wait for it."""
 
+    key: tuple[int, str]
     task: asyncio.Task[ImageOutcome] = field(init=False)
     waiters: int = 0
     started: bool = False

@@ -187,8 +187,23 @@ async def test_work_nobody_waits_for_is_cancelled_and_its_place_freed(
     assert service.pending == 0
     retry = asyncio.create_task(service.read_ids([1]))  # a fresh job, not the cancelled one
     await settle()
+    assert source.hits[1] == 2
     source.gate(1).set()
     assert (await retry)[0].error is None
+
+
+async def test_a_request_arriving_as_abandoned_work_is_cancelled_starts_afresh(
+    source: GatedSource, executor: ThreadPoolExecutor
+) -> None:
+    service = make_service(source, executor)
+    first = asyncio.create_task(service.read_ids([1]))
+    await settle()
+    first.cancel()
+    await asyncio.sleep(0)  # the request has left; its job has not seen the cancel yet
+    second = asyncio.create_task(service.read_ids([1]))
+    await settle()
+    source.gate(1).set()
+    assert (await asyncio.wait_for(second, 5))[0].error is None
     assert source.hits[1] == 2
 
 
