@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 from importlib import metadata
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -213,6 +216,19 @@ def heavy_requests(emit: Callable[[str], None], models_dir: Path, scale: float) 
     emit(f"Throughput of the batch: **{ratio:.0%}** of recognition alone (median). Peak RSS "
          f"of the worker (VmHWM): **{big.peak_rss_mb:.0f} MB** (at start "
          f"{big.start_rss_mb:.0f} MB).")
+    emit()
+    emit("Recognising one photo, in a process of its own (`python -m bench.image_memory`): "
+         "the peak over the warm process, the constant of the README's worst-case formula.")
+    emit()
+    emit("| photo | JPEG | peak over the warm process | bytes per pixel |")
+    emit("|---|---|---|---|")
+    for width, height in ((4000, 3000), (6000, 5000)):
+        found = json.loads(subprocess.run(
+            [sys.executable, "-m", "bench.image_memory", "--models-dir", str(models_dir),
+             "--width", str(width), "--height", str(height)],
+            check=True, capture_output=True, text=True).stdout)
+        emit(f"| {width}x{height} | {found['jpeg_bytes'] / 1e6:.1f} MB "
+             f"| {found['peak_mb']:.0f} MB | {found['bytes_per_pixel']:.1f} |")
     emit()
     emit("## 6. A slow ID does not hold up the others")
     emit()
