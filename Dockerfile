@@ -10,23 +10,21 @@ RUN python -m venv /opt/venv
 WORKDIR /src
 COPY setup.cfg setup.py README.md constraints.txt ./
 COPY plate_service ./plate_service
-COPY demo_provider ./demo_provider
 # The versions the tests ran with (constraints.txt), so a later build holds the same.
 RUN /opt/venv/bin/pip install --no-compile -c constraints.txt . \
  && find /opt/venv -name '__pycache__' -prune -exec rm -rf {} + \
  && rm -rf /opt/venv/lib/python3.11/site-packages/pip* /opt/venv/bin/pip*
 
-# A stand-in image provider for demos (docker compose): our own rendered plates.
+# A stand-in image provider for demos (docker compose): a tool of its own, with the
+# plates it ships with (rendered by this repository's generator).
 FROM ${BASE_IMAGE} AS demo-provider
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PORT=7777
-COPY --from=build /opt/venv /opt/venv
-COPY demo_provider /app/demo_provider
-COPY training/__init__.py /app/training/__init__.py
-COPY training/synth /app/training/synth
-WORKDIR /app
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 PORT=7777
+COPY demo_provider /src/demo_provider
+COPY constraints.txt /src/
+RUN pip install --no-compile -c /src/constraints.txt /src/demo_provider && rm -rf /src
 USER 10001
 EXPOSE 7777
-ENTRYPOINT ["python", "-m", "demo_provider"]
+ENTRYPOINT ["plate-demo-provider"]
 
 # The service (default target).
 FROM ${BASE_IMAGE} AS service

@@ -116,7 +116,7 @@ def main() -> None:
     emit()
     emit(f"Service overhead: the service serves **{statistics.median(ratios):.0%}** (median "
          "of the rounds) of the requests/s that recognition alone allows on the same cores. "
-         "CPU is user + system time from /proc, summed over the supervisor and its workers; "
+         "CPU is user + system time from /proc, summed over the master and its workers; "
          "the service's includes recognition.")
     emit()
     with upstream(0) as (provider, _), \
@@ -175,7 +175,7 @@ def main() -> None:
         after_warm = rss_mb(pid), pss_mb(pid)
         load(url, 64, requests - requests // 10)
         after_all = rss_mb(pid), pss_mb(pid)
-    emit("The supervisor and all its worker processes together. RSS adds up each process's "
+    emit("The master and all its worker processes together. RSS adds up each process's "
          "resident memory, so the library pages the workers share (about 50 MB per worker "
          "here) count once per worker; PSS splits shared pages between the processes that "
          "share them, and its sum is what they really hold (what a container's memory "

@@ -5,12 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from demo_provider.images import StoredImage, render_demo_plates
+from demo_provider.images import StoredImage, bundled_plates
 
 
 def provider_crops() -> list[bytes]:
     """Upstream-style JPEG crops (grayscale 260x56), as the provider serves them."""
-    return [stored.data for stored in render_demo_plates().values()]
+    return [stored.data for stored in bundled_plates().values()]
 
 
 def scene_photo(width: int = 1280, height: int = 800, seed: int = 3) -> bytes:
@@ -52,5 +52,5 @@ def large_photo_plate(seed: int) -> str:
 
 
 def _demo_plate(seed: int) -> StoredImage:
-    plates = list(render_demo_plates().values())
+    plates = list(bundled_plates().values())
     return plates[seed % len(plates)]

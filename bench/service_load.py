@@ -31,7 +31,7 @@ def free_port() -> int:
 
 
 def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (the service's supervisor and its workers)."""
+    """``pid`` and its descendants (the service's master and its workers)."""
     tree, index = [pid], 0
     while index < len(tree):
         task_dir = Path(f"/proc/{tree[index]}/task")
@@ -69,18 +69,21 @@ def pss_mb(pid: int) -> float:
     return _summed_kb(pid, "smaps_rollup", "Pss:") / 1024
 
 
-def listening_sockets(port: int) -> int:
-    """How many sockets listen on ``port`` (one per worker with SO_REUSEPORT)."""
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+def ready_workers(url: str, workers: int, timeout_s: float = 60.0) -> set[int]:
+    """PIDs of the worker processes seen ready, once ``workers`` of them answered ``/ready``.
+
+    Every worker accepts on the one listening socket, so a fresh connection reaches any
+    of them; each answers with its PID once its models are loaded.
+    """
+    seen: set[int] = set()
+    deadline = time.time() + timeout_s
+    while len(seen) < workers and time.time() < deadline:
         try:
-            lines = Path(table).read_text(encoding="ascii").splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            local, state = line.split()[1], line.split()[3]
-            count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port
-    return count
+            with urllib.request.urlopen(f"{url}/ready", timeout=5) as answer:
+                seen.add(int(json.loads(answer.read())["pid"]))
+        except (OSError, ValueError, KeyError):
+            time.sleep(0.1)
+    return seen
 
 
 @contextmanager
@@ -168,9 +171,7 @@ def plate_service(provider_url: str, models_dir: Path, module: str = "plate_serv
     workers = load_config({**os.environ, **environment}).workers \
         if module == "plate_service" else 1
     with process([module], environment, f"{url}/ready") as pid:
-        deadline = time.time() + 60
-        while listening_sockets(port) < workers and time.time() < deadline:
-            time.sleep(0.1)
+        ready_workers(url, workers)
         yield url, pid
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from demo_provider.app import create_demo_app
-from demo_provider.images import load_folder, render_demo_plates
+from demo_provider.images import bundled_plates, load_folder
 
 logger = logging.getLogger("demo_provider")
 
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
         description="Stand-in image provider: GET /images/{id} answers image bytes or 404.")
     parser.add_argument("--folder", type=Path, default=os.environ.get("DEMO_IMAGES_DIR"),
                         help="serve this folder (IDs from labels.csv or from names like "
-                             "10022.jpg); without it, serve plates rendered by our generator")
+                             "10022.jpg); without it, serve the bundled plates (IDs 1-5)")
     parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "7777")))
     parser.add_argument("--latency-ms", type=float, default=0.0,
@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> None:
         images = load_folder(args.folder)
         logger.info("serving %d images from %s", len(images), args.folder)
     else:
-        images = render_demo_plates()
-        logger.info("serving %d rendered demo plates, IDs %s", len(images), sorted(images))
+        images = bundled_plates()
+        logger.info("serving %d bundled demo plates, IDs %s", len(images), sorted(images))
     app = create_demo_app(images, latency_s=args.latency_ms / 1000, cycle=args.cycle)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 

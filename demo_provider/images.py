@@ -1,4 +1,4 @@
-"""Where the demo provider's images come from: a folder, or plates we render ourselves."""
+"""Where the demo provider's images come from: a folder, or the plates it ships with."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
                ".bmp": "image/bmp", ".webp": "image/webp"}
-# Plates the demo serves when it has no folder: ID -> Latin text (all private type 1).
-DEMO_PLATES = {1: "C181MB190", 2: "O101HO750", 3: "A123BC77", 4: "E777KX99", 5: "M245TP163"}
+# Plates served when no folder is given: rendered by this repository's own generator
+# (``python -m training.synth.demo_plates`` writes them), IDs and texts in labels.csv.
+BUNDLED_PLATES_DIR = Path(__file__).resolve().parent / "plates"
 
 
 @dataclass(frozen=True)
@@ -41,25 +42,9 @@ def load_folder(folder: Path) -> dict[int, StoredImage]:
     return images
 
 
-def render_demo_plates(seed: int = 7) -> dict[int, StoredImage]:
-    """A few upstream-style plates (grayscale 260x56 JPEG) from our own generator."""
-    import cv2
-    import numpy as np
-
-    from plate_service.recognition.types import PlateFormat
-    from training.synth.plate import PROVIDER_SIZE, render_plate
-
-    images = {}
-    for image_id, text in DEMO_PLATES.items():
-        rng = np.random.default_rng((seed, image_id))
-        plate = render_plate(rng, text, PlateFormat.PRIVATE, scale=1.0)
-        gray = cv2.resize(cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY), PROVIDER_SIZE,
-                          interpolation=cv2.INTER_AREA)
-        ok, data = cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, 95])
-        if not ok:
-            raise RuntimeError("JPEG encoding failed")
-        images[image_id] = StoredImage(data.tobytes(), "image/jpeg", text)
-    return images
+def bundled_plates() -> dict[int, StoredImage]:
+    """The upstream-style plates (grayscale 260x56 JPEG) the demo provider ships with."""
+    return load_folder(BUNDLED_PLATES_DIR)
 
 
 def _media_type(path: Path) -> str:

@@ -3,69 +3,72 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from plate_service.cli import add_read_command, run_read
 from plate_service.config import Config, load_config
 from plate_service.errors import ConfigError, ModelLoadError
+from plate_service.memory import return_large_buffers_to_the_os
 from plate_service.observability.logs import configure_logging
 from plate_service.workers import (
     EXIT_CANNOT_LISTEN,
     EXIT_CONFIG_ERROR,
     EXIT_MODEL_ERROR,
-    Supervisor,
-    die_with_supervisor,
-    is_worker,
-    worker_command,
+    listen,
+    serve_workers,
 )
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
 logger = logging.getLogger("plate_service")
-_CANNOT_LISTEN_ERRNOS = frozenset({errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL})
-
-
-def _shutdown_timeout_s(config: Config) -> float:
-    """In-flight requests get their full upstream deadline, plus recognition time."""
-    return config.upstream.total_timeout_s + 5
 
 
 def serve() -> int:
     """Run the HTTP service with the configuration from the environment.
 
-    With ``WORKERS`` above 1 this process becomes the supervisor of that many service
-    processes (``plate_service.workers``); each of them comes back here as a worker.
+    With ``WORKERS`` above 1, gunicorn runs that many service processes on the socket
+    bound here (``plate_service.workers``); otherwise this process serves.
     """
     config = load_config()
     configure_logging(config.log_level)
-    if config.workers > 1 and not is_worker():
-        logger.info("serving on http://%s:%d with %d worker processes, image provider %s",
-                    config.host, config.port, config.workers, config.upstream.base_url)
-        return Supervisor(config.workers, worker_command(),
-                          shutdown_timeout_s=_shutdown_timeout_s(config) + 5).run()
-    from aiohttp import web  # not in the supervisor: it serves nothing
-
-    from plate_service.app import create_app
-    from plate_service.memory import return_large_buffers_to_the_os
-
-    return_large_buffers_to_the_os()
-
-    if is_worker():
-        die_with_supervisor()
-    else:
-        logger.info("serving on http://%s:%d, image provider %s", config.host, config.port,
-                    config.upstream.base_url)
+    return_large_buffers_to_the_os()  # before gunicorn forks: its workers inherit it
     try:
-        web.run_app(create_app(config), host=config.host, port=config.port,
-                    reuse_port=is_worker(), shutdown_timeout=_shutdown_timeout_s(config),
-                    print=None, access_log=None)
+        listener = listen(config.host, config.port)
     except OSError as exc:
-        if exc.errno not in _CANNOT_LISTEN_ERRNOS:
-            raise
         print(f"plate-service: cannot listen on {config.host}:{config.port}: {exc}",
               file=sys.stderr)
         return EXIT_CANNOT_LISTEN
+    if config.workers > 1:
+        logger.info("serving on http://%s:%d with %d worker processes, image provider %s",
+                    config.host, config.port, config.workers, config.upstream.base_url)
+        return serve_workers(config, listener, lambda: _create_worker_app(config))
+    from aiohttp import web
+
+    from plate_service.app import create_app
+
+    logger.info("serving on http://%s:%d, image provider %s", config.host, config.port,
+                config.upstream.base_url)
+    web.run_app(create_app(config), sock=listener, shutdown_timeout=config.shutdown_timeout_s,
+                print=None, access_log=None)
     return 0
+
+
+def _create_worker_app(config: Config) -> web.Application:
+    """In a gunicorn worker: load the models first, so a worker that cannot is not booted."""
+    from plate_service.app import create_app
+    from plate_service.recognition.loading import load_recognizer
+
+    try:
+        recognizer = load_recognizer(config.recognition.models_dir,
+                                     threads=config.recognition.ort_threads,
+                                     allow_no_detector=config.recognition.allow_no_detector)
+    except ModelLoadError as exc:
+        logger.error("cannot load models: %s", exc)
+        raise
+    return create_app(config, recognizer_factory=lambda _: recognizer)
 
 
 def build_parser() -> argparse.ArgumentParser:

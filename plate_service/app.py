@@ -10,6 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from plate_service.config import Config
+from plate_service.error_codes import code_for_exception
 from plate_service.recognition.loading import load_recognizer
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.result_cache import TtlLruCache
@@ -17,7 +18,6 @@ from plate_service.service import ImageOutcome, PlateService
 from plate_service.upstream import ImageProviderClient
 from plate_service.web import keys
 from plate_service.observability.metrics import Metrics
-from plate_service.web.error_table import status_and_code
 from plate_service.web.middleware import access_middleware, error_middleware
 from plate_service.web.routes import setup_routes
 
@@ -37,7 +37,7 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
     app = web.Application(middlewares=[access_middleware, error_middleware],
                           client_max_size=config.limits.max_request_bytes)
     app[keys.CONFIG] = config
-    app[keys.METRICS] = Metrics(error_code=lambda exc: status_and_code(exc)[1])
+    app[keys.METRICS] = Metrics(error_code=lambda exc: code_for_exception(exc).code)
 
     async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
         executor = ThreadPoolExecutor(max_workers=config.recognition.worker_threads,

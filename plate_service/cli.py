@@ -34,12 +34,12 @@ def add_read_command(subparsers: Any) -> None:
 def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Read every file; batches go through the recogniser together, like the service."""
     # Imported here, not at the top: ``python -m plate_service`` builds this command's
-    # parser in every process, and the worker supervisor should not load numpy, OpenCV
+    # parser in every process, and the gunicorn master should not load numpy, OpenCV
     # and onnxruntime that it never uses.
+    from plate_service.error_codes import error_object
     from plate_service.recognition.image import ImageLimits, decode_image
     from plate_service.recognition.loading import load_recognizer
     from plate_service.recognition.types import RecognitionMode
-    from plate_service.web.error_table import error_payload
     from plate_service.web.responses import recognition_json
 
     config = load_config()
@@ -63,7 +63,7 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                 lines.append({"file": str(path), "error": {"code": "unreadable_file",
                                                            "message": exc.strerror}})
             except PlateServiceError as exc:
-                lines.append({"file": str(path), "error": error_payload(exc)})
+                lines.append({"file": str(path), "error": error_object(exc)})
         recognitions = iter(recognizer.recognize(images, mode))
         for line in lines:
             if "error" in line:

@@ -36,17 +36,20 @@ DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_WORKERS = "auto"
 MAX_WORKERS = 64
 DEFAULT_ALLOW_NO_DETECTOR = False
+# With WORKERS > 1, a worker whose event loop does not check in for this long is hung:
+# it is killed and replaced. Recognition runs on threads, so only a stuck loop trips it.
+DEFAULT_WORKER_TIMEOUT_S = 60.0
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 # The worst-case memory of one worker process (README, "Memory"), measured with
 # `make bench` on 12 MP and 30 MP photos: a worker with its models loaded and warm
 # holds about BASE_WORKER_MB; recognising one image peaks at about
 # RECOGNITION_BYTES_PER_PIXEL bytes per pixel over that (the decoded BGR picture, its
-# grey copy read whole, resize buffers); the supervisor of several workers holds
-# SUPERVISOR_MB.
+# grey copy read whole, resize buffers); the gunicorn master of several workers holds
+# MASTER_MB.
 BASE_WORKER_MB = 130
 RECOGNITION_BYTES_PER_PIXEL = 6
-SUPERVISOR_MB = 25
+MASTER_MB = 25
 
 T = TypeVar("T")
 
@@ -107,11 +110,18 @@ class Config:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     workers: int = 1
+    worker_timeout_s: float = DEFAULT_WORKER_TIMEOUT_S
     log_level: str = DEFAULT_LOG_LEVEL
     upstream: UpstreamConfig = field(default_factory=UpstreamConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     recognition: RecognitionConfig = field(default_factory=RecognitionConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+
+    @property
+    def shutdown_timeout_s(self) -> float:
+        """How long a graceful stop waits for in-flight requests: their full upstream
+        deadline, plus time to recognise what they downloaded."""
+        return self.upstream.total_timeout_s + 5
 
 
 def worst_case_worker_bytes(config: Config) -> int:
@@ -129,9 +139,9 @@ def worst_case_worker_bytes(config: Config) -> int:
 
 
 def worst_case_service_bytes(config: Config) -> int:
-    """Most memory the whole service holds: its workers, and their supervisor if any."""
-    supervisor = SUPERVISOR_MB * 2**20 if config.workers > 1 else 0
-    return supervisor + config.workers * worst_case_worker_bytes(config)
+    """Most memory the whole service holds: its workers, and their master if any."""
+    master = MASTER_MB * 2**20 if config.workers > 1 else 0
+    return master + config.workers * worst_case_worker_bytes(config)
 
 
 def _read(
@@ -245,6 +255,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         workers=_read(env, "WORKERS", _parse_workers, _parse_workers(DEFAULT_WORKERS),
                       lambda v: 1 <= v <= MAX_WORKERS,
                       f"'auto' or an integer from 1 to {MAX_WORKERS}"),
+        worker_timeout_s=_read(env, "WORKER_TIMEOUT", float, DEFAULT_WORKER_TIMEOUT_S,
+                               _positive, "a positive number"),
         log_level=_read(env, "LOG_LEVEL", str.upper, DEFAULT_LOG_LEVEL,
                         lambda v: v in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"},
                         "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),

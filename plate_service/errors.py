@@ -23,7 +23,7 @@
     └── ConfigError                     an environment variable has a bad value
 
 This module imports nothing from the package, so every layer may raise these.
-The HTTP mapping (status, stable code) lives in ``plate_service.web.error_table``.
+The stable code and HTTP status of each class live in ``plate_service.error_codes``.
 """
 
 from __future__ import annotations

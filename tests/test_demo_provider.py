@@ -10,8 +10,9 @@ import numpy as np
 from aiohttp.test_utils import TestClient
 
 from demo_provider.app import create_demo_app
-from demo_provider.images import DEMO_PLATES, load_folder, render_demo_plates
+from demo_provider.images import bundled_plates, load_folder
 from tests.fakes import encode
+from training.synth import demo_plates
 
 Client = Callable[..., Awaitable[TestClient]]
 
@@ -28,29 +29,38 @@ def test_folder_ids_come_from_labels_or_file_names(tmp_path: Path) -> None:
     assert images[42].media_type == "image/png"
 
 
-def test_rendered_plates_are_upstream_style_jpegs() -> None:
-    images = render_demo_plates()
-    assert sorted(images) == sorted(DEMO_PLATES)
+def test_bundled_plates_are_upstream_style_jpegs() -> None:
+    images = bundled_plates()
+    assert sorted(images) == [1, 2, 3, 4, 5]
     for stored in images.values():
         image = cv2.imdecode(np.frombuffer(stored.data, np.uint8), cv2.IMREAD_UNCHANGED)
         assert image.shape == (56, 260)
-    assert render_demo_plates()[1].data == images[1].data  # deterministic
+        assert stored.media_type == "image/jpeg"
+
+
+def test_bundled_plates_are_what_our_renderer_draws() -> None:
+    assert {i: s.text_latin for i, s in bundled_plates().items()} == demo_plates.DEMO_PLATES
+    for image_id, stored in bundled_plates().items():
+        shipped = cv2.imdecode(np.frombuffer(stored.data, np.uint8), cv2.IMREAD_GRAYSCALE)
+        drawn = demo_plates.render_demo_plate(image_id, demo_plates.DEMO_PLATES[image_id])
+        # JPEG round trip only: re-run `python -m training.synth.demo_plates` if this fails.
+        assert np.abs(shipped.astype(int) - drawn.astype(int)).mean() < 3, image_id
 
 
 async def test_serves_images_and_404s(aiohttp_client: Client) -> None:
-    client = await aiohttp_client(create_demo_app(render_demo_plates()))
+    client = await aiohttp_client(create_demo_app(bundled_plates()))
     response = await client.get("/images/1")
     assert response.status == 200
     assert response.content_type == "image/jpeg"
     assert (await client.get("/images/999")).status == 404
     listing = await (await client.get("/images")).json()
-    assert listing["images"][0] == {"image_id": 1, "plate_latin": DEMO_PLATES[1]}
+    assert listing["images"][0] == {"image_id": 1, "plate_latin": "C181MB190"}
 
 
 async def test_cycle_serves_every_id_and_latency_delays(aiohttp_client: Client) -> None:
     import time
 
-    client = await aiohttp_client(create_demo_app(render_demo_plates(), latency_s=0.05,
+    client = await aiohttp_client(create_demo_app(bundled_plates(), latency_s=0.05,
                                                   cycle=True))
     started = time.perf_counter()
     response = await client.get("/images/123456")

@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from demo_provider.app import create_demo_app
-from demo_provider.images import render_demo_plates
+from demo_provider.images import bundled_plates
 from tests.conftest import MODELS_DIR
 
 
@@ -28,7 +28,7 @@ def _free_port() -> int:
 async def test_in_flight_request_finishes_after_sigterm(
     aiohttp_server: Callable[..., Awaitable[TestServer]], workers: str,
 ) -> None:
-    provider = await aiohttp_server(create_demo_app(render_demo_plates(), latency_s=1.0))
+    provider = await aiohttp_server(create_demo_app(bundled_plates(), latency_s=1.0))
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "MODELS_DIR": str(MODELS_DIR),
            "IMAGE_PROVIDER_URL": str(provider.make_url("")).rstrip("/"), "LOG_LEVEL": "WARNING",

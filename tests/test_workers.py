@@ -1,4 +1,4 @@
-"""WORKERS=N: N service processes on one port, one supervisor, metrics of them all."""
+"""WORKERS=N: N service processes on one port under gunicorn, metrics of them all."""
 
 from __future__ import annotations
 
@@ -15,16 +15,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.service_load import listening_sockets, process_tree
+from bench.service_load import process_tree, ready_workers
 from demo_provider.app import create_demo_app
-from demo_provider.images import render_demo_plates
+from demo_provider.images import bundled_plates
 from plate_service.config import usable_cpus
-from plate_service.workers import (
-    EXIT_CANNOT_LISTEN,
-    EXIT_CONFIG_ERROR,
-    EXIT_MODEL_ERROR,
-    Supervisor,
-)
+from plate_service.workers import EXIT_CANNOT_LISTEN, EXIT_CONFIG_ERROR, EXIT_MODEL_ERROR
 from tests.conftest import MODELS_DIR
 
 
@@ -46,19 +41,13 @@ class Service:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
 
-    async def wait_ready(self, session: aiohttp.ClientSession, workers: int) -> None:
-        for _ in range(300):
-            if self.process.returncode is not None:
-                raise AssertionError(f"service exited with {self.process.returncode}")
-            try:
-                async with session.get(f"{self.url}/ready") as ready:
-                    # Every worker listens only once its models are loaded.
-                    if ready.status == 200 and listening_sockets(self.port) == workers:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
-        raise AssertionError("service did not become ready")
+    async def wait_ready(self, workers: int) -> set[int]:
+        """The workers' PIDs, once each of them answered /ready (its models are loaded)."""
+        if self.process.returncode is not None:
+            raise AssertionError(f"service exited with {self.process.returncode}")
+        pids = await asyncio.to_thread(ready_workers, self.url, workers)
+        assert len(pids) == workers, f"only {len(pids)} of {workers} workers became ready"
+        return pids
 
 
 async def _start(provider_url: str, **env: str) -> Service:
@@ -74,7 +63,7 @@ async def _start(provider_url: str, **env: str) -> Service:
 
 @pytest.fixture
 async def provider_url(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> str:
-    provider = await aiohttp_server(create_demo_app(render_demo_plates()))
+    provider = await aiohttp_server(create_demo_app(bundled_plates()))
     return str(provider.make_url("")).rstrip("/")
 
 
@@ -101,8 +90,8 @@ async def _plate_requests_counted(session: aiohttp.ClientSession, url: str) -> f
 async def test_two_workers_serve_and_one_scrape_counts_the_requests_of_both(
     two_workers: Service,
 ) -> None:
+    await two_workers.wait_ready(workers=2)
     async with aiohttp.ClientSession() as session:
-        await two_workers.wait_ready(session, workers=2)
         for image_id in range(1, 25):  # a new connection each: the kernel spreads them
             async with aiohttp.ClientSession() as fresh, \
                     fresh.get(f"{two_workers.url}/plate/{image_id % 3 + 1}") as response:
@@ -113,18 +102,18 @@ async def test_two_workers_serve_and_one_scrape_counts_the_requests_of_both(
 async def test_a_killed_worker_is_replaced_and_sigterm_stops_them_all(
     two_workers: Service,
 ) -> None:
+    before = await two_workers.wait_ready(workers=2)
+    assert before == _children(two_workers.process.pid)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    for _ in range(100):
+        after = _children(two_workers.process.pid)
+        if len(after) == 2 and victim not in after:
+            break
+        await asyncio.sleep(0.1)
+    assert len(after) == 2 and victim not in after
+    assert await two_workers.wait_ready(workers=2) == after
     async with aiohttp.ClientSession() as session:
-        await two_workers.wait_ready(session, workers=2)
-        before = _children(two_workers.process.pid)
-        victim = min(before)
-        os.kill(victim, signal.SIGKILL)
-        for _ in range(100):
-            after = _children(two_workers.process.pid)
-            if len(after) == 2 and victim not in after:
-                break
-            await asyncio.sleep(0.1)
-        assert len(after) == 2 and victim not in after
-        await two_workers.wait_ready(session, workers=2)
         async with session.get(f"{two_workers.url}/plate/1") as response:
             assert (await response.json())["plate"] == "С181МВ190"
     two_workers.process.send_signal(signal.SIGTERM)
@@ -137,12 +126,13 @@ async def test_workers_that_cannot_load_models_stop_the_service(provider_url: st
     assert await asyncio.wait_for(service.process.wait(), timeout=60) == EXIT_MODEL_ERROR
 
 
-async def test_a_taken_port_is_a_clear_error(provider_url: str) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+async def test_a_taken_port_is_a_clear_error(provider_url: str, workers: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        service = await _start(provider_url, WORKERS="1", PORT=str(port))
+        service = await _start(provider_url, WORKERS=workers, PORT=str(port))
         assert await asyncio.wait_for(service.process.wait(), timeout=60) == EXIT_CANNOT_LISTEN
         assert service.process.stderr is not None
         assert f"cannot listen on 127.0.0.1:{port}" in (await service.process.stderr.read()
@@ -161,10 +151,8 @@ def test_usable_cpus_honours_a_cgroup_quota(tmp_path: Path) -> None:
     assert usable_cpus(tmp_path / "absent") == unlimited
 
 
-async def test_workers_stop_when_the_supervisor_is_killed_hard(two_workers: Service) -> None:
-    async with aiohttp.ClientSession() as session:
-        await two_workers.wait_ready(session, workers=2)
-    workers = _children(two_workers.process.pid)
+async def test_workers_stop_when_the_master_is_killed_hard(two_workers: Service) -> None:
+    workers = await two_workers.wait_ready(workers=2)
     two_workers.process.kill()
     await two_workers.process.wait()
     for _ in range(200):
@@ -174,21 +162,79 @@ async def test_workers_stop_when_the_supervisor_is_killed_hard(two_workers: Serv
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 
-def test_a_worker_that_keeps_dying_at_start_stops_the_supervisor() -> None:
-    crashing = [sys.executable, "-c", "raise SystemExit(1)"]
-    assert Supervisor(2, crashing, shutdown_timeout_s=5).run() == 1
+async def test_a_bad_setting_is_a_clear_error_before_any_worker_starts(
+    provider_url: str,
+) -> None:
+    service = await _start(provider_url, WORKERS="2", WORKER_TIMEOUT="soon")
+    assert await asyncio.wait_for(service.process.wait(), timeout=60) == EXIT_CONFIG_ERROR
+    assert service.process.stderr is not None
+    assert "WORKER_TIMEOUT='soon'" in (await service.process.stderr.read()).decode()
 
 
-def test_a_worker_that_cannot_start_passes_its_exit_code_on() -> None:
-    bad_config = [sys.executable, "-c", f"raise SystemExit({EXIT_CONFIG_ERROR})"]
-    assert Supervisor(2, bad_config, shutdown_timeout_s=5).run() == EXIT_CONFIG_ERROR
+async def test_a_worker_whose_event_loop_hangs_is_replaced(tmp_path: Path) -> None:
+    """gunicorn's timeout: a worker that stops checking in is killed and a new one starts."""
+    script = tmp_path / "hanging.py"
+    script.write_text(HANGING_SERVICE)
+    port = _free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), str(port), env={**os.environ, "LOG_LEVEL": "WARNING"},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    service = Service(process, port)
+    try:
+        (first,) = await service.wait_ready(workers=1)
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises((aiohttp.ClientError, asyncio.TimeoutError)):
+                async with session.get(f"{service.url}/hang",
+                                       timeout=aiohttp.ClientTimeout(total=20)):
+                    pass
+        (second,) = await service.wait_ready(workers=1)
+        assert second != first
+        assert not Path(f"/proc/{first}").exists()
+    finally:
+        process.kill()
+        await process.wait()
+
+
+# The service's worker pool around an app with a route that blocks its event loop.
+HANGING_SERVICE = """
+import sys, time
+from aiohttp import web
+from plate_service.config import Config
+from plate_service.workers import listen, serve_workers
+
+async def ready(request):
+    import os
+    return web.json_response({"status": "ready", "pid": os.getpid()})
+
+async def hang(request):
+    time.sleep(60)
+    return web.Response()
+
+def make_app():
+    app = web.Application()
+    app.router.add_get("/ready", ready)
+    app.router.add_get("/hang", hang)
+    return app
+
+port = int(sys.argv[1])
+config = Config(host="127.0.0.1", port=port, workers=1, worker_timeout_s=2)
+sys.exit(serve_workers(config, listen("127.0.0.1", port), make_app))
+"""
 
 
 def test_no_writable_temporary_directory_is_a_clear_config_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from plate_service.config import Config
+    from plate_service.workers import listen, serve_workers
+
     # What a read-only root filesystem without a tmpfs at /tmp looks like to Python.
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "missing"))
-    never_started = [sys.executable, "-c", "raise SystemExit(1)"]
-    assert Supervisor(2, never_started, shutdown_timeout_s=5).run() == EXIT_CONFIG_ERROR
+    listener = listen("127.0.0.1", 0)
+
+    def never_called() -> object:
+        raise AssertionError("no worker may start")
+
+    assert serve_workers(Config(workers=2), listener, never_called) == EXIT_CONFIG_ERROR
     assert "mount a tmpfs or emptyDir at /tmp" in caplog.text
+    assert listener.fileno() == -1, "the socket is closed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -66,15 +67,15 @@ async def health(request: web.Request) -> web.Response:
 async def ready(request: web.Request) -> web.Response:
     """GET /ready: 200 while this worker takes work, 503 while its queue is full.
 
-    The port opens only once the models are loaded (a model that fails to load stops
-    the start), so a worker that answers at all has its models; what can change while
-    it runs is whether it admits new images.
+    A worker answers only once its models are loaded (a model that fails to load stops
+    the start), so what can change while it runs is whether it admits new images.
     """
     service = request.app[keys.SERVICE]
     recognizer = request.app[keys.RECOGNIZER]
     body = {"status": "ready" if service.accepting else "overloaded",
             "detector": recognizer.has_detector,
-            "pending_recognitions": service.pending}
+            "pending_recognitions": service.pending,
+            "pid": os.getpid()}  # with WORKERS > 1, which worker answered
     return json_response(body, status=200 if service.accepting else 503)
 
 

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from plate_service.error_codes import code_for_exception, code_for_http_status
 from plate_service.errors import OverloadedError, PlateServiceError
 from plate_service.web import keys
-from plate_service.web.error_table import status_and_code
 from plate_service.web.responses import error_body, exception_body, json_response
 
 logger = logging.getLogger(__name__)
@@ -21,14 +21,6 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _MAX_REQUEST_ID_LENGTH = 128
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-_HTTP_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-}
 
 
 def _request_id(request: web.Request) -> str:
@@ -77,7 +69,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         response = await handler(request)
     except PlateServiceError as exc:
-        status, code = status_and_code(exc)
+        error_code = code_for_exception(exc)
+        status, code = error_code.http_status, error_code.code
         body = exception_body(exc)
         body["error"]["request_id"] = request_id
         headers = {}
@@ -91,7 +84,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        code = _HTTP_CODES.get(exc.status, "http_error")
+        code = code_for_http_status(exc.status).code
         message = exc.reason if exc.text is None or exc.text.startswith(str(exc.status)) \
             else exc.text
         extra = {}

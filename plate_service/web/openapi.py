@@ -5,14 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from plate_service.config import Config
-
-_ERROR_CODES = [
-    "bad_request", "invalid_image_id", "batch_too_large", "payload_too_large",
-    "unsupported_media_type", "image_not_found", "provider_timeout", "provider_unavailable",
-    "provider_error", "invalid_image", "image_too_large", "overloaded", "not_found",
-    "method_not_allowed", "internal_error", "recognition_error", "model_unavailable",
-    "inference_error", "config_error", "http_error",
-]
+from plate_service.error_codes import (
+    BAD_REQUEST,
+    BATCH_TOO_LARGE,
+    ERROR_CODES,
+    IMAGE_NOT_FOUND,
+    IMAGE_TOO_LARGE,
+    INTERNAL_ERROR,
+    INVALID_IMAGE,
+    INVALID_IMAGE_ID,
+    OVERLOADED,
+    PAYLOAD_TOO_LARGE,
+    PROVIDER_ERROR,
+    PROVIDER_TIMEOUT,
+    PROVIDER_UNAVAILABLE,
+    UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode,
+)
+from plate_service.web.requests import UPLOAD_CONTENT_TYPES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -23,8 +33,20 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("ErrorResponse"), description)
+def _errors(*codes: ErrorCode) -> dict[str, Any]:
+    """Error responses of an operation, one per HTTP status, naming the codes behind each."""
+    by_status: dict[int, list[ErrorCode]] = {}
+    for code in (*codes, INTERNAL_ERROR):
+        by_status.setdefault(code.http_status, []).append(code)
+    return {
+        str(status): {
+            **_json(_ref("ErrorResponse"),
+                    "; ".join(f"{code.code}: {code.meaning}" for code in group)),
+            # The codes themselves, for machines (the tests provoke each one).
+            "x-error-codes": [code.code for code in group],
+        }
+        for status, group in sorted(by_status.items())
+    }
 
 
 _MODE_PARAM = {
@@ -34,18 +56,10 @@ _MODE_PARAM = {
     "schema": {"type": "string", "enum": ["auto", "crop", "scene"], "default": "auto"},
 }
 
-_PROVIDER_ERRORS = {
-    "404": _error("The provider has no such image (image_not_found)"),
-    "422": _error("The provider's body is not a usable image (invalid_image, "
-                  "image_too_large)"),
-    "502": _error("The provider failed (provider_unavailable, provider_error)"),
-    "504": _error("The provider did not answer in time (provider_timeout)"),
-}
-
-_COMMON_ERRORS = {
-    "500": _error("Unexpected failure (internal_error); details are in the log only"),
-    "503": _error("Recognition queue full (overloaded, with Retry-After)"),
-}
+# What can go wrong once an image's bytes are in hand, whoever sent them.
+_IMAGE_ERRORS = (INVALID_IMAGE, IMAGE_TOO_LARGE, OVERLOADED)
+# What can go wrong fetching an image from the provider.
+_PROVIDER_ERRORS = (IMAGE_NOT_FOUND, PROVIDER_TIMEOUT, PROVIDER_UNAVAILABLE, PROVIDER_ERROR)
 
 
 def _schemas(config: Config) -> dict[str, Any]:
@@ -95,7 +109,7 @@ def _schemas(config: Config) -> dict[str, Any]:
             "type": "object",
             "required": ["code", "message", "http_status"],
             "properties": {
-                "code": {"type": "string", "enum": _ERROR_CODES},
+                "code": {"type": "string", "enum": [item.code for item in ERROR_CODES]},
                 "message": {"type": "string"},
                 "http_status": {"type": "integer"},
                 "upstream_status": {"type": "integer"},
@@ -136,10 +150,11 @@ def _schemas(config: Config) -> dict[str, Any]:
     }
 
 
-_READY = {"type": "object", "required": ["status", "detector", "pending_recognitions"],
+_READY = {"type": "object", "required": ["status", "detector", "pending_recognitions", "pid"],
           "properties": {"status": {"type": "string", "enum": ["ready", "overloaded"]},
                          "detector": {"type": "boolean"},
-                         "pending_recognitions": {"type": "integer"}}}
+                         "pending_recognitions": {"type": "integer"},
+                         "pid": {"type": "integer"}}}
 
 
 def build_openapi(config: Config) -> dict[str, Any]:
@@ -164,8 +179,8 @@ def build_openapi(config: Config) -> dict[str, Any]:
                 "parameters": [image_id_param, _MODE_PARAM],
                 "responses": {
                     "200": _json(_ref("Recognition"), "Recognition result"),
-                    "400": _error("Bad image ID or mode (invalid_image_id, bad_request)"),
-                    **_PROVIDER_ERRORS, **_COMMON_ERRORS,
+                    **_errors(INVALID_IMAGE_ID, BAD_REQUEST, *_PROVIDER_ERRORS,
+                              *_IMAGE_ERRORS),
                 },
             }},
             "/plates": {"post": {
@@ -176,10 +191,8 @@ def build_openapi(config: Config) -> dict[str, Any]:
                     "application/json": {"schema": _ref("BatchRequest")}}},
                 "responses": {
                     "200": _json(_ref("BatchResponse"), "One result per ID, in order"),
-                    "400": _error("Malformed request (bad_request, invalid_image_id)"),
-                    "413": _error("Too many IDs or too large a body (batch_too_large, "
-                                  "payload_too_large)"),
-                    **_COMMON_ERRORS,
+                    **_errors(BAD_REQUEST, INVALID_IMAGE_ID, BATCH_TOO_LARGE,
+                              PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, OVERLOADED),
                 },
             }},
             "/recognize": {"post": {
@@ -188,14 +201,11 @@ def build_openapi(config: Config) -> dict[str, Any]:
                 "parameters": [_MODE_PARAM],
                 "requestBody": {"required": True, "content": {
                     media: {"schema": {"type": "string", "format": "binary"}}
-                    for media in ("image/jpeg", "image/png", "application/octet-stream")}},
+                    for media in UPLOAD_CONTENT_TYPES}},
                 "responses": {
                     "200": _json(_ref("Recognition"), "Recognition result (image_id null)"),
-                    "400": _error("Empty body or bad mode (bad_request)"),
-                    "413": _error("Body over the limit (payload_too_large)"),
-                    "415": _error("Not an image content type (unsupported_media_type)"),
-                    "422": _error("Not a usable image (invalid_image, image_too_large)"),
-                    **_COMMON_ERRORS,
+                    **_errors(BAD_REQUEST, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
+                              *_IMAGE_ERRORS),
                 },
             }},
             "/health": {"get": {

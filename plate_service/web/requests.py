@@ -18,10 +18,11 @@ from plate_service.errors import (
 from plate_service.recognition.types import RecognitionMode
 
 MODES: tuple[str, ...] = get_args(RecognitionMode)
-UPLOAD_CONTENT_TYPES = frozenset({
+# What POST /recognize accepts as a raw body; the OpenAPI document lists the same.
+UPLOAD_CONTENT_TYPES: tuple[str, ...] = (
     "image/jpeg", "image/jpg", "image/png", "image/bmp", "image/webp",
     "application/octet-stream",
-})
+)
 
 
 def parse_image_id(raw: object, limits: LimitsConfig) -> int:
@@ -88,7 +89,7 @@ async def read_upload(request: web.Request, limits: LimitsConfig) -> bytes:
     if request.content_type not in UPLOAD_CONTENT_TYPES:
         raise UnsupportedMediaTypeError(
             f"Content-Type {request.content_type!r} is not accepted; send the raw image "
-            "as image/jpeg, image/png, image/bmp or image/webp")
+            f"as one of {', '.join(UPLOAD_CONTENT_TYPES)}")
     data = await _read_body(request, limits.max_image_bytes)
     if not data:
         raise BadRequestError("request body is empty; send the image bytes")

@@ -7,10 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from plate_service.error_codes import error_object
 from plate_service.errors import PlateServiceError
 from plate_service.recognition.types import ImageRecognition, PlateResult
 from plate_service.service import ImageOutcome
-from plate_service.web.error_table import error_payload
 
 
 def json_response(data: Any, *, status: int = 200,
@@ -60,7 +60,7 @@ def outcome_json(outcome: ImageOutcome) -> dict[str, Any]:
     """One image's result; the shape of GET /plate/{id} and of each batch item."""
     if outcome.error is not None:
         return {"image_id": outcome.image_id, "status": "error",
-                "error": error_payload(outcome.error)}
+                "error": error_object(outcome.error)}
     assert outcome.recognition is not None
     body: dict[str, Any] = {"image_id": outcome.image_id, "status": "ok"}
     body.update(recognition_json(outcome.recognition))
@@ -74,7 +74,7 @@ def outcome_json(outcome: ImageOutcome) -> dict[str, Any]:
 
 
 def exception_body(exc: PlateServiceError) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": error_payload(exc)}
+    body: dict[str, Any] = {"error": error_object(exc)}
     if exc.image_id is not None:
         body["error"]["image_id"] = exc.image_id
     return body

@@ -1,4 +1,4 @@
-"""plate_service.client against the real app: answers as JSON, failures as typed errors."""
+"""plate_service.api_client against the real app: answers as JSON, failures as typed errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from aiohttp.test_utils import TestClient
 
-from plate_service import client as api
+from plate_service import api_client as api
 from tests.fakes import plate_like_jpeg
 from tests.live import LiveServers
 

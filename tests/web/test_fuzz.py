@@ -14,6 +14,8 @@ from tests.requirements import require_module
 
 schemathesis = require_module("schemathesis")
 
+# Every upload media type the spec lists is sent as raw bytes, like octet-stream.
+schemathesis.serializer.alias(["image/bmp", "image/jpg"], "application/octet-stream")
 schema = schemathesis.openapi.from_dict(build_openapi(Config()))
 
 

@@ -19,12 +19,19 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from plate_service.error_codes import ERROR_CODES, parent_code
+
 DEFAULT_TIMEOUT_S = 30.0
 T = TypeVar("T")
 
 
 class PlateServiceClientError(Exception):
-    """The service answered an error (or could not be reached: code ``connection_error``)."""
+    """The service answered an error (or could not be reached: code ``connection_error``).
+
+    Each stable error code of the API has a subclass named after it (``image_not_found``
+    -> ``ImageNotFoundError``), made from ``plate_service.error_codes``: a code that
+    refines another subclasses it (``ProviderTimeoutError`` is a ``ProviderError``).
+    """
 
     code = "error"
 
@@ -37,75 +44,49 @@ class PlateServiceClientError(Exception):
 
 
 class ConnectionFailedError(PlateServiceClientError):
+    """The service could not be reached, or did not answer in time."""
+
     code = "connection_error"
 
 
-class BadRequestError(PlateServiceClientError):
-    code = "bad_request"
+def _class_name(code: str) -> str:
+    stem = code[: -len("_error")] if code.endswith("_error") else code
+    return "".join(part.capitalize() for part in stem.split("_")) + "Error"
 
 
-class InvalidImageIdError(BadRequestError):
-    code = "invalid_image_id"
+def _exception_classes() -> dict[str, type[PlateServiceClientError]]:
+    classes: dict[str, type[PlateServiceClientError]] = {}
+
+    def make(code: str) -> type[PlateServiceClientError]:
+        if code not in classes:
+            parent = parent_code(code)
+            base = make(parent) if parent is not None else PlateServiceClientError
+            spec = next(item for item in ERROR_CODES if item.code == code)
+            classes[code] = type(_class_name(code), (base,), {
+                "code": code, "__doc__": f"HTTP {spec.http_status}: {spec.meaning}.",
+                "__module__": __name__})
+        return classes[code]
+
+    for spec in ERROR_CODES:
+        make(spec.code)
+    return classes
 
 
-class BatchTooLargeError(BadRequestError):
-    code = "batch_too_large"
+ERRORS_BY_CODE: dict[str, type[PlateServiceClientError]] = _exception_classes()
+globals().update({cls.__name__: cls for cls in ERRORS_BY_CODE.values()})
 
 
-class PayloadTooLargeError(BadRequestError):
-    code = "payload_too_large"
-
-
-class UnsupportedMediaTypeError(BadRequestError):
-    code = "unsupported_media_type"
-
-
-class ImageNotFoundError(PlateServiceClientError):
-    code = "image_not_found"
-
-
-class ProviderError(PlateServiceClientError):
-    code = "provider_error"
-
-
-class ProviderTimeoutError(ProviderError):
-    code = "provider_timeout"
-
-
-class ProviderUnavailableError(ProviderError):
-    code = "provider_unavailable"
-
-
-class InvalidImageError(PlateServiceClientError):
-    code = "invalid_image"
-
-
-class ImageTooLargeError(InvalidImageError):
-    code = "image_too_large"
-
-
-class OverloadedError(PlateServiceClientError):
-    code = "overloaded"
-
-
-class ServerError(PlateServiceClientError):
-    code = "internal_error"
-
-
-_BY_CODE: dict[str, type[PlateServiceClientError]] = {
-    cls.code: cls for cls in (
-        BadRequestError, InvalidImageIdError, BatchTooLargeError, PayloadTooLargeError,
-        UnsupportedMediaTypeError, ImageNotFoundError, ProviderError, ProviderTimeoutError,
-        ProviderUnavailableError, InvalidImageError, ImageTooLargeError, OverloadedError,
-        ServerError,
-    )
-}
+def __getattr__(name: str) -> type[PlateServiceClientError]:
+    """Lets type checkers see the generated exception classes (``ImageNotFoundError``, ...)."""
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def error_from_payload(payload: dict[str, Any], http_status: int) -> PlateServiceClientError:
     """The typed exception for an API error object (``{"code": ..., "message": ...}``)."""
     code = str(payload.get("code", "error"))
-    cls = _BY_CODE.get(code, ServerError if http_status >= 500 else PlateServiceClientError)
+    fallback = ERRORS_BY_CODE["internal_error"] if http_status >= 500 \
+        else PlateServiceClientError
+    cls = ERRORS_BY_CODE.get(code, fallback)
     return cls(str(payload.get("message", code)), http_status=http_status, payload=payload)
 
 
@@ -157,8 +138,9 @@ class PlateServiceClient:
                 try:
                     body = await response.json(content_type=None)
                 except ValueError as exc:
-                    raise ServerError(f"service answered non-JSON with HTTP {response.status}",
-                                      http_status=response.status) from exc
+                    raise ERRORS_BY_CODE["internal_error"](
+                        f"service answered non-JSON with HTTP {response.status}",
+                        http_status=response.status) from exc
                 if response.status >= 400:
                     error = body.get("error", {}) if isinstance(body, dict) else {}
                     raise error_from_payload(error, response.status)
