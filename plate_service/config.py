@@ -49,7 +49,7 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 # MASTER_MB.
 BASE_WORKER_MB = 130
 RECOGNITION_BYTES_PER_PIXEL = 6
-MASTER_MB = 25
+MASTER_MB = 40
 
 T = TypeVar("T")
 
