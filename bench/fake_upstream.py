@@ -70,6 +70,7 @@ class _ProviderProtocol(asyncio.Protocol):
                 if self._slow is not None and image_id == self._slow[0]:
                     latency = self._slow[1]
             elif _HITS_LINE.match(head):
+                latency = 0.0  # a question about the provider, not an image
                 answer = _response("200 OK", str(_ProviderProtocol.hits).encode(),
                                    "text/plain")
             else:
