@@ -8,9 +8,10 @@ FROM ${BASE_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 WORKDIR /src
-COPY setup.cfg setup.py README.md ./
+COPY setup.cfg setup.py README.md constraints.txt ./
 COPY plate_service ./plate_service
-RUN /opt/venv/bin/pip install --no-compile . \
+# The versions the tests ran with (constraints.txt), so a later build holds the same.
+RUN /opt/venv/bin/pip install --no-compile -c constraints.txt . \
  && find /opt/venv -name '__pycache__' -prune -exec rm -rf {} + \
  && rm -rf /opt/venv/lib/python3.11/site-packages/pip* /opt/venv/bin/pip*
 
@@ -19,7 +20,8 @@ RUN /opt/venv/bin/pip install --no-compile . \
 FROM ${BASE_IMAGE} AS demo-provider
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 PORT=7777
 COPY demo_provider /src/demo_provider
-RUN pip install --no-compile /src/demo_provider && rm -rf /src
+COPY constraints.txt /src/
+RUN pip install --no-compile -c /src/constraints.txt /src/demo_provider && rm -rf /src
 USER 10001
 EXPOSE 7777
 ENTRYPOINT ["plate-demo-provider"]
@@ -38,7 +40,8 @@ COPY --chown=root:root models /app/models
 WORKDIR /app
 USER 10001
 EXPOSE 8080
+# /health, not /ready: a worker whose queue is full is busy, not broken.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/ready' % os.environ.get('PORT', '8080'), timeout=2)"]
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8080'), timeout=2)"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["python", "-m", "plate_service"]

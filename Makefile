@@ -7,7 +7,8 @@ BASE_IMAGE ?= python:3.11-slim
 PORT ?= 8080
 
 .PHONY: help venv install install-train run test lint train-ocr eval-ocr train-detector \
-        eval-detector eval bench docker-build docker-run docker-smoke docs-images clean
+        eval-detector eval bench docker-build docker-run docker-smoke docs-images clean \
+        constraints
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -18,11 +19,15 @@ $(BIN)/python:
 
 venv: $(BIN)/python
 
-install: venv  ## install the service and test tools into .venv
-	$(BIN)/pip install -q -e '.[test,lint]'
+install: venv  ## install the service and test tools into .venv (versions from constraints.txt)
+	$(BIN)/pip install -q -c constraints.txt -e '.[test,lint]'
 
 install-train: install  ## add the training extra (CPU torch) to .venv
-	$(BIN)/pip install -q -e '.[test,lint,train]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[test,lint,train]'
+
+constraints: install-train  ## re-pin constraints.txt to what .venv holds now
+	{ sed -n '1,2p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^#' \
+	  | sed 's/+cpu$$//'; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 run: install  ## run the service on $(PORT) (IMAGE_PROVIDER_URL, PORT, ... from the environment)
 	PORT=$(PORT) $(BIN)/python -m plate_service
@@ -31,7 +36,7 @@ test: install  ## run the test suite
 	$(BIN)/python -m pytest -q
 
 lint: install  ## flake8 + mypy
-	$(BIN)/flake8 plate_service training tests bench demo_provider
+	$(BIN)/flake8 plate_service training tests bench demo_provider .ci/manifest_docker_args.py
 	$(BIN)/mypy
 
 train-ocr: install-train  ## regenerate synthetic data, train the OCR model, export models/ocr, eval

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import json
+from importlib import metadata
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from bench import recognition
+from bench import recognition, scheduling
 from bench.service_load import (cpu_seconds, load, naive_service, own_cpu_seconds,
-                                plate_service, rss_mb, upstream)
+                                plate_service, pss_mb, rss_mb, upstream)
 from plate_service.config import load_config
 from plate_service.recognition.loading import load_recognizer
 
 REPO = Path(__file__).resolve().parent.parent
+# The packages whose versions move the figures (speed and resident memory).
+_PACKAGES = ("onnxruntime", "opencv-python-headless", "numpy", "aiohttp")
 
 
 def main() -> None:
@@ -43,7 +50,9 @@ def main() -> None:
          "HTTP/1.1 connections, `bench/service_load.py`) share the same cores. Inputs are "
          "our own rendered plates. The service runs with the environment's settings, by "
          f"default `WORKERS=auto`: {load_config().workers} processes here (one per usable "
-         "core), 2 recognition threads each.")
+         "core), 2 recognition threads each. Packages: "
+         + ", ".join(f"{name} {metadata.version(name)}" for name in _PACKAGES)
+         + " (constraints.txt).")
     emit()
     emit("## 1. Recognition alone (no HTTP)")
     emit()
@@ -161,22 +170,98 @@ def main() -> None:
     emit()
     requests = int(args.memory_requests * scale)
     with upstream(0) as (provider, _), plate_service(provider, args.models_dir) as (url, pid):
-        after_start = rss_mb(pid)
+        after_start = rss_mb(pid), pss_mb(pid)
         load(url, 64, requests // 10)
-        after_warm = rss_mb(pid)
+        after_warm = rss_mb(pid), pss_mb(pid)
         load(url, 64, requests - requests // 10)
-        after_all = rss_mb(pid)
-    emit("RSS of the master and all its worker processes together.")
+        after_all = rss_mb(pid), pss_mb(pid)
+    emit("The master and all its worker processes together. RSS adds up each process's "
+         "resident memory, so the library pages the workers share (about 50 MB per worker "
+         "here) count once per worker; PSS splits shared pages between the processes that "
+         "share them, and its sum is what they really hold (what a container's memory "
+         "limit is charged, besides the page cache).")
     emit()
-    emit("| moment | RSS |")
-    emit("|---|---|")
-    emit(f"| after start (models loaded) | {after_start:.0f} MB |")
-    emit(f"| after {requests // 10:,} requests | {after_warm:.0f} MB |")
-    emit(f"| after {requests:,} requests | {after_all:.0f} MB |")
+    emit("| moment | RSS, summed | PSS, summed |")
+    emit("|---|---|---|")
+    emit(f"| after start (models loaded) | {after_start[0]:.0f} MB | {after_start[1]:.0f} MB |")
+    emit(f"| after {requests // 10:,} requests | {after_warm[0]:.0f} MB "
+         f"| {after_warm[1]:.0f} MB |")
+    emit(f"| after {requests:,} requests | {after_all[0]:.0f} MB | {after_all[1]:.0f} MB |")
     emit()
+    heavy_requests(emit, args.models_dir, scale)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"written to {args.out}")
+
+
+def heavy_requests(emit: Callable[[str], None], models_dir: Path, scale: float) -> None:
+    """Sections 5-7: one heavy request against the others (scheduling and memory)."""
+    config = load_config({})
+    emit("## 5. A 100-ID batch of 12 MP photos")
+    emit()
+    big = scheduling.large_batch(models_dir, rounds=3 if scale == 1 else 1)
+    emit(f"One worker (`WORKERS=1`, default limits: `DOWNLOAD_CONCURRENCY` "
+         f"{config.upstream.concurrency}, `WORKER_THREADS` "
+         f"{config.recognition.worker_threads}), `POST /plates` with 100 new IDs, each a "
+         f"generated 4000x3000 JPEG of about 1.5 MB (`bench/images.py`, {scheduling.PHOTOS} "
+         "distinct photos served by ID modulo). Recognition alone: decode + recognise the "
+         "same photos, one per call, on 2 threads, no HTTP, measured between the batches.")
+    emit()
+    emit("| round | recognition alone, images/s | batch, images/s | ratio |")
+    emit("|---|---|---|---|")
+    for number, (alone, rate) in enumerate(zip(big.alone_images_per_s, big.images_per_s), 1):
+        emit(f"| {number} | {alone:.2f} | {rate:.2f} | {rate / alone:.0%} |")
+    ratio = statistics.median(r / a for r, a in zip(big.images_per_s, big.alone_images_per_s))
+    emit()
+    emit(f"Throughput of the batch: **{ratio:.0%}** of recognition alone (median). Peak RSS "
+         f"of the worker (VmHWM): **{big.peak_rss_mb:.0f} MB** (at start "
+         f"{big.start_rss_mb:.0f} MB).")
+    emit()
+    emit("Recognising one photo, in a process of its own (`python -m bench.image_memory`): "
+         "the peak over the warm process, the constant of the README's worst-case formula.")
+    emit()
+    emit("| photo | JPEG | peak over the warm process | bytes per pixel |")
+    emit("|---|---|---|---|")
+    for width, height in ((4000, 3000), (6000, 5000)):
+        found = json.loads(subprocess.run(
+            [sys.executable, "-m", "bench.image_memory", "--models-dir", str(models_dir),
+             "--width", str(width), "--height", str(height)],
+            check=True, capture_output=True, text=True).stdout)
+        emit(f"| {width}x{height} | {found['jpeg_bytes'] / 1e6:.1f} MB "
+             f"| {found['peak_mb']:.0f} MB | {found['bytes_per_pixel']:.1f} |")
+    emit()
+    emit("## 6. A slow ID does not hold up the others")
+    emit()
+    slow = scheduling.slow_id_isolation(models_dir)
+    emit("One worker; the upstream answers ID 1 after 10 s and every other ID at once. "
+         f"`POST /plates` with ID 1 and {len(slow.latencies_ms)} fast IDs; 1 s later, "
+         "while the batch still waits on ID 1, `GET /plate/{id}` asks for each fast ID of "
+         "that batch in turn.")
+    emit()
+    emit(f"GET latency: median **{statistics.median(slow.latencies_ms):.1f} ms**, max "
+         f"**{max(slow.latencies_ms):.1f} ms**; the batch answered after "
+         f"{slow.batch_s:.1f} s.")
+    emit()
+    emit("## 7. 4x overload")
+    emit()
+    capacity, usual, heavy = scheduling.overload(models_dir, seconds=10 * scale or 2)
+    emit("One worker with `MAX_PENDING_RECOGNITIONS=16`, upstream latency 100 ms, "
+         "`GET /plate/{id}` for new IDs. Its capacity C is what 16 closed-loop clients get: "
+         f"{capacity:.0f} req/s. Then requests arrive at a fixed rate whatever the answers "
+         f"(open loop, {usual.seconds:.0f} s each, on keep-alive connections opened "
+         "beforehand): C / 2, the usual load, and 4 C.")
+    emit()
+    emit("| offered req/s | accepted | 503 overloaded | upstream hits | accepted p50 ms "
+         "| accepted p99 ms |")
+    emit("|---|---|---|---|---|---|")
+    for run in (usual, heavy):
+        emit(f"| {run.offered_per_s:.0f} | {run.accepted} | {run.rejected} "
+             f"| {run.upstream_hits} | {run.accepted_p50_ms:.1f} "
+             f"| {run.accepted_p99_ms:.1f} |")
+    emit()
+    emit("Upstream hits equal the accepted requests: a request turned away with 503 "
+         "downloads nothing.")
+    emit()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -44,17 +45,28 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MB."""
+def _summed_kb(pid: int, path: str, field: str) -> int:
     total_kb = 0
     for member in process_tree(pid):
         try:
-            with open(f"/proc/{member}/status", encoding="ascii") as status:
-                total_kb += next(int(line.split()[1]) for line in status
-                                 if line.startswith("VmRSS:"))
+            with open(f"/proc/{member}/{path}", encoding="ascii") as lines:
+                total_kb += next(int(line.split()[1]) for line in lines
+                                 if line.startswith(field))
         except (OSError, StopIteration):
             pass
-    return total_kb / 1024
+    return total_kb
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants, in MB (each process's RSS
+    summed: library pages the workers share count once per worker)."""
+    return _summed_kb(pid, "status", "VmRSS:") / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional memory of ``pid`` and its descendants, in MB: shared pages split
+    between the processes that share them, so the sum is what the processes really use."""
+    return _summed_kb(pid, "smaps_rollup", "Pss:") / 1024
 
 
 def ready_workers(url: str, workers: int, timeout_s: float = 60.0) -> set[int]:
@@ -76,30 +88,36 @@ def ready_workers(url: str, workers: int, timeout_s: float = 60.0) -> set[int]:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[int]:
-    """Start a Python module in a subprocess, wait until ``ready_url`` answers 200."""
-    proc = subprocess.Popen([sys.executable, "-m", *args], env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{args[0]} exited: {proc.stderr.read().decode()[-2000:]}"
-                                   if proc.stderr else f"{args[0]} exited")
-            try:
-                with urllib.request.urlopen(ready_url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"{args[0]} did not become ready")
-        yield proc.pid
-    finally:
-        proc.send_signal(signal.SIGTERM)
+    """Start a Python module in a subprocess, wait until ``ready_url`` answers 200.
+
+    Its stderr goes to a file, not a pipe: a pipe nobody reads fills up after 64 KB of
+    log lines (one warning per 503, say) and then blocks the service's event loop.
+    """
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", *args], env={**os.environ, **env},
+                                stdout=subprocess.DEVNULL, stderr=stderr)
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                if proc.poll() is not None:
+                    stderr.seek(0)
+                    raise RuntimeError(
+                        f"{args[0]} exited: {stderr.read().decode(errors='replace')[-2000:]}")
+                try:
+                    with urllib.request.urlopen(ready_url, timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                raise RuntimeError(f"{args[0]} did not become ready")
+            yield proc.pid
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def _cpu_seconds_of(process: int | str) -> float:
@@ -123,13 +141,19 @@ def own_cpu_seconds() -> float:
 
 
 @contextmanager
-def upstream(latency_ms: float) -> Iterator[tuple[str, int]]:
-    """The lean fake provider (``bench.fake_upstream``): its URL and PID."""
+def upstream(latency_ms: float, *options: str) -> Iterator[tuple[str, int]]:
+    """The lean fake provider (``bench.fake_upstream``, more ``options`` given): URL, PID."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with process(["bench.fake_upstream", "--port", str(port), "--latency-ms", str(latency_ms)],
-                 {}, f"{url}/images/1") as pid:
+    with process(["bench.fake_upstream", "--port", str(port), "--latency-ms", str(latency_ms),
+                  *options], {}, f"{url}/hits") as pid:
         yield url, pid
+
+
+def upstream_hits(url: str) -> int:
+    """Image requests the fake provider at ``url`` has answered so far."""
+    with urllib.request.urlopen(f"{url}/hits", timeout=5) as response:
+        return int(response.read())
 
 
 @contextmanager
@@ -173,7 +197,7 @@ class LoadResult:
         return self.requests / self.seconds
 
 
-class _Connection:
+class Connection:
     """One keep-alive HTTP/1.1 connection to the service, driven by hand.
 
     The load generator shares the cores with the service it measures; a raw stream costs
@@ -227,7 +251,7 @@ async def run_load(base_url: str, concurrency: int, total: int, batch: int = 0) 
 
     async def worker() -> None:
         nonlocal errors
-        connection = _Connection(host, port)
+        connection = Connection(host, port)
         try:
             while next(remaining) < total:
                 started = time.perf_counter()

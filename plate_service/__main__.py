@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from plate_service.cli import add_read_command, run_read
 from plate_service.config import Config, load_config
 from plate_service.errors import ConfigError, ModelLoadError
+from plate_service.memory import return_large_buffers_to_the_os
 from plate_service.observability.logs import configure_logging
 from plate_service.workers import (
     EXIT_CANNOT_LISTEN,
@@ -33,6 +34,7 @@ def serve() -> int:
     """
     config = load_config()
     configure_logging(config.log_level)
+    return_large_buffers_to_the_os()  # before gunicorn forks: its workers inherit it
     try:
         listener = listen(config.host, config.port, for_workers=config.workers > 1)
     except OSError as exc:
@@ -61,7 +63,8 @@ def _create_worker_app(config: Config) -> web.Application:
 
     try:
         recognizer = load_recognizer(config.recognition.models_dir,
-                                     threads=config.recognition.ort_threads)
+                                     threads=config.recognition.ort_threads,
+                                     allow_no_detector=config.recognition.allow_no_detector)
     except ModelLoadError as exc:
         logger.error("cannot load models: %s", exc)
         raise

@@ -26,7 +26,8 @@ RecognizerFactory = Callable[[Config], PlateRecognizer]
 
 def _load_bundled_models(config: Config) -> PlateRecognizer:
     return load_recognizer(config.recognition.models_dir,
-                           threads=config.recognition.ort_threads)
+                           threads=config.recognition.ort_threads,
+                           allow_no_detector=config.recognition.allow_no_detector)
 
 
 def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None = None
@@ -63,7 +64,9 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
         cache: TtlLruCache[tuple[int, str], ImageOutcome] = TtlLruCache(
             config.cache.max_entries, config.cache.ttl_s)
         service = PlateService(client, app[keys.RECOGNIZER], app[keys.EXECUTOR],
-                               config.limits, cache, observer=app[keys.METRICS])
+                               config.limits, cache, observer=app[keys.METRICS],
+                               buffered_images=config.upstream.concurrency,
+                               threads=config.recognition.worker_threads)
         app[keys.SERVICE] = service
         yield
 

@@ -65,7 +65,8 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 2
     config = load_config()
     models_dir = args.models_dir or config.recognition.models_dir
-    recognizer = load_recognizer(models_dir, threads=config.recognition.ort_threads)
+    recognizer = load_recognizer(models_dir, threads=config.recognition.ort_threads,
+                                 allow_no_detector=config.recognition.allow_no_detector)
     limits = ImageLimits(config.limits.max_image_bytes, config.limits.max_image_pixels,
                          config.limits.max_image_side)
     mode = cast(RecognitionMode, args.mode)

@@ -31,12 +31,25 @@ DEFAULT_MAX_IMAGE_ID = 2**53 - 1
 DEFAULT_CACHE_MAX_ENTRIES = 4096
 DEFAULT_CACHE_TTL_S = 300.0
 DEFAULT_LOG_LEVEL = "INFO"
-# Service processes sharing the port: "auto" = the CPU cores this process may use.
+# Service processes sharing the port: "auto" = the CPU cores this process may use, up
+# to MAX_WORKERS, whether WORKERS is unset or says so.
 DEFAULT_WORKERS = "auto"
+MAX_WORKERS = 64
+DEFAULT_ALLOW_NO_DETECTOR = False
 # With WORKERS > 1, a worker whose event loop does not check in for this long is hung:
 # it is killed and replaced. Recognition runs on threads, so only a stuck loop trips it.
 DEFAULT_WORKER_TIMEOUT_S = 60.0
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+# The worst-case memory of one worker process (README, "Memory"), measured with
+# `make bench` on 12 MP and 30 MP photos: a worker with its models loaded and warm
+# holds about BASE_WORKER_MB; recognising one image peaks at about
+# RECOGNITION_BYTES_PER_PIXEL bytes per pixel over that (the decoded BGR picture, its
+# grey copy read whole, resize buffers); the gunicorn master of several workers holds
+# MASTER_MB.
+BASE_WORKER_MB = 130
+RECOGNITION_BYTES_PER_PIXEL = 6
+MASTER_MB = 40
 
 T = TypeVar("T")
 
@@ -77,6 +90,9 @@ class RecognitionConfig:
     models_dir: Path = DEFAULT_MODELS_DIR
     worker_threads: int = DEFAULT_WORKER_THREADS
     ort_threads: int = DEFAULT_ORT_THREADS
+    # Without the detector every image is read as a tight crop; car photos then find
+    # nothing. Only a deliberate setting may start the service that way.
+    allow_no_detector: bool = DEFAULT_ALLOW_NO_DETECTOR
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,26 @@ class Config:
         """How long a graceful stop waits for in-flight requests: their full upstream
         deadline, plus time to recognise what they downloaded."""
         return self.upstream.total_timeout_s + 5
+
+
+def worst_case_worker_bytes(config: Config) -> int:
+    """Most memory one worker can hold, from the limits that bound it.
+
+    At most DOWNLOAD_CONCURRENCY images are held as bytes (from the start of their
+    download, or of their upload, to the end of their recognition), each at most
+    MAX_IMAGE_BYTES; at most WORKER_THREADS of them are decoded at once, each at most
+    MAX_IMAGE_PIXELS.
+    """
+    return (BASE_WORKER_MB * 2**20
+            + config.upstream.concurrency * config.limits.max_image_bytes
+            + config.recognition.worker_threads * RECOGNITION_BYTES_PER_PIXEL
+            * config.limits.max_image_pixels)
+
+
+def worst_case_service_bytes(config: Config) -> int:
+    """Most memory the whole service holds: its workers, and their master if any."""
+    master = MASTER_MB * 2**20 if config.workers > 1 else 0
+    return master + config.workers * worst_case_worker_bytes(config)
 
 
 def _read(
@@ -146,7 +182,25 @@ def usable_cpus(cgroup_cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
 
 
 def _parse_workers(raw: str) -> int:
-    return usable_cpus() if raw.lower() == "auto" else int(raw)
+    return min(usable_cpus(), MAX_WORKERS) if raw.lower() == "auto" else int(raw)
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
+
+
+def _check_consistent(limits: LimitsConfig) -> None:
+    """Refuse limits that contradict each other instead of failing every large request."""
+    if limits.max_batch_size > limits.max_pending_recognitions:
+        raise ConfigError(
+            f"MAX_BATCH_SIZE={limits.max_batch_size} exceeds MAX_PENDING_RECOGNITIONS="
+            f"{limits.max_pending_recognitions}: a full batch could never be admitted; "
+            "lower MAX_BATCH_SIZE or raise MAX_PENDING_RECOGNITIONS")
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
@@ -190,13 +244,17 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
                              "a positive integer"),
         ort_threads=_read(env, "ORT_THREADS", int, DEFAULT_ORT_THREADS, _positive,
                           "a positive integer"),
+        allow_no_detector=_read(env, "ALLOW_NO_DETECTOR", _parse_bool,
+                                DEFAULT_ALLOW_NO_DETECTOR, expect="true or false"),
     )
+    _check_consistent(limits)
     return Config(
         host=_read(env, "HOST", str, DEFAULT_HOST),
         port=_read(env, "PORT", int, DEFAULT_PORT, lambda v: 0 < v < 65536,
                    "a TCP port (1-65535)"),
         workers=_read(env, "WORKERS", _parse_workers, _parse_workers(DEFAULT_WORKERS),
-                      lambda v: 1 <= v <= 64, "'auto' or an integer from 1 to 64"),
+                      lambda v: 1 <= v <= MAX_WORKERS,
+                      f"'auto' or an integer from 1 to {MAX_WORKERS}"),
         worker_timeout_s=_read(env, "WORKER_TIMEOUT", float, DEFAULT_WORKER_TIMEOUT_S,
                                _positive, "a positive number"),
         log_level=_read(env, "LOG_LEVEL", str.upper, DEFAULT_LOG_LEVEL,

@@ -59,7 +59,9 @@ IMAGE_TOO_LARGE = ErrorCode(
 RECOGNITION_ERROR = ErrorCode("recognition_error", 500, "the models failed")
 MODEL_UNAVAILABLE = ErrorCode("model_unavailable", 503, "the models are not loaded")
 INFERENCE_ERROR = ErrorCode("inference_error", 500, "onnxruntime failed while running")
-OVERLOADED = ErrorCode("overloaded", 503, "recognition queue full (with `Retry-After`)")
+OVERLOADED = ErrorCode("overloaded", 503, "too many images pending: the request's new "
+                       "images would pass `MAX_PENDING_RECOGNITIONS`; nothing was downloaded "
+                       "(with `Retry-After`)")
 CONFIG_ERROR = ErrorCode("config_error", 500, "a setting has a bad value")
 NOT_FOUND = ErrorCode("not_found", 404, "unknown route", names_http_status=True)
 METHOD_NOT_ALLOWED = ErrorCode(

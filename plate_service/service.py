@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-import numpy as np
-
 from plate_service.annotate import annotated_jpeg
-from plate_service.config import LimitsConfig
-from plate_service.errors import ImageError, OverloadedError, PlateServiceError
+from plate_service.config import (
+    DEFAULT_DOWNLOAD_CONCURRENCY,
+    DEFAULT_WORKER_THREADS,
+    LimitsConfig,
+)
+from plate_service.errors import OverloadedError, PlateServiceError
 from plate_service.recognition.image import ImageLimits, decode_image
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.types import ImageRecognition, RecognitionMode
 from plate_service.result_cache import TtlLruCache
+from plate_service.scheduling import FairSemaphore
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +88,23 @@ class ImageOutcome:
 class PlateService:
     """Reads plates for image IDs (downloaded) or for uploaded bytes.
 
-    Single reads, batches and uploads all go through ``_recognize_blobs``: decoding and
-    inference for the whole request run as one job on the bounded executor, so the event
-    loop never blocks and a batch is one batched model call.
+    Each image ID in flight is one detached job (download, then recognise) that every
+    request wanting that ID awaits; it resolves to that ID's own outcome, so no request
+    waits for another request's other IDs or inherits another's failure. A request that
+    goes away stops counting as a waiter; a job nobody waits for any more is cancelled.
+
+    Memory and CPU are bounded by three counts, all released only when the work they
+    stand for has really ended (a worker thread that is still decoding holds on):
+
+    - ``max_pending``: images admitted and not finished. A request whose new images
+      would exceed it gets ``OverloadedError`` before anything is downloaded.
+    - ``buffer``: images held as bytes, from the start of their download to the end of
+      their recognition (``DOWNLOAD_CONCURRENCY``); at most that many x the byte limit.
+    - ``threads``: images being recognised, one per worker thread, each on its own
+      executor job: decode, detect, cut the plates, read them, drop the full image.
+
+    The last two are ``FairSemaphore``s: a request with one image waits for one turn
+    behind a batch of a hundred, not for the hundred.
     """
 
     def __init__(
@@ -98,12 +115,15 @@ class PlateService:
         limits: LimitsConfig,
         cache: TtlLruCache[tuple[int, str], ImageOutcome] | None = None,
         observer: ServiceObserver | None = None,
+        *,
+        buffered_images: int = DEFAULT_DOWNLOAD_CONCURRENCY,
+        threads: int = DEFAULT_WORKER_THREADS,
     ) -> None:
         self._source = source
         self._observer: ServiceObserver = observer or _NoObserver()
         self._cache: TtlLruCache[tuple[int, str], ImageOutcome] = (
             cache if cache is not None else TtlLruCache(0, 0))
-        self._in_flight: dict[tuple[int, str, bool], asyncio.Future[ImageOutcome]] = {}
+        self._jobs: dict[tuple[int, str, bool], _Job] = {}
         self._recognizer = recognizer
         self._executor = executor
         self._image_limits = ImageLimits(
@@ -113,11 +133,18 @@ class PlateService:
         )
         self._max_pending = limits.max_pending_recognitions
         self._pending = 0
+        self._buffer = FairSemaphore(buffered_images)
+        self._threads = FairSemaphore(threads)
 
     @property
     def pending(self) -> int:
-        """Images accepted for recognition and not finished yet."""
+        """Images admitted and not finished yet (a running worker thread counts)."""
         return self._pending
+
+    @property
+    def accepting(self) -> bool:
+        """Whether a request for one new image would be admitted now."""
+        return self._pending < self._max_pending
 
     async def read_ids(
         self, image_ids: Sequence[int], mode: RecognitionMode = "auto", draw: bool = False
@@ -125,15 +152,14 @@ class PlateService:
         """Outcomes in request order; a repeated ID is downloaded and recognised once.
 
         IDs answered recently come from the cache; IDs another request is already working
-        on are awaited, not fetched again; the rest are downloaded concurrently and
-        recognised in one batched call. With ``draw`` each outcome carries the annotated
-        image: the cache holds no pixels, so those IDs are always downloaded, and their
-        readings are cached for the requests that want JSON.
+        on join that work; the rest become new jobs, admitted all together or not at all.
+        With ``draw`` each outcome carries the annotated image: the cache holds no pixels,
+        so those IDs are always downloaded, and their readings are cached for the requests
+        that want JSON.
         """
-        loop = asyncio.get_running_loop()
         by_id: dict[int, ImageOutcome] = {}
-        waiting: dict[int, asyncio.Future[ImageOutcome]] = {}
-        owned: dict[int, asyncio.Future[ImageOutcome]] = {}
+        joined: dict[int, _Job] = {}
+        new: list[int] = []
         for image_id in dict.fromkeys(image_ids):
             key = (image_id, mode, draw)
             cached = None if draw else self._cache.get((image_id, mode))
@@ -141,60 +167,148 @@ class PlateService:
                 self._observer.cache_lookup(cached is not None)
             if cached is not None:
                 by_id[image_id] = replace(cached, cached=True, timings=None)
-            elif key in self._in_flight:
-                waiting[image_id] = self._in_flight[key]
+            elif key in self._jobs:
+                joined[image_id] = self._jobs[key]
             else:
-                owned[image_id] = self._in_flight[key] = loop.create_future()
+                new.append(image_id)
+        self._admit(len(new))
+        owner = object()  # this request: its jobs take turns with other requests' jobs
+        for image_id in new:
+            joined[image_id] = self._start_job(image_id, mode, draw, owner)
+        for job in joined.values():
+            job.waiters += 1
         try:
-            fresh = await self._fetch_and_recognize(list(owned), mode, draw)
-        except BaseException as exc:
-            failure = exc if isinstance(exc, Exception) else PlateServiceError(
-                "the request reading this image was interrupted; retry")
-            for future in owned.values():
-                future.set_exception(failure)
-                future.exception()  # retrieved here, so an unawaited one is not logged
-            raise
+            outcomes = await asyncio.gather(*(asyncio.shield(job.task)
+                                              for job in joined.values()))
         finally:
-            for image_id in owned:
-                self._in_flight.pop((image_id, mode, draw), None)
-        for image_id, future in owned.items():
-            outcome = fresh[image_id]
-            future.set_result(outcome)
-            if outcome.error is None:
-                self._cache.put((image_id, mode), replace(outcome, annotated_jpeg=None))
-        by_id.update(fresh)
-        for image_id, future in waiting.items():
-            by_id[image_id] = await asyncio.shield(future)
+            for job in joined.values():
+                self._leave(job)
+        by_id.update(zip(joined, outcomes))
         return [by_id[image_id] for image_id in image_ids]
 
-    async def _fetch_and_recognize(
-        self, image_ids: list[int], mode: RecognitionMode, draw: bool
-    ) -> dict[int, ImageOutcome]:
-        downloads = await asyncio.gather(
-            *(self._download(image_id) for image_id in image_ids), return_exceptions=True
-        )
-        by_id: dict[int, ImageOutcome] = {}
-        blobs: list[tuple[int, bytes, float]] = []
-        for image_id, result in zip(image_ids, downloads):
-            if isinstance(result, PlateServiceError):
-                by_id[image_id] = ImageOutcome(image_id, error=result)
-            elif isinstance(result, BaseException):
-                raise result
-            else:
-                blobs.append((image_id, *result))
-        if blobs:
-            outcomes = await self._recognize_blobs([blob for _, blob, _ in blobs], mode, draw)
-            for (image_id, _, download_ms), outcome in zip(blobs, outcomes):
-                by_id[image_id] = _with_id(outcome, image_id, download_ms)
-        return by_id
+    async def read_upload(self, receive: Callable[[], Awaitable[bytes]],
+                          mode: RecognitionMode = "auto", draw: bool = False) -> ImageOutcome:
+        """Recognise an uploaded image; errors are raised, not wrapped.
 
-    async def read_bytes(self, data: bytes, mode: RecognitionMode = "auto",
-                         draw: bool = False) -> ImageOutcome:
-        """Recognise an uploaded image; errors are raised, not wrapped."""
-        (outcome,) = await self._recognize_blobs([data], mode, draw)
+        ``receive`` reads the body only once the upload is admitted and holds a buffer
+        slot, so uploads count against the same bounds as downloads.
+        """
+        self._admit(1)
+        owner = object()
+        await self._take_buffer(owner)
+        try:
+            data = await receive()
+        except BaseException:
+            self._release_buffered()
+            raise
+        outcome = await self._recognize(data, mode, owner, download_ms=0.0, draw=draw)
         if outcome.error is not None:
             raise outcome.error
         return outcome
+
+    def _admit(self, images: int) -> None:
+        """Take ``images`` pending places, or refuse the request before any work."""
+        if not images:
+            return
+        if self._pending + images > self._max_pending:
+            raise OverloadedError(
+                f"recognition queue is full ({self._pending} images pending, the limit is "
+                f"{self._max_pending}); retry shortly")
+        self._pending += images
+        self._observer.recognition_queue_changed(self._pending)
+
+    def _finish(self) -> None:
+        """One admitted image's work has ended (its pending place is free)."""
+        self._pending -= 1
+        self._observer.recognition_queue_changed(self._pending)
+
+    def _start_job(self, image_id: int, mode: RecognitionMode, draw: bool,
+                   owner: object) -> _Job:
+        key = (image_id, mode, draw)
+        job = self._jobs[key] = _Job(key)
+        job.task = asyncio.get_running_loop().create_task(
+            self._run_job(image_id, mode, draw, owner, job))
+
+        def ended(_: asyncio.Task[ImageOutcome]) -> None:
+            if self._jobs.get(key) is job:
+                del self._jobs[key]
+            if not job.started:  # cancelled before its first step: nothing else frees it
+                self._finish()
+
+        job.task.add_done_callback(ended)
+        return job
+
+    def _leave(self, job: _Job) -> None:
+        """A request no longer waits for ``job``; the last one out cancels unfinished work."""
+        job.waiters -= 1
+        if job.waiters == 0 and not job.task.done():
+            job.task.cancel()
+            if self._jobs.get(job.key) is job:  # a request arriving now starts afresh
+                del self._jobs[job.key]
+
+    async def _run_job(self, image_id: int, mode: RecognitionMode, draw: bool, owner: object,
+                       job: _Job) -> ImageOutcome:
+        """Download then recognise one admitted image."""
+        job.started = True
+        await self._take_buffer(owner)
+        try:
+            data, download_ms = await self._download(image_id)
+        except BaseException as exc:
+            self._release_buffered()
+            if isinstance(exc, PlateServiceError):
+                return ImageOutcome(image_id, error=exc)
+            raise
+        outcome = await self._recognize(data, mode, owner, download_ms, draw)
+        if outcome.error is not None:
+            outcome.error.image_id = image_id
+        outcome = replace(outcome, image_id=image_id)
+        if outcome.error is None:
+            self._cache.put((image_id, mode), replace(outcome, annotated_jpeg=None))
+        return outcome
+
+    async def _take_buffer(self, owner: object) -> None:
+        """Wait for a buffer slot for an admitted image (its place is freed if cancelled)."""
+        try:
+            await self._buffer.acquire(owner)
+        except BaseException:
+            self._finish()
+            raise
+
+    def _release_buffered(self) -> None:
+        """An admitted image that holds a buffer slot ends before reaching a thread."""
+        self._buffer.release()
+        self._finish()
+
+    async def _recognize(self, data: bytes, mode: RecognitionMode, owner: object,
+                         download_ms: float, draw: bool = False) -> ImageOutcome:
+        """Run one buffered image on a worker thread.
+
+        From here on the image's buffer slot and pending place belong to this call: they
+        are released when the thread is done with the image, even when the awaiting task
+        is cancelled first (cancelling only stops a job that has not started).
+        """
+        try:
+            await self._threads.acquire(owner)
+        except BaseException:
+            self._release_buffered()
+            raise
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+
+        def ended(_: object) -> None:
+            self._threads.release()
+            self._release_buffered()
+            self._observer.recognition_finished(time.perf_counter() - started, 1)
+
+        try:
+            job = self._executor.submit(self._decode_and_recognize, data, mode, download_ms,
+                                        draw)
+        except BaseException:
+            ended(None)
+            raise
+        del data  # the thread holds the only reference now, and drops it when done
+        job.add_done_callback(lambda done: _call_soon(loop, ended, done))
+        return await asyncio.wrap_future(job)
 
     async def _download(self, image_id: int) -> tuple[bytes, float]:
         started = time.perf_counter()
@@ -207,60 +321,39 @@ class PlateService:
         self._observer.download_finished(seconds, None)
         return data, seconds * 1000
 
-    async def _recognize_blobs(
-        self, blobs: list[bytes], mode: RecognitionMode, draw: bool
-    ) -> list[ImageOutcome]:
-        if self._pending + len(blobs) > self._max_pending:
-            raise OverloadedError(
-                f"recognition queue is full ({self._pending} images pending); retry shortly"
-            )
-        self._pending += len(blobs)
-        self._observer.recognition_queue_changed(self._pending)
-        started = time.perf_counter()
-        try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._decode_and_recognize,
-                                              blobs, mode, draw)
-        finally:
-            self._pending -= len(blobs)
-            self._observer.recognition_queue_changed(self._pending)
-            self._observer.recognition_finished(time.perf_counter() - started, len(blobs))
-
-    def _decode_and_recognize(
-        self, blobs: list[bytes], mode: RecognitionMode, draw: bool
-    ) -> list[ImageOutcome]:
-        """Runs on a worker thread: decode every blob, then one batched recognition.
+    def _decode_and_recognize(self, data: bytes, mode: RecognitionMode,
+                              download_ms: float, draw: bool) -> ImageOutcome:
+        """Runs on a worker thread: one image from bytes to plates, nothing kept after.
 
         Drawing happens here too, while the decoded pixels are at hand; its time is not
         counted as recognition.
         """
         started = time.perf_counter()
-        decoded: list[np.ndarray | ImageError] = []
-        for blob in blobs:
-            try:
-                decoded.append(decode_image(blob, self._image_limits))
-            except ImageError as exc:
-                decoded.append(exc)
-        images = [item for item in decoded if isinstance(item, np.ndarray)]
-        recognitions = iter(self._recognizer.recognize(images, mode) if images else [])
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        outcomes = []
-        for item in decoded:
-            if isinstance(item, ImageError):
-                outcomes.append(ImageOutcome(None, error=item))
-            else:
-                recognition = next(recognitions)
-                outcomes.append(ImageOutcome(
-                    None, recognition=recognition, timings=Timings(0.0, elapsed_ms),
-                    annotated_jpeg=annotated_jpeg(item, recognition) if draw else None))
-        return outcomes
+        try:
+            image = decode_image(data, self._image_limits)
+            del data
+            (recognition,) = self._recognizer.recognize([image], mode)
+        except PlateServiceError as exc:  # this image's own failure, not the request's
+            return ImageOutcome(None, error=exc)
+        timings = Timings(download_ms, (time.perf_counter() - started) * 1000)
+        return ImageOutcome(None, recognition=recognition, timings=timings,
+                            annotated_jpeg=annotated_jpeg(image, recognition) if draw else None)
 
 
-def _with_id(outcome: ImageOutcome, image_id: int, download_ms: float) -> ImageOutcome:
-    if outcome.error is not None:
-        outcome.error.image_id = image_id
-        return ImageOutcome(image_id, error=outcome.error)
-    recognition_ms = outcome.timings.recognition_ms if outcome.timings else 0.0
-    return ImageOutcome(image_id, recognition=outcome.recognition,
-                        timings=Timings(download_ms, recognition_ms),
-                        annotated_jpeg=outcome.annotated_jpeg)
+@dataclass
+class _Job:
+    """One image ID in flight: its task and how many requests wait for it."""
+
+    key: tuple[int, str, bool]
+    task: asyncio.Task[ImageOutcome] = field(init=False)
+    waiters: int = 0
+    started: bool = False
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[object], None],
+               arg: object) -> None:
+    """Hand ``callback`` to the loop from a worker thread (a no-op once the loop closed)."""
+    try:
+        loop.call_soon_threadsafe(callback, arg)
+    except RuntimeError:
+        pass

@@ -131,7 +131,16 @@ def serve_workers(config: Config, holder: socket.socket,
     ``holder`` is the port's socket from ``listen(..., for_workers=True)``, kept until the
     end. ``create_app`` runs in each worker after the fork.
     """
-    metrics_dir = tempfile.mkdtemp(prefix="plate-service-metrics-")
+    try:
+        metrics_dir = tempfile.mkdtemp(prefix="plate-service-metrics-")
+    except OSError as exc:
+        # A read-only root filesystem (Kubernetes readOnlyRootFilesystem, docker run
+        # --read-only) without a writable /tmp: say what to mount, not a traceback.
+        logger.error("workers need a writable temporary directory for their metrics and "
+                     "heartbeats (%s): mount a tmpfs or emptyDir at /tmp, or point TMPDIR "
+                     "at a writable directory", exc)
+        holder.close()
+        return EXIT_CONFIG_ERROR
     # Before anything imports prometheus_client: it picks its value store at import.
     os.environ[MULTIPROCESS_DIR_ENV] = metrics_dir
     master = os.getpid()

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from plate_service.config import DEFAULT_IMAGE_PROVIDER_URL, load_config, usable_cpus
+from plate_service.config import (
+    DEFAULT_IMAGE_PROVIDER_URL,
+    MAX_WORKERS,
+    load_config,
+    usable_cpus,
+)
 from plate_service.errors import ConfigError
 
 
@@ -36,14 +41,35 @@ def test_environment_overrides() -> None:
 
 
 def test_workers_default_to_one_per_usable_core() -> None:
-    assert load_config({}).workers == load_config({"WORKERS": "auto"}).workers == usable_cpus()
+    assert load_config({}).workers == load_config({"WORKERS": "auto"}).workers == min(
+        usable_cpus(), MAX_WORKERS)
     assert load_config({"WORKERS": "3"}).workers == 3
+
+
+def test_unset_and_auto_workers_follow_one_rule_on_a_huge_machine(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("plate_service.config.usable_cpus", lambda: 96)
+    assert load_config({}).workers == load_config({"WORKERS": "auto"}).workers == MAX_WORKERS
+
+
+def test_a_batch_limit_above_the_pending_limit_is_refused_naming_both() -> None:
+    with pytest.raises(ConfigError, match="MAX_BATCH_SIZE=300.*MAX_PENDING_RECOGNITIONS=256"):
+        load_config({"MAX_BATCH_SIZE": "300"})
+    assert load_config({"MAX_BATCH_SIZE": "300",
+                        "MAX_PENDING_RECOGNITIONS": "300"}).limits.max_batch_size == 300
+
+
+def test_running_without_a_detector_must_be_asked_for() -> None:
+    assert load_config({}).recognition.allow_no_detector is False
+    assert load_config({"ALLOW_NO_DETECTOR": "true"}).recognition.allow_no_detector is True
 
 
 @pytest.mark.parametrize(("name", "value"), [
     ("WORKERS", "0"), ("WORKERS", "many"), ("WORKERS", "65"),
     ("PORT", "http"), ("PORT", "70000"), ("UPSTREAM_TIMEOUT", "-1"),
     ("IMAGE_PROVIDER_URL", "ftp://x"), ("MAX_BATCH_SIZE", "0"), ("LOG_LEVEL", "loud"),
+    ("ALLOW_NO_DETECTOR", "maybe"),
 ])
 def test_bad_values_fail_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):

@@ -220,3 +220,21 @@ port = int(sys.argv[1])
 config = Config(host="127.0.0.1", port=port, workers=1, worker_timeout_s=2)
 sys.exit(serve_workers(config, listen("127.0.0.1", port, for_workers=True), make_app))
 """
+
+
+def test_no_writable_temporary_directory_is_a_clear_config_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from plate_service.config import Config
+    from plate_service.workers import listen, serve_workers
+
+    # What a read-only root filesystem without a tmpfs at /tmp looks like to Python.
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "missing"))
+    listener = listen("127.0.0.1", 0)
+
+    def never_called() -> object:
+        raise AssertionError("no worker may start")
+
+    assert serve_workers(Config(workers=2), listener, never_called) == EXIT_CONFIG_ERROR
+    assert "mount a tmpfs or emptyDir at /tmp" in caplog.text
+    assert listener.fileno() == -1, "the socket is closed"

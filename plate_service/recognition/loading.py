@@ -22,14 +22,17 @@ DETECTOR_DIR = "detector"
 
 def load_recognizer(models_dir: Path, *, threads: int = 1,
                     corner_paddings: Sequence[float] = CORNER_PADDINGS,
-                    calibrated: bool = True) -> PlateRecognizer:
-    """Load the OCR model (required), its confidence calibration, and the detector (when
-    its folder exists).
+                    calibrated: bool = True,
+                    allow_no_detector: bool = False) -> PlateRecognizer:
+    """Load the OCR model, its confidence calibration and the detector; all are required
+    unless told otherwise.
 
-    Refuses to start on a missing or mismatched OCR model or calibration rather than
-    serving nonsense. ``corner_paddings`` exists for the evals, which compare framings;
-    ``calibrated=False`` reports raw confidences, for the command that fits the
-    calibration. The service keeps the defaults.
+    Refuses to start on a missing or mismatched model or calibration rather than serving
+    nonsense: a service without its detector reads every photo as a plate crop and finds
+    nothing, so it runs without one only when ``allow_no_detector`` says so.
+    ``corner_paddings`` exists for the evals, which compare framings; ``calibrated=False``
+    reports raw confidences, for the command that fits the calibration. The service keeps
+    the defaults.
     """
     from plate_service.recognition.ocr import PlateReader
 
@@ -44,6 +47,9 @@ def load_recognizer(models_dir: Path, *, threads: int = 1,
         from plate_service.recognition.detector import PlateDetector
 
         detector = PlateDetector.load(detector_dir, threads=threads)
+    elif not allow_no_detector:
+        raise ModelLoadError(f"detector model folder {detector_dir} does not exist "
+                             "(ALLOW_NO_DETECTOR=true serves tight plate crops only)")
     logger.info("models loaded from %s (detector: %s)", models_dir,
                 "yes" if detector else "no")
     return PlateRecognizer(reader, detector, corner_paddings, calibration)

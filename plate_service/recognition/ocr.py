@@ -19,6 +19,11 @@ from plate_service.recognition.types import OcrReading
 
 logger = logging.getLogger(__name__)
 
+# Crops per onnxruntime call and per constrained-decoding pass: the input tensor, the
+# probabilities and the decoder's tables grow with the batch, so a call with thousands
+# of crops is read in slices of this many (a few MB each) instead of all at once.
+READ_CHUNK = 64
+
 
 class PlateReader:
     """Reads plate text from crops with one batched onnxruntime call per ``read``.
@@ -73,14 +78,13 @@ class PlateReader:
 
     def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
         """Read each crop (uint8 gray HxW or BGR HxWx3); results in input order."""
-        if not crops:
-            return []
-        probs = self.probabilities(crops)
         readings = []
-        for d, crop_probs in zip(decode_plates(probs), probs):
-            readings.append(OcrReading(
-                text=to_cyrillic(d.text_latin), text_latin=d.text_latin,
-                confidence=float(d.confidence), char_confidences=d.char_confidences,
-                plate_format=d.plate_format, region=d.region,
-                raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs)))
+        for start in range(0, len(crops), READ_CHUNK):
+            probs = self.probabilities(crops[start:start + READ_CHUNK])
+            for d, crop_probs in zip(decode_plates(probs), probs):
+                readings.append(OcrReading(
+                    text=to_cyrillic(d.text_latin), text_latin=d.text_latin,
+                    confidence=float(d.confidence), char_confidences=d.char_confidences,
+                    plate_format=d.plate_format, region=d.region,
+                    raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs)))
         return readings

@@ -69,9 +69,8 @@ async def recognize(request: web.Request) -> web.Response:
     mode = parse_mode(request)
     options = parse_answer_options(request)
     output_format = parse_format(request)
-    data = await read_upload(request, limits)
-    outcome = await request.app[keys.SERVICE].read_bytes(data, mode,
-                                                         draw=output_format == "jpeg")
+    outcome = await request.app[keys.SERVICE].read_upload(
+        lambda: read_upload(request, limits), mode, draw=output_format == "jpeg")
     return _single_answer(outcome, output_format, options)
 
 
@@ -90,17 +89,18 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    """GET /ready: models are loaded and the service can take work."""
-    service = request.app.get(keys.SERVICE)
-    recognizer = request.app.get(keys.RECOGNIZER)
-    if service is None or recognizer is None:
-        return json_response({"status": "starting"}, status=503)
-    return json_response({
-        "status": "ready",
-        "detector": recognizer.has_detector,
-        "pending_recognitions": service.pending,
-        "pid": os.getpid(),  # with WORKERS > 1, which worker answered
-    })
+    """GET /ready: 200 while this worker takes work, 503 while its queue is full.
+
+    A worker answers only once its models are loaded (a model that fails to load stops
+    the start), so what can change while it runs is whether it admits new images.
+    """
+    service = request.app[keys.SERVICE]
+    recognizer = request.app[keys.RECOGNIZER]
+    body = {"status": "ready" if service.accepting else "overloaded",
+            "detector": recognizer.has_detector,
+            "pending_recognitions": service.pending,
+            "pid": os.getpid()}  # with WORKERS > 1, which worker answered
+    return json_response(body, status=200 if service.accepting else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

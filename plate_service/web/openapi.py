@@ -159,6 +159,13 @@ def _schemas(config: Config) -> dict[str, Any]:
     }
 
 
+_READY = {"type": "object", "required": ["status", "detector", "pending_recognitions", "pid"],
+          "properties": {"status": {"type": "string", "enum": ["ready", "overloaded"]},
+                         "detector": {"type": "boolean"},
+                         "pending_recognitions": {"type": "integer"},
+                         "pid": {"type": "integer"}}}
+
+
 def build_openapi(config: Config) -> dict[str, Any]:
     """The spec for this configuration (limits appear in it)."""
     image_id_param = {
@@ -223,15 +230,11 @@ def build_openapi(config: Config) -> dict[str, Any]:
                                            "Alive")},
             }},
             "/ready": {"get": {
-                "summary": "Readiness: models loaded", "operationId": "ready",
+                "summary": "Readiness: models loaded and the queue not full",
+                "operationId": "ready",
                 "responses": {
-                    "200": _json({"type": "object", "required": ["status"],
-                                  "properties": {"status": {"type": "string"},
-                                                 "detector": {"type": "boolean"},
-                                                 "pending_recognitions": {"type": "integer"},
-                                                 "pid": {"type": "integer"}}},
-                                 "Ready"),
-                    "503": _json({"type": "object"}, "Still loading"),
+                    "200": _json(_READY, "Takes work"),
+                    "503": _json(_READY, "Recognition queue full (status overloaded)"),
                 },
             }},
             "/metrics": {"get": {

@@ -14,6 +14,7 @@ import pytest
 from plate_service.errors import InferenceError, ModelLoadError
 from plate_service.recognition.detector import CARD_NAME, DetectorCard, PlateDetector
 from tests.conftest import MODELS_DIR
+from tests.requirements import missing
 
 DETECTOR_DIR = MODELS_DIR / "detector"
 PLATE_BOX = (300, 420, 560, 476)  # where the drawn plate sits in the 1024x768 scene
@@ -22,7 +23,7 @@ PLATE_BOX = (300, 420, 560, 476)  # where the drawn plate sits in the 1024x768 s
 @pytest.fixture(scope="module")
 def detector() -> PlateDetector:
     if not (DETECTOR_DIR / CARD_NAME).is_file():
-        pytest.skip("no detector model in models/detector")
+        missing("no detector model in models/detector")
     return PlateDetector.load(DETECTOR_DIR)
 
 
@@ -95,7 +96,7 @@ def test_is_safe_to_share_between_threads(detector: PlateDetector) -> None:
 
 def _copy_model(tmp_path: Path) -> Path:
     if not (DETECTOR_DIR / CARD_NAME).is_file():
-        pytest.skip("no detector model in models/detector")
+        missing("no detector model in models/detector")
     target = tmp_path / "detector"
     shutil.copytree(DETECTOR_DIR, target)
     return target

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-torch = pytest.importorskip("torch")
+from tests.requirements import missing, require_module
+
+torch = require_module("torch")
 
 from plate_service.recognition.detector import PlateDetector, decode_outputs  # noqa: E402
 from training.detector import data  # noqa: E402
@@ -30,7 +31,7 @@ def test_encoded_targets_decode_back_to_the_corners() -> None:
 
 def _sources() -> data.Sources:
     if not data.HAVE_RENDERER:
-        pytest.skip("the synthetic plate renderer (training.synth) is not available")
+        missing("the synthetic plate renderer (training.synth) is not available")
     return data.Sources((), (), ())
 
 

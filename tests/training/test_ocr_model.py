@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.requirements import require_module
 
-torch = pytest.importorskip("torch")
+torch = require_module("torch")
 
 from plate_service.recognition.plate_format import NUM_CLASSES  # noqa: E402
 from training.ocr.model import PlateOcrNet  # noqa: E402

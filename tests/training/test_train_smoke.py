@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("onnx")
+from tests.requirements import require_module
+
+torch = require_module("torch")
+require_module("onnx")
 
 from plate_service.recognition.ocr import PlateReader  # noqa: E402
 from training.ocr.train import TrainConfig, train  # noqa: E402

@@ -137,7 +137,7 @@ async def test_batch_keeps_order_dedups_and_reports_errors_per_item(
                                    "message": results[1]["error"]["message"]}
     assert results[0]["plate"] == "С181МВ190"
     assert provider.hits == {10022: 1, 1: 1, 9965: 1}
-    assert reader.batches == [2]
+    assert reader.batches == [1, 1]  # each image read on its own, the repeat not again
 
 
 @pytest.mark.parametrize(("body", "code"), [
@@ -214,6 +214,22 @@ async def test_health_and_ready(client: TestClient) -> None:
     ready = await client.get("/ready")
     assert ready.status == 200
     assert (await ready.json())["status"] == "ready"
+
+
+async def test_ready_turns_503_while_the_queue_is_full_and_back(
+    make_client: Callable[..., Awaitable[TestClient]], provider: FakeProvider
+) -> None:
+    client = await make_client(max_pending_recognitions=1, max_batch_size=1)
+    provider.delays[10022] = 0.5
+    busy = asyncio.ensure_future(client.get("/plate/10022"))
+    await asyncio.sleep(0.2)
+    full = await client.get("/ready")
+    assert full.status == 503
+    body = await full.json()
+    assert (body["status"], body["detector"], body["pending_recognitions"]) == (
+        "overloaded", False, 1)
+    assert (await busy).status == 200
+    assert (await client.get("/ready")).status == 200
 
 
 async def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient) -> None:

@@ -88,3 +88,17 @@ async def test_cache_can_be_turned_off(
     await client.get("/plate/10022")
     await client.get("/plate/10022")
     assert provider.hits[10022] == 2
+
+
+async def test_a_get_for_a_batch_id_answers_while_the_batch_waits_on_a_slow_one(
+    client: TestClient, provider: FakeProvider
+) -> None:
+    provider.delays[1] = 1.5
+    provider.images[1] = provider.images[10022]
+    batch = asyncio.ensure_future(client.post("/plates", json={"image_ids": [1, 9965]}))
+    await asyncio.sleep(0.3)
+    single = await client.get("/plate/9965")
+    assert single.status == 200
+    assert not batch.done(), "the batch still waits on its slow ID"
+    assert (await batch).status == 200
+    assert provider.hits[9965] == 1

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.live import LiveServers
+from tests.requirements import missing
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+if CHROMIUM is None:
+    missing("Chromium is not installed")
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

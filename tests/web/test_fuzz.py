@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, settings
 from plate_service.config import Config
 from plate_service.web.openapi import build_openapi
 from tests.live import LiveServers
+from tests.requirements import require_module
 
-schemathesis = pytest.importorskip("schemathesis")
+schemathesis = require_module("schemathesis")
 
 # Every upload media type the spec lists is sent as raw bytes, like octet-stream.
 schemathesis.serializer.alias(["image/bmp", "image/jpg"], "application/octet-stream")
