@@ -144,7 +144,7 @@ async def test_retries_stop_at_the_total_deadline(
     started = loop.time()
     with pytest.raises(UpstreamUnavailableError):
         await client.get_image(10022)
-    assert loop.time() - started < 0.3
+    assert loop.time() - started < 0.3 + 0.1  # the deadline, plus scheduling slack
     assert _calls(mocked) < 11
 
 
