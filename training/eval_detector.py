@@ -259,9 +259,16 @@ def time_one_megapixel(data_dir: Path, models_dir: Path, names: list[str],
     return statistics.median(times)
 
 
-def _widths(widths: list[int]) -> str:
-    """Labelled widths in px of the plates missed, smallest first."""
-    return "none" if not widths else " ".join(str(w) for w in sorted(widths)) + " px"
+def _widths(widths: list[int], verbose: bool = True) -> str:
+    """Labelled widths in px of the plates missed: each, smallest first, or counted by size."""
+    if not widths:
+        return "none"
+    if verbose:
+        return " ".join(str(w) for w in sorted(widths)) + " px"
+    edges = (0, 60, 100, 200)
+    counts = [sum(lo <= w < hi for w in widths) for lo, hi in zip(edges, edges[1:] + (10**9,))]
+    return ", ".join(f"{n} {label}" for n, label in zip(
+        counts, ("<60 px", "60-99 px", "100-199 px", ">=200 px")))
 
 
 def _paddings(text: str) -> tuple[float, ...]:
@@ -326,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({tally.exact}/{tally.plates})")
         print(f"false readings per image: {tally.false_readings / n:.3f} "
               f"({tally.false_readings} in {tally.scenes})")
-        print(f"missed plates' widths:    {_widths(tally.missed_widths)}")
+        print(f"missed plates' widths:    {_widths(tally.missed_widths, args.verbose)}")
     print(f"detect ms/image (median): {statistics.median(tally.ms_detect):.1f}")
     print(f"end-to-end ms/image:      {statistics.median(tally.ms_end_to_end):.1f} median, "
           f"{statistics.mean(tally.ms_end_to_end):.1f} mean (decode + detect + read, 1 thread)")
@@ -339,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {angle:+4.0f} deg: exact {turned.exact / max(turned.plates, 1):.3f} "
                   f"({turned.exact}/{turned.plates}), false readings per image "
                   f"{turned.false_readings / n:.3f}; missed widths "
-                  f"{_widths(turned.missed_widths)}")
+                  f"{_widths(turned.missed_widths, args.verbose)}")
     if args.verbose:
         for line in tally.misses:
             print("miss:", line)

@@ -201,7 +201,7 @@ def _procedural_background(rng: np.random.Generator, h: int, w: int) -> np.ndarr
     _text_clutter(rng, img, int(rng.integers(0, 5)))
     for _ in range(int(rng.integers(0, 3))):
         _grille(rng, img, _grille_box(rng, h, w))
-    noise = rng.normal(0, rng.uniform(2, 12), img.shape)
+    noise = rng.standard_normal(img.shape, dtype=np.float32) * rng.uniform(2, 12)
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
 
@@ -340,13 +340,22 @@ def _paste(rng: np.random.Generator, canvas: np.ndarray, plate: np.ndarray,
         shade = int(rng.integers(5, 80)) if rng.random() < 0.8 else int(rng.integers(150, 230))
         cv2.fillConvexPoly(canvas, frame, (shade, shade, shade), cv2.LINE_AA)
     ph, pw = plate.shape[:2]
+    # Warp and blend only the window around the quad: the rest of the canvas is untouched.
+    x0, y0 = (max(0, int(np.floor(v)) - 1) for v in quad.min(axis=0))
+    x1 = min(w, int(np.ceil(quad[:, 0].max())) + 2)
+    y1 = min(h, int(np.ceil(quad[:, 1].max())) + 2)
+    if x1 <= x0 or y1 <= y0:
+        return
     src = _box_corners(0, 0, pw, ph)
-    matrix = cv2.getPerspectiveTransform(src, quad.astype(np.float32))
-    warped = cv2.warpPerspective(plate, matrix, (w, h), flags=cv2.INTER_AREA
+    local = (quad - np.array([x0, y0], np.float32)).astype(np.float32)
+    matrix = cv2.getPerspectiveTransform(src, local)
+    size = (x1 - x0, y1 - y0)
+    warped = cv2.warpPerspective(plate, matrix, size, flags=cv2.INTER_AREA
                                  if pw > 2 * np.ptp(quad[:, 0]) else cv2.INTER_LINEAR)
-    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), matrix, (w, h),
+    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), matrix, size,
                                flags=cv2.INTER_LINEAR)[..., None]
-    canvas[:] = (canvas * (1 - mask) + warped * mask).astype(np.uint8)
+    window = canvas[y0:y1, x0:x1]
+    window[:] = (window * (1 - mask) + warped * mask).astype(np.uint8)
 
 
 def _overlaps(box: np.ndarray, taken: list[np.ndarray]) -> bool:
@@ -419,12 +428,12 @@ def _real_scene(rng: np.random.Generator, bg: Background, h: int, w: int) -> Sce
 
 
 def _photo_effects(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
-    out = img.astype(np.float32)
-    out = out * rng.uniform(0.6, 1.3) + rng.uniform(-30, 30)
+    # Gain, bias and gamma act per grey level: one 256-entry table, applied with cv2.LUT.
+    levels = np.arange(256, dtype=np.float32) * rng.uniform(0.6, 1.3) + rng.uniform(-30, 30)
     if rng.random() < 0.3:
         gamma = rng.uniform(0.6, 1.6)
-        out = 255.0 * (np.clip(out, 0, 255) / 255.0) ** gamma
-    out = np.clip(out, 0, 255).astype(np.uint8)
+        levels = 255.0 * (np.clip(levels, 0, 255) / 255.0) ** gamma
+    out = cv2.LUT(img, np.clip(levels, 0, 255).astype(np.uint8))
     if rng.random() < 0.35:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.4))
     elif rng.random() < 0.1:
@@ -433,7 +442,8 @@ def _photo_effects(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
         kernel[k // 2, :] = 1.0 / k
         out = cv2.filter2D(out, -1, kernel)
     if rng.random() < 0.4:
-        out = np.clip(out + rng.normal(0, rng.uniform(2, 9), out.shape), 0, 255).astype(np.uint8)
+        noise = rng.standard_normal(out.shape, dtype=np.float32) * rng.uniform(2, 9)
+        out = np.clip(out + noise, 0, 255).astype(np.uint8)
     if rng.random() < 0.1:
         out = cv2.cvtColor(cv2.cvtColor(out, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     if rng.random() < 0.7:

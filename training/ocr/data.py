@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
 from dataclasses import dataclass
 from collections.abc import Callable
 from multiprocessing import get_context
@@ -19,10 +18,9 @@ import cv2
 import numpy as np
 
 from plate_service.recognition.detector import PlateDetector, box_iou
-from plate_service.recognition.pipeline import CORNER_PADDINGS, cut_plate
+from plate_service.recognition.pipeline import cut_plate
 from plate_service.recognition.plate_format import ALPHABET
 from plate_service.recognition.preprocess import InputSpec, preprocess_crop
-from plate_service.recognition.types import Detection
 from training.real_dev_split import is_training_scene, read_scene_labels, training_crops
 from training.synth.plate import (CLIPPED_SHARE, DARK_SHARE, TILTED_SHARE, jpeg, make_sample,
                                   provider_style, rotate_points, weather)
@@ -31,14 +29,6 @@ logger = logging.getLogger(__name__)
 
 # A detection counts as a labelled plate's at this box overlap (as in the detector eval).
 SCENE_MATCH_IOU = 0.5
-# The extra real photos (their README: labelled plates, axis-aligned boxes, tilt tags).
-EXTRA_SCENES = "real-scenes-extra"
-# Margin around an extra photo's labelled box when it is cut by the box, as a fraction of
-# the box height on each side (``augment_real`` varies it further).
-EXTRA_BOX_MARGIN = 0.12
-# A plate tagged tilted by more than this is a rotated plate inside its box, which the
-# service would straighten first; cut by its box it is not what the reader is given.
-EXTRA_MAX_TILT = 13.0
 
 
 @dataclass(frozen=True)
@@ -128,70 +118,15 @@ def cut_scene_plates(data_root: Path, half: str, detector_dir: Path) -> list[Lab
         image = cv2.imread(str(data_root / "real-dev" / name), cv2.IMREAD_COLOR)
         if image is None:
             raise FileNotFoundError(data_root / "real-dev" / name)
-        for k, best in _detected_cuts(image, [(r[0], r[1], r[2], r[3]) for r in rows], detector):
-            if rows[k][4] not in other_texts:
-                cuts.append(LabelledImage(cut_plate(image, best), rows[k][4], f"{name}#{k}"))
+        detections = detector.detect(image)
+        for k, (*box, text) in enumerate(rows):
+            if text in other_texts or not detections:
+                continue
+            best = max(detections, key=lambda d: box_iou(d.box, tuple(box)))
+            if box_iou(best.box, tuple(box)) >= SCENE_MATCH_IOU:
+                cuts.append(LabelledImage(cut_plate(image, best), text, f"{name}#{k}"))
     logger.info("%d plates cut from the %s half's scenes", len(cuts), half)
     return cuts
-
-
-def _extra_rows(data_root: Path) -> dict[str, list[tuple[tuple[int, int, int, int], str, float]]]:
-    """real-scenes-extra: file -> its labelled plates as (box, text, tilt in degrees)."""
-    path = data_root / EXTRA_SCENES / "labels.csv"
-    rows: dict[str, list[tuple[tuple[int, int, int, int], str, float]]] = {}
-    if not path.is_file():
-        return rows
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["kind"] != "scene":
-                continue
-            tilt = re.search(r"tilted \(~(\d+) deg\)", row["notes"])
-            box = (int(row["x1"]), int(row["y1"]), int(row["x2"]), int(row["y2"]))
-            rows.setdefault(row["file"], []).append(
-                (box, row["plate_latin"], float(tilt.group(1)) if tilt else 0.0))
-    return rows
-
-
-def load_extra_scene_plates(data_root: Path, detector_dir: Path | None) -> list[LabelledImage]:
-    """The plates of real-scenes-extra: each cut by its labelled box (with a margin; not
-    the strongly tilted ones), and, with a detector, as the service cuts it from the
-    detector's corners in each framing it reads. Sources: ``real-scenes-extra/FILE#k``
-    (box) and ``...#k@padding`` (detector)."""
-    detector = PlateDetector.load(detector_dir, threads=1) if detector_dir is not None else None
-    cuts: list[LabelledImage] = []
-    for name, rows in sorted(_extra_rows(data_root).items()):
-        image = cv2.imread(str(data_root / EXTRA_SCENES / name), cv2.IMREAD_COLOR)
-        if image is None:
-            raise FileNotFoundError(data_root / EXTRA_SCENES / name)
-        source = f"{EXTRA_SCENES}/{name}"
-        for k, (box, text, tilt) in enumerate(rows):
-            if tilt <= EXTRA_MAX_TILT:
-                x1, y1, x2, y2 = box
-                m = int(round(EXTRA_BOX_MARGIN * (y2 - y1)))
-                cut = image[max(0, y1 - m):y2 + m, max(0, x1 - m):x2 + m]
-                cuts.append(LabelledImage(cut, text, f"{source}#{k}"))
-        if detector is None:
-            continue
-        for k, cut_k in _detected_cuts(image, [row[0] for row in rows], detector):
-            for padding in CORNER_PADDINGS:
-                cuts.append(LabelledImage(cut_plate(image, cut_k, padding), rows[k][1],
-                                          f"{source}#{k}@{padding}"))
-    logger.info("%d plate cuts from %s", len(cuts), EXTRA_SCENES)
-    return cuts
-
-
-def _detected_cuts(image: np.ndarray, boxes: list[tuple[int, int, int, int]],
-                   detector: PlateDetector) -> list[tuple[int, Detection]]:
-    """(index, detection) of each labelled box the detector finds (IoU >= SCENE_MATCH_IOU)."""
-    detections = detector.detect(image)
-    found = []
-    for k, box in enumerate(boxes):
-        if not detections:
-            break
-        best = max(detections, key=lambda d: box_iou(d.box, box))
-        if box_iou(best.box, box) >= SCENE_MATCH_IOU:
-            found.append((k, best))
-    return found
 
 
 def augment_real(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
@@ -223,8 +158,7 @@ def augment_real(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
     if rng.random() < 0.4:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.5))
     if rng.random() < 0.5:
-        # Down to ~11 px high: plates ~50 px wide in a photo, upscaled by the reader.
-        target_h = int(np.exp(rng.uniform(np.log(11), np.log(max(16, h)))))
+        target_h = int(np.exp(rng.uniform(np.log(15), np.log(max(16, h)))))
         if target_h < h:
             img = cv2.resize(img, (max(8, int(w * target_h / h)), target_h),
                              interpolation=cv2.INTER_AREA)

@@ -22,8 +22,7 @@ from torch.nn import functional as F
 from plate_service.recognition.plate_format import decode_greedy
 from plate_service.recognition.preprocess import InputSpec
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
-                               cut_scene_plates, encode_text, load_extra_scene_plates, load_real,
-                               load_real_dev_half)
+                               cut_scene_plates, encode_text, load_real, load_real_dev_half)
 from training.ocr.export import export_onnx
 from training.ocr.model import PADDING_MODES, PlateOcrNet
 
@@ -59,8 +58,6 @@ class TrainConfig:
     real_dev_half: str = "train"
     # Also train on that half's scene plates as the service cuts them (needs a detector).
     scene_cuts: bool = True
-    # Also train on the real-scenes-extra plates (cut by box, and by the detector).
-    extra_scenes: bool = True
     # Width padding (PlateOcrNet): "halo" and "replicate" avoid position-tied nets; "zeros"
     # is the recipe of the weights shipped before session 8.
     padding_mode: str = "halo"
@@ -76,9 +73,6 @@ def _real_training_images(data_root: Path | None, config: TrainConfig,
     extra_dir = data_root / "real-extra"
     if (extra_dir / "labels.csv").is_file():
         images += load_real(extra_dir)
-    if config.extra_scenes:
-        images += load_extra_scene_plates(data_root,
-                                          detector_dir if config.scene_cuts else None)
     dev_dir = data_root / "real-dev"
     if config.real_dev_half == "none" or not (dev_dir / "labels.csv").is_file():
         return images
@@ -209,8 +203,6 @@ def main(argv: list[str] | None = None) -> int:
                              "the other half (cross-validation) or none")
     parser.add_argument("--no-scene-cuts", action="store_true",
                         help="do not add the half's scene plates as the detector cuts them")
-    parser.add_argument("--no-extra-scenes", action="store_true",
-                        help="do not train on the real-scenes-extra photos' plates")
     parser.add_argument("--detector", type=Path, default=DEFAULT_DETECTOR,
                         help="detector that cuts the scene plates (default: models/detector)")
     parser.add_argument("--padding-mode", choices=PADDING_MODES,
@@ -223,8 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                          steps=args.steps, threads=args.threads,
                          real_fraction=args.real_fraction, subframes=args.subframes,
                          processes=args.processes, real_dev_half=args.real_dev_half,
-                         scene_cuts=not args.no_scene_cuts,
-                         extra_scenes=not args.no_extra_scenes, padding_mode=args.padding_mode)
+                         scene_cuts=not args.no_scene_cuts, padding_mode=args.padding_mode)
     data_root = args.data if args.data.is_dir() else None
     train(config, args.out, data_root, args.detector)
     if not args.no_eval and data_root is not None:

@@ -20,8 +20,7 @@ from plate_service.recognition.plate_format import (
     REGIONS_2,
     REGIONS_3,
 )
-from plate_service.recognition.pipeline import CORNER_PADDINGS, cut_plate
-from plate_service.recognition.types import Detection, PlateFormat
+from plate_service.recognition.types import PlateFormat
 from training.synth.glyphs import draw_glyph
 
 # Plate geometry in millimetres (GOST R 50577 type 1: 520 x 112).
@@ -45,13 +44,6 @@ FORMAT_WEIGHTS: dict[PlateFormat, float] = {
 TILTED_SHARE = 0.12
 CLIPPED_SHARE = 0.12
 DARK_SHARE = 0.05
-# Share of samples cut out of a synthetic photo the way the service cuts a detected
-# plate (``cut_plate``): from slightly wrong corners, padded, straightened to 260x56.
-RECTIFIED_SHARE = 0.3
-# Widths in photo pixels of the plates those samples are cut from (real scenes: ~50-600).
-RECTIFIED_PLATE_W = (45.0, 260.0)
-# Roll of the plate in that photo; straightening removes it up to the corners' error.
-RECTIFIED_MAX_ROLL = 35.0
 _REGIONS_2 = sorted(REGIONS_2)
 _REGIONS_3 = sorted(REGIONS_3)
 
@@ -63,7 +55,7 @@ class SynthSample:
     image: np.ndarray
     text_latin: str
     plate_format: PlateFormat
-    style: str  # "provider", "photo" or "rectified"
+    style: str  # "provider" or "photo"
 
 
 def random_text(rng: np.random.Generator, plate_format: PlateFormat) -> str:
@@ -303,63 +295,6 @@ def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np
     return jpeg(crop, int(rng.integers(30, 96)))
 
 
-def rectified_crop(rng: np.random.Generator, plate: np.ndarray, plate_w: float) -> np.ndarray:
-    """A plate as the service reads it from a photo: rolled and turned in a photo where it
-    is ``plate_w`` px wide, blurred and JPEG'd there, then cut by ``cut_plate`` from
-    corners that are a little off (detector error), with one of the service's margins.
-
-    This is what rectification really hands the reader: small plates upscaled, some
-    rotation and shear left over, margins that cut loose or a little tight.
-    """
-    h, w = plate.shape[:2]
-    pad_x, pad_y = int(0.5 * w), int(1.5 * h)
-    canvas = _surround(rng, plate, pad_x, pad_y)
-    quad = np.array([[pad_x, pad_y], [pad_x + w, pad_y], [pad_x + w, pad_y + h],
-                     [pad_x, pad_y + h]], np.float32)
-    # Seen at an angle: yaw narrows the plate and makes the near edge taller; then roll.
-    squeeze = rng.uniform(0.6, 1.0) if rng.random() < 0.4 else 1.0
-    near = rng.uniform(1.0, 1.15)
-    target = quad.copy()
-    target[:, 0] = (target[:, 0] - quad[:, 0].mean()) * squeeze + quad[:, 0].mean()
-    side = 1 if rng.random() < 0.5 else 0
-    centre_y = quad[:, 1].mean()
-    for k in ((1, 2) if side else (0, 3)):
-        target[k, 1] = (target[k, 1] - centre_y) * near + centre_y
-    target[:, 0] += (target[:, 1] - centre_y) * rng.uniform(-0.1, 0.1)  # pitch shear
-    target = rotate_points(target, rng.uniform(-RECTIFIED_MAX_ROLL, RECTIFIED_MAX_ROLL))
-    target = (target - target.min(axis=0) + np.array([pad_x, pad_y])).astype(np.float32)
-    size = (int(np.ceil(target[:, 0].max())) + pad_x, int(np.ceil(target[:, 1].max())) + pad_y)
-    matrix = cv2.getPerspectiveTransform(quad, target)
-    photo = cv2.warpPerspective(canvas, matrix, size, flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_REPLICATE)
-    photo = weather(rng, photo)
-    scale = plate_w / w
-    if scale < 1:
-        photo = cv2.resize(photo, (max(8, int(round(size[0] * scale))),
-                                   max(8, int(round(size[1] * scale)))),
-                           interpolation=cv2.INTER_AREA)
-        target = target * np.array([photo.shape[1] / size[0], photo.shape[0] / size[1]],
-                                   np.float32)
-    if rng.random() < 0.5:
-        photo = cv2.GaussianBlur(photo, (0, 0), rng.uniform(0.3, 1.2))
-    noise_sigma = rng.uniform(0, 6)
-    if noise_sigma > 1:
-        photo = (photo.astype(np.float32) + rng.normal(0, noise_sigma, photo.shape)).clip(0, 255)
-        photo = photo.astype(np.uint8)
-    photo = jpeg(photo, int(rng.integers(30, 96)))
-    # The detector's corners: each a little off, and the whole quad a little turned.
-    plate_h = float(np.linalg.norm(target[3] - target[0]))
-    span = float(np.linalg.norm(target[1] - target[0]))
-    found = target + np.stack([rng.normal(0, 0.02, 4) * span,
-                               rng.normal(0, 0.08, 4) * plate_h], axis=1)
-    found = rotate_points(found, rng.normal(0, 2.0)).astype(np.float32)
-    box = (int(found[:, 0].min()), int(found[:, 1].min()),
-           int(found[:, 0].max()) + 1, int(found[:, 1].max()) + 1)
-    corners = tuple((float(x), float(y)) for x, y in found)
-    padding = CORNER_PADDINGS[int(rng.integers(0, len(CORNER_PADDINGS)))]
-    return cut_plate(photo, Detection(box=box, score=1.0, corners=corners), padding)
-
-
 def jpeg(img: np.ndarray, quality: int) -> np.ndarray:
     """Round-trip through JPEG, as every real input has been."""
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
@@ -383,13 +318,6 @@ def make_sample(seed: int | tuple[int, ...]) -> SynthSample:
     probs = np.array([FORMAT_WEIGHTS[f] for f in formats])
     plate_format = formats[int(rng.choice(len(formats), p=probs / probs.sum()))]
     text = random_text(rng, plate_format)
-    if rng.random() < RECTIFIED_SHARE:
-        plate_w = float(np.exp(rng.uniform(*np.log(RECTIFIED_PLATE_W))))
-        plate = render_plate(rng, text, plate_format,
-                             float(np.clip(plate_w * 1.6 / PLATE_W, 0.4, 1.0)))
-        if rng.random() < DARK_SHARE:
-            plate = 255 - plate
-        return SynthSample(rectified_crop(rng, plate, plate_w), text, plate_format, "rectified")
     # Final crop height, log-uniform over what real crops show; render no finer than needed.
     target_h = int(np.exp(rng.uniform(np.log(15), np.log(110))))
     scale = float(np.clip(target_h * 1.6 / PLATE_H, 0.4, 1.0))
