@@ -85,3 +85,22 @@ def test_a_few_steps_train_and_export_loads(tmp_path: Path) -> None:
     assert detector.card.input_height == 128
     found = detector.detect(np.full((100, 200, 3), 127, np.uint8))
     assert isinstance(found, list)
+
+
+def test_extra_photos_notes_give_tilted_plates_and_unread_ones(tmp_path: Path) -> None:
+    folder = tmp_path / data.EXTRA_SCENES
+    folder.mkdir()
+    header = "file,kind,plate_latin,plate_cyrillic,x1,y1,x2,y2,source_repo,source_path," \
+             "label_source,notes\n"
+    rows = [
+        'scenes/x0001.jpg,scene,A001AA77,,10,20,110,45,r,p,manual_reading,"box drawn by '
+        'hand; skipped non-standard plate (trailer) at 300 40 350 52"',
+        'scenes/x0002.jpg,scene,B002BB99,,5,6,70,30,r,p,manual_reading,"tilted (~19 deg); '
+        'night; unreadable_plates_present; also: 1 2 3 4; 50 60 70 80; same plate also '
+        'in x0003.jpg"',
+    ]
+    (folder / "labels.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    parsed = data._extra_scene_rows(tmp_path)
+    assert parsed["scenes/x0001.jpg"] == [((10, 20, 110, 45), True, [(300, 40, 350, 52)])]
+    assert parsed["scenes/x0002.jpg"] == [((5, 6, 70, 30), False, [(1, 2, 3, 4),
+                                                                   (50, 60, 70, 80)])]
