@@ -23,12 +23,16 @@ from plate_service.recognition.model_card import CARD_NAME as OCR_CARD_NAME
 from plate_service.recognition.pipeline import CORNER_PADDINGS, PlateRecognizer
 from plate_service.recognition.types import Detection
 from training.real_dev_split import crop_scenes, is_training_scene, read_scene_labels
+from training.rotation import box_corners, rotate_photo, turn_points
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_MODELS = REPO_ROOT / "models"
 IOU_MATCH = 0.5
 ONE_MEGAPIXEL = 1_000_000
+# The rotation sweep: each scene turned about its first plate's centre by these degrees
+# (counter-clockwise positive), as a rolled camera would see it.
+SWEEP_ANGLES = (-25.0, -15.0, 0.0, 15.0, 25.0)
 
 LabelRow = tuple[int, int, int, int, str]
 
@@ -49,6 +53,17 @@ class Tally:
     ms_end_to_end: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
+    missed_widths: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SweepTally:
+    """Exact readings of the scenes turned by one angle."""
+
+    plates: int = 0
+    exact: int = 0
+    false_readings: int = 0
+    missed_widths: list[int] = field(default_factory=list)
 
 
 def match(boxes: list[tuple[float, ...]], labels: list[LabelRow]) -> list[int | None]:
@@ -158,17 +173,18 @@ def evaluate(data_dir: Path, models_dir: Path, scenes: dict[str, list[LabelRow]]
             image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
             result = recognizer.recognize([image], mode="scene")[0]
             tally.ms_end_to_end.append((time.perf_counter() - start) * 1000)
-            truth = {row[4] for row in labels}
             read_claims = match([p.box for p in result.plates], labels)
             tally.read_detections += len(result.plates)
             tally.read_matched += sum(c is not None for c in read_claims)
             read_texts = {p.reading.text_latin for p in result.plates}
-            tally.exact += len(truth & read_texts)
-            for text in read_texts - truth:
-                tally.false_readings += 1
-                tally.wrong.append(f"{name} read {text}, labelled {sorted(truth)}")
-            for text in truth - read_texts:
-                tally.wrong.append(f"{name} missed {text} (read {sorted(read_texts)})")
+            false, missed = _score(read_texts, labels)
+            tally.exact += len(labels) - len(missed)
+            tally.false_readings += len(false)
+            tally.missed_widths += [row[2] - row[0] for row in missed]
+            truth = sorted(row[4] for row in labels)
+            tally.wrong += [f"{name} read {text}, labelled {truth}" for text in false]
+            tally.wrong += [f"{name} missed {row[4]} {row[2] - row[0]} px wide "
+                            f"(read {sorted(read_texts)})" for row in missed]
             texts = sorted(read_texts)
         else:
             tally.ms_end_to_end.append((time.perf_counter() - start) * 1000)
@@ -176,6 +192,50 @@ def evaluate(data_dir: Path, models_dir: Path, scenes: dict[str, list[LabelRow]]
             draw_dir.mkdir(parents=True, exist_ok=True)
             _draw(image, detections, labels, texts, draw_dir / f"{Path(name).stem}.png")
     return tally
+
+
+def _score(read_texts: set[str], labels: list[LabelRow]) -> tuple[list[str], list[LabelRow]]:
+    """(texts read that no labelled plate bears, labelled plates not read exactly)."""
+    truth = {row[4] for row in labels}
+    return sorted(read_texts - truth), [row for row in labels if row[4] not in read_texts]
+
+
+def turned_scene(image: np.ndarray, labels: list[LabelRow], degrees: float
+                 ) -> tuple[np.ndarray, list[LabelRow]]:
+    """The photo turned ``degrees`` about its first labelled plate's centre (borders
+    reflected, same canvas) and its labels: each box's turned corners -> their box."""
+    x1, y1, x2, y2, _ = labels[0]
+    turned, matrix = rotate_photo(image, ((x1 + x2) / 2, (y1 + y2) / 2), degrees)
+    rows: list[LabelRow] = []
+    for row in labels:
+        corners = turn_points(box_corners(*row[:4]), matrix)
+        lo, hi = corners.min(axis=0), corners.max(axis=0)
+        rows.append((int(lo[0]), int(lo[1]), int(np.ceil(hi[0])), int(np.ceil(hi[1])), row[4]))
+    return turned, rows
+
+
+def rotation_sweep(data_dir: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
+                   angles: Sequence[float] = SWEEP_ANGLES,
+                   paddings: Sequence[float] = CORNER_PADDINGS) -> dict[float, SweepTally]:
+    """Exact readings of the full pipeline on every scene turned by each angle; missed
+    plates are sized by their labelled (upright) width."""
+    recognizer = _load_pipeline(models_dir, paddings)
+    if recognizer is None:
+        return {}
+    sweep = {angle: SweepTally() for angle in angles}
+    for name, labels in scenes.items():
+        image = cv2.imread(str(data_dir / "real-dev" / name), cv2.IMREAD_COLOR)
+        for angle in angles:
+            turned, rows = turned_scene(image, labels, angle)
+            result = recognizer.recognize([turned], mode="scene")[0]
+            false, missed = _score({p.reading.text_latin for p in result.plates}, rows)
+            tally = sweep[angle]
+            tally.plates += len(rows)
+            tally.exact += len(rows) - len(missed)
+            tally.false_readings += len(false)
+            tally.missed_widths += [upright[2] - upright[0]
+                                    for upright, row in zip(labels, rows) if row in missed]
+    return sweep
 
 
 def time_one_megapixel(data_dir: Path, models_dir: Path, names: list[str],
@@ -197,6 +257,18 @@ def time_one_megapixel(data_dir: Path, models_dir: Path, names: list[str],
             detector.detect(decoded)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def _widths(widths: list[int], verbose: bool = True) -> str:
+    """Labelled widths in px of the plates missed: each, smallest first, or counted by size."""
+    if not widths:
+        return "none"
+    if verbose:
+        return " ".join(str(w) for w in sorted(widths)) + " px"
+    edges = (0, 60, 100, 200)
+    counts = [sum(lo <= w < hi for w in widths) for lo, hi in zip(edges, edges[1:] + (10**9,))]
+    return ", ".join(f"{n} {label}" for n, label in zip(
+        counts, ("<60 px", "60-99 px", "100-199 px", ">=200 px")))
 
 
 def _paddings(text: str) -> tuple[float, ...]:
@@ -225,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="margins of the framings each detected plate is read in, "
                              "comma-separated (default: the service's "
                              f"{','.join(map(str, CORNER_PADDINGS))})")
+    parser.add_argument("--no-sweep", action="store_true",
+                        help="skip the rotation sweep (" + ", ".join(
+                            f"{a:+.0f}" for a in SWEEP_ANGLES) + " degrees)")
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
     if not (args.data / "real-dev" / "labels.csv").is_file():
@@ -258,10 +333,20 @@ def main(argv: list[str] | None = None) -> int:
               f"({tally.exact}/{tally.plates})")
         print(f"false readings per image: {tally.false_readings / n:.3f} "
               f"({tally.false_readings} in {tally.scenes})")
+        print(f"missed plates' widths:    {_widths(tally.missed_widths, args.verbose)}")
     print(f"detect ms/image (median): {statistics.median(tally.ms_detect):.1f}")
     print(f"end-to-end ms/image:      {statistics.median(tally.ms_end_to_end):.1f} median, "
           f"{statistics.mean(tally.ms_end_to_end):.1f} mean (decode + detect + read, 1 thread)")
     print(f"end-to-end ms per ~1 MP:  {ms_1mp:.1f} median")
+    if (args.models / "ocr").is_dir() and not args.no_sweep:
+        print("rotation sweep (each scene turned about its first plate's centre, "
+              "borders reflected; + is counter-clockwise):")
+        for angle, turned in rotation_sweep(args.data, args.models, scenes,
+                                            paddings=args.paddings).items():
+            print(f"  {angle:+4.0f} deg: exact {turned.exact / max(turned.plates, 1):.3f} "
+                  f"({turned.exact}/{turned.plates}), false readings per image "
+                  f"{turned.false_readings / n:.3f}; missed widths "
+                  f"{_widths(turned.missed_widths, args.verbose)}")
     if args.verbose:
         for line in tally.misses:
             print("miss:", line)

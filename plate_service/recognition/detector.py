@@ -13,6 +13,7 @@ import onnxruntime as ort
 
 from plate_service.errors import InferenceError, ModelLoadError
 from plate_service.recognition.onnx_models import open_session, verify_weights
+from plate_service.recognition.pipeline import order_corners
 from plate_service.recognition.types import Detection
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class PlateDetector:
             kept_boxes.append(box_f)
             box = (int(np.floor(box_f[0])), int(np.floor(box_f[1])),
                    int(np.ceil(box_f[2])), int(np.ceil(box_f[3])))
-            corner_tuple = tuple((float(x), float(y)) for x, y in points)
+            corner_tuple = tuple((float(x), float(y)) for x, y in order_corners(points))
             detections.append(Detection(box=box, score=score, corners=corner_tuple))
             if len(detections) >= card.max_detections:
                 break

@@ -28,9 +28,11 @@ from plate_service.recognition.types import (
 CROP_MIN_ASPECT = 2.2
 # Width/height of the straightened plate handed to the reader.
 RECTIFIED_SIZE = (260, 56)
-# A whole-image fallback reading on a scene is kept only when it is this sure. This and
-# SCENE_MIN_CONFIDENCE apply to the reader's raw confidence, not the calibrated one the
-# answer reports, so which plates are kept does not depend on the calibration.
+# A whole-image reading is trusted only when valid and this sure: as the fallback on a
+# scene, and in auto mode, where a plate-shaped image read with less is also searched
+# with the detector. This and SCENE_MIN_CONFIDENCE apply to the reader's raw confidence,
+# not the calibrated one the answer reports, so which plates are kept does not depend on
+# the calibration.
 FALLBACK_MIN_CONFIDENCE = 0.5
 # A detected plate's reading is kept only when this sure: tail lights, badges and signs
 # that the detector mistakes for plates often read as some valid format with low
@@ -67,6 +69,21 @@ def looks_like_plate_crop(image: np.ndarray) -> bool:
     return width >= CROP_MIN_ASPECT * height
 
 
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Four plate corners as TL, TR, BR, BL of the plate itself, whatever their order.
+
+    The corners are sorted clockwise on screen about their centre, which makes the quad
+    convex; the first is the one whose edge to the next runs furthest rightwards, the top
+    edge of a plate wider than tall rolled by up to about 75 degrees either way (a plate's
+    bottom edge runs leftwards in that order, its short sides mostly up or down).
+    """
+    quad = np.asarray(points, dtype=np.float32).reshape(4, 2)
+    centre = quad.mean(axis=0)
+    clockwise = quad[np.argsort(np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0]))]
+    rightwards = np.roll(clockwise[:, 0], -1) - clockwise[:, 0]
+    return np.roll(clockwise, -int(np.argmax(rightwards)), axis=0)
+
+
 def _pad_quad(quad: np.ndarray, padding: float) -> np.ndarray:
     """Grow a TL, TR, BR, BL quad by ``padding`` x its height on every side, along its axes."""
     across = ((quad[1] - quad[0]) + (quad[2] - quad[3])) / 2
@@ -82,7 +99,7 @@ def cut_plate(image: np.ndarray, detection: Detection, padding: float = CORNER_P
               ) -> np.ndarray:
     """Cut a detected plate out of the photo, straightened when corners are known."""
     if detection.corners is not None and len(detection.corners) == 4:
-        source = _pad_quad(np.asarray(detection.corners, dtype=np.float32), padding)
+        source = _pad_quad(order_corners(np.asarray(detection.corners)), padding)
         width, height = RECTIFIED_SIZE
         target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
         matrix = cv2.getPerspectiveTransform(source, target)
@@ -125,6 +142,13 @@ def best_reading(readings: Sequence[OcrReading]) -> OcrReading:
     return max((r for r in valid if r.text_latin == winner), key=lambda r: r.confidence)
 
 
+def _is_sure(result: ImageRecognition) -> bool:
+    """True when an image read whole gave a valid plate at least FALLBACK_MIN_CONFIDENCE sure."""
+    best = result.best
+    return (best is not None and best.reading.valid
+            and best.reading.confidence >= FALLBACK_MIN_CONFIDENCE)
+
+
 class PlateRecognizer:
     """Reads every plate in a batch of decoded images with one batched OCR call.
 
@@ -151,8 +175,34 @@ class PlateRecognizer:
     def recognize(
         self, images: Sequence[np.ndarray], mode: RecognitionMode = "auto"
     ) -> list[ImageRecognition]:
-        """Recognise plates on each image; results come back in input order."""
+        """Recognise plates on each image; results come back in input order.
+
+        Auto mode never gives up on an image: a plate-shaped image whose whole reading is
+        not a valid plate, or is unsure, is also searched with the detector whatever its
+        aspect (a wide dashcam frame, a loose crop), and the scene's answer replaces it
+        when it found a plate.
+        """
         plans = [self._plan(image, mode) for image in images]
+        results = self._read(images, plans)
+        if mode != "auto" or self._detector is None:
+            return results
+        unsure = [i for i, (plan, result) in enumerate(zip(plans, results))
+                  if plan[0] == "crop" and not _is_sure(result)]
+        if unsure:
+            searched = self._read([images[i] for i in unsure],
+                                  [("scene", self._detector.detect(images[i])) for i in unsure])
+            for i, scene in zip(unsure, searched):
+                if scene.plates:
+                    results[i] = scene
+        return results
+
+    def _read(
+        self,
+        images: Sequence[np.ndarray],
+        plans: Sequence[tuple[Literal["crop", "scene"], list[Detection]]],
+    ) -> list[ImageRecognition]:
+        """Read the planned images: each whole, and each detected plate in its framings,
+        in one batched OCR call."""
         crops: list[np.ndarray] = []
         framings: list[list[int]] = []  # per image: how many cuts of each detected plate
         for image, (_, detections) in zip(images, plans):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+
+import cv2
 import numpy as np
 import pytest
 
@@ -13,6 +16,7 @@ from plate_service.recognition.pipeline import (
     best_reading,
     cut_plate,
     looks_like_plate_crop,
+    order_corners,
 )
 from plate_service.recognition.types import Detection, OcrReading
 from tests.fakes import FakeDetector, FakeReader, reading
@@ -31,6 +35,76 @@ class ScriptedReader:
     def read(self, crops: list[np.ndarray]) -> list[OcrReading]:
         self.calls.append([crop.shape for crop in crops])
         return self.readings[: len(crops)]
+
+
+class BatchScriptedReader:
+    """Returns one scripted list of readings per call, in order."""
+
+    def __init__(self, batches: list[list[OcrReading]]) -> None:
+        self.batches = iter(batches)
+        self.sizes: list[int] = []
+
+    def read(self, crops: list[np.ndarray]) -> list[OcrReading]:
+        self.sizes.append(len(crops))
+        batch = next(self.batches)
+        assert len(batch) == len(crops)
+        return batch
+
+
+def _rolled(quad: np.ndarray, degrees: float, centre: tuple[float, float]) -> np.ndarray:
+    matrix = cv2.getRotationMatrix2D(centre, degrees, 1.0)
+    return (quad @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+
+
+PLATE_QUAD = np.array([[100, 128], [300, 128], [300, 172], [100, 172]], np.float32)
+
+
+@pytest.mark.parametrize("degrees", range(-60, 61, 10))
+def test_corners_come_back_in_the_plates_own_order_whatever_the_roll(degrees: int) -> None:
+    turned = _rolled(PLATE_QUAD, degrees, (200.0, 150.0))
+    for order in itertools.permutations(range(4)):
+        np.testing.assert_allclose(order_corners(turned[list(order)]), turned)
+
+
+def test_cut_plate_straightens_a_rolled_plate() -> None:
+    plate = np.zeros((44, 200, 3), np.uint8)
+    plate[:, :100] = (0, 0, 255)  # left half red
+    plate[:, 100:] = (255, 0, 0)  # right half blue
+    plate[:8] = (0, 255, 0)  # a green top band
+    source = np.array([[0, 0], [200, 0], [200, 44], [0, 44]], np.float32)
+    quad = _rolled(PLATE_QUAD, 25, (200.0, 150.0))
+    photo = cv2.warpPerspective(plate, cv2.getPerspectiveTransform(source, quad), (400, 300))
+    shuffled = tuple((float(x), float(y)) for x, y in quad[[2, 0, 3, 1]])
+    box = (int(quad[:, 0].min()), int(quad[:, 1].min()),
+           int(quad[:, 0].max()), int(quad[:, 1].max()))
+    crop = cut_plate(photo, Detection(box, 0.9, shuffled), padding=0.0)
+    assert crop.shape == (56, 260, 3)
+    assert crop[35, 60].tolist() == [0, 0, 255]
+    assert crop[35, 200].tolist() == [255, 0, 0]
+    assert crop[4, 130].tolist() == [0, 255, 0]
+
+
+def test_auto_mode_searches_a_wide_frame_whose_whole_reading_is_no_plate() -> None:
+    wide = np.zeros((200, 1000, 3), dtype=np.uint8)  # a dashcam panorama: crop-shaped
+    assert looks_like_plate_crop(wide)
+    detector = FakeDetector([Detection((400, 120, 520, 150), 0.9)])
+    reader = BatchScriptedReader([[reading("XX", 0.9, valid=False)],
+                                  [reading("XX", 0.9, valid=False), reading("A001AA77", 0.8)]])
+    (result,) = PlateRecognizer(reader, detector).recognize([wide])
+    assert reader.sizes == [1, 2]  # read whole, then searched: whole again + the plate
+    assert result.mode == "scene"
+    assert result.best is not None and result.best.source == "scene"
+    assert result.best.reading.text_latin == "A001AA77"
+    assert result.best.box == (400, 120, 520, 150)
+
+
+def test_auto_mode_searches_an_unsure_crop_and_keeps_it_when_nothing_is_found() -> None:
+    reader = BatchScriptedReader([[reading("A001AA77", 0.3)], [reading("A001AA77", 0.3)]])
+    (result,) = PlateRecognizer(reader, FakeDetector([])).recognize([CROP])
+    assert reader.sizes == [1, 1]
+    assert result.mode == "crop"
+    assert result.best is not None and result.best.source == "crop"
+    assert result.best.reading.confidence == 0.3
 
 
 def test_plate_shaped_images_are_crops_and_photos_are_not() -> None:

@@ -13,7 +13,8 @@ torch = require_module("torch")
 from plate_service.recognition.detector import PlateDetector, decode_outputs  # noqa: E402
 from training.detector import data  # noqa: E402
 from training.detector.export import export_detector  # noqa: E402
-from training.detector.model import CORNER_SCALE, STRIDE, encode_targets  # noqa: E402
+from training.detector.model import (CORNER_SCALE, STRIDE, encode_targets,  # noqa: E402
+                                     focal_loss)
 from training.detector.train import make_batch, train  # noqa: E402
 
 QUAD = np.array([[40.0, 50.0], [140.0, 54.0], [139.0, 76.0], [39.0, 72.0]], np.float32)
@@ -29,6 +30,36 @@ def test_encoded_targets_decode_back_to_the_corners() -> None:
     np.testing.assert_allclose(found[0][1], QUAD, atol=1e-3)
 
 
+def test_a_plate_known_by_its_box_only_peaks_without_corner_targets() -> None:
+    heat, reg, weight = encode_targets([], 128, 192, boxes_only=[QUAD])
+    assert heat.max() == 1.0
+    assert weight.sum() == 0 and not reg.any()
+
+
+def test_an_unread_plate_is_neither_a_plate_nor_background() -> None:
+    """Its cells sit just below a peak: no positive, and (1 - target)^4 mutes the negative."""
+    heat, _, weight = encode_targets([], 128, 192, unknown=[QUAD])
+    assert (heat == 1.0).sum() == 0 and weight.sum() == 0
+    inside = heat[0, 60 // STRIDE, 90 // STRIDE]
+    assert inside >= 0.99
+    target = torch.from_numpy(heat[None])
+    pred = torch.where(target > 0, 0.5, 0.0)  # a peak found on the unread plate
+    assert focal_loss(pred, target) < 1e-3 * focal_loss(pred, torch.zeros_like(target))
+
+
+def test_rolled_plates_keep_their_own_corner_order() -> None:
+    """Pasted plates are rolled well past the old +-18 degrees, and their first corner is
+    still the plate's top-left: the top edge runs rightwards, the left edge downwards."""
+    rng = np.random.default_rng(0)
+    rolls = []
+    for _ in range(200):
+        quad = data._plate_quad(rng, 200.0, 150.0, 120.0, 4.6)
+        top, left = quad[1] - quad[0], quad[3] - quad[0]
+        assert top[0] > 0 and left[1] > 0
+        rolls.append(np.degrees(np.arctan2(top[1], top[0])))
+    assert max(np.abs(rolls)) > 25
+
+
 def _sources() -> data.Sources:
     if not data.HAVE_RENDERER:
         missing("the synthetic plate renderer (training.synth) is not available")
@@ -41,9 +72,9 @@ def test_scenes_are_deterministic_and_hold_plates() -> None:
     b = make_batch(sources, step=7, batch=2)
     for x, y in zip(a, b):
         assert torch.equal(x, y)
-    image, quads = data.make_scene(np.random.default_rng(3), sources, 192, 256)
-    assert image.shape == (192, 256, 3) and image.dtype == np.uint8
-    assert all(q.shape == (4, 2) for q in quads)
+    scene = data.make_scene(np.random.default_rng(3), sources, 192, 256)
+    assert scene.image.shape == (192, 256, 3) and scene.image.dtype == np.uint8
+    assert all(q.shape == (4, 2) for q in scene.quads)
 
 
 def test_a_few_steps_train_and_export_loads(tmp_path: Path) -> None:
@@ -55,3 +86,22 @@ def test_a_few_steps_train_and_export_loads(tmp_path: Path) -> None:
     assert detector.card.input_height == 128
     found = detector.detect(np.full((100, 200, 3), 127, np.uint8))
     assert isinstance(found, list)
+
+
+def test_extra_photos_notes_give_tilted_plates_and_unread_ones(tmp_path: Path) -> None:
+    folder = tmp_path / data.EXTRA_SCENES
+    folder.mkdir()
+    header = "file,kind,plate_latin,plate_cyrillic,x1,y1,x2,y2,source_repo,source_path," \
+             "label_source,notes\n"
+    rows = [
+        'scenes/x0001.jpg,scene,A001AA77,,10,20,110,45,r,p,manual_reading,"box drawn by '
+        'hand; skipped non-standard plate (trailer) at 300 40 350 52"',
+        'scenes/x0002.jpg,scene,B002BB99,,5,6,70,30,r,p,manual_reading,"tilted (~19 deg); '
+        'night; unreadable_plates_present; also: 1 2 3 4; 50 60 70 80; same plate also '
+        'in x0003.jpg"',
+    ]
+    (folder / "labels.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    parsed = data._extra_scene_rows(tmp_path)
+    assert parsed["scenes/x0001.jpg"] == [((10, 20, 110, 45), True, [(300, 40, 350, 52)])]
+    assert parsed["scenes/x0002.jpg"] == [((5, 6, 70, 30), False, [(1, 2, 3, 4),
+                                                                   (50, 60, 70, 80)])]

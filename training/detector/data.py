@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import logging
+import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -12,6 +14,8 @@ import numpy as np
 
 from plate_service.recognition.detector import PAD_VALUE, letterbox
 from training.real_dev_split import is_training_scene, read_scene_labels
+from training.rotation import box_corners as _box_corners
+from training.rotation import rotate_photo, turn_points
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +31,15 @@ SMALL_PLATE_SHARE = 0.3
 # and meshes are plate-like textures); this share of pasted plates gets one over it.
 GRILLE_ABOVE_SHARE = 0.25
 PLATE_ASPECT = 520 / 112
+# Roll of pasted plates and of turned training photos: cameras are held level or not at
+# all, so a share is near level and the rest uniform over the whole range served (to
+# +-30 degrees, with a margin). Corners keep the plate's own TL, TR, BR, BL order.
+LEVEL_SHARE = 0.45
+LEVEL_SD, MAX_ROLL = 4.0, 35.0
+# Share of real training photos turned about one of their plates before use.
+TURNED_PHOTO_SHARE = 0.5
+# The extra real photos; their notes tag tilted plates and plates present but unread.
+EXTRA_SCENES = "real-scenes-extra"
 
 try:  # helper-1's renderer of GOST plates with known text; real crops stand in without it
     from training.synth.plate import random_text, render_plate
@@ -37,12 +50,34 @@ except ImportError:  # pragma: no cover - depends on the OCR side of the tree
     HAVE_RENDERER = False
 
 
+Box = tuple[float, float, float, float]
+
+
 @dataclass(frozen=True)
 class Background:
-    """A real training photo (downscaled) and its labelled plate boxes in its pixels."""
+    """A real training photo (downscaled) and its plates, in its pixels.
+
+    ``boxes`` are labelled plates; where ``corners_known`` is False the plate is tilted
+    and its axis-aligned box is not its quad, so it teaches where a plate is, not its
+    corners. ``unknown`` are plates present but unlabelled (unreadable, non-standard):
+    neither plates to find nor background.
+    """
 
     image: np.ndarray
-    boxes: tuple[tuple[float, float, float, float], ...]
+    boxes: tuple[Box, ...]
+    corners_known: tuple[bool, ...] = ()
+    unknown: tuple[Box, ...] = ()
+
+
+@dataclass
+class Scene:
+    """A training input and its plates: ``quads`` with known corners (TL, TR, BR, BL),
+    ``boxes_only`` known by position (quad of their box), ``unknown`` to ignore."""
+
+    image: np.ndarray
+    quads: list[np.ndarray]
+    boxes_only: list[np.ndarray] = field(default_factory=list)
+    unknown: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -55,23 +90,31 @@ class Sources:
 
 
 def load_sources(data_dir: Path) -> Sources:
-    """Training-half real-dev scenes (with their plates) and the real-extra crops."""
+    """Training-half real-dev scenes, the real-scenes-extra photos (when present), with
+    their plates, and the real-extra crops."""
     labels = read_scene_labels(data_dir)
     backgrounds = []
     names = []
     for name in sorted(labels):
         if not is_training_scene(name):
             continue
-        image = cv2.imread(str(data_dir / "real-dev" / name), cv2.IMREAD_COLOR)
+        image = _read_scaled(data_dir / "real-dev" / name)
         if image is None:
             continue
-        scale = min(1.0, BACKGROUND_MAX_SIDE / max(image.shape[:2]))
-        if scale < 1:
-            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        boxes = tuple((x1 * scale, y1 * scale, x2 * scale, y2 * scale)
-                      for x1, y1, x2, y2, _ in labels[name])
-        backgrounds.append(Background(image, boxes))
+        scale = image[1]
+        boxes = tuple(_scaled(row[:4], scale) for row in labels[name])
+        backgrounds.append(Background(image[0], boxes, (True,) * len(boxes)))
         names.append(name)
+    for name, rows in _extra_scene_rows(data_dir).items():
+        image = _read_scaled(data_dir / EXTRA_SCENES / name)
+        if image is None:
+            continue
+        scale = image[1]
+        boxes = tuple(_scaled(box, scale) for box, _, _ in rows)
+        unknown = {_scaled(box, scale) for _, _, others in rows for box in others}
+        backgrounds.append(Background(image[0], boxes, tuple(known for _, known, _ in rows),
+                                      tuple(sorted(unknown))))
+        names.append(f"{EXTRA_SCENES}/{name}")
     crops = []
     for path in sorted((data_dir / "real-extra" / "crops").glob("*.png")):
         crop = cv2.imread(str(path), cv2.IMREAD_COLOR)
@@ -81,8 +124,61 @@ def load_sources(data_dir: Path) -> Sources:
     return Sources(tuple(backgrounds), tuple(crops), tuple(names))
 
 
-def _box_corners(x1: float, y1: float, x2: float, y2: float) -> np.ndarray:
-    return np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]], dtype=np.float32)
+def _read_scaled(path: Path) -> tuple[np.ndarray, float] | None:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        return None
+    scale = min(1.0, BACKGROUND_MAX_SIDE / max(image.shape[:2]))
+    if scale < 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return image, scale
+
+
+def _scaled(box: tuple[float, ...], scale: float) -> Box:
+    x1, y1, x2, y2 = box
+    return (x1 * scale, y1 * scale, x2 * scale, y2 * scale)
+
+
+_BOX_TEXT = r"(\d+) (\d+) (\d+) (\d+)"
+
+
+def _extra_scene_rows(data_dir: Path) -> dict[str, list[tuple[Box, bool, list[Box]]]]:
+    """real-scenes-extra: file -> its labelled plates as (box, corners known, other plates).
+
+    A plate tagged ``tilted`` has only an axis-aligned box, so its corners are unknown.
+    The other plates are the notes' unreadable ``also:`` boxes and skipped non-standard
+    plates: present, text unknown.
+    """
+    path = data_dir / EXTRA_SCENES / "labels.csv"
+    if not path.is_file():
+        return {}
+    rows: dict[str, list[tuple[Box, bool, list[Box]]]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["kind"] != "scene":
+                continue
+            box = (float(row["x1"]), float(row["y1"]), float(row["x2"]), float(row["y2"]))
+            notes = row["notes"]
+            others = []
+            also = notes.split("also:", 1)[1] if "also:" in notes else ""
+            for part in also.split(";"):
+                found = re.fullmatch(r"\s*" + _BOX_TEXT + r"\s*", part)
+                if found is None:
+                    break
+                others.append(tuple(float(v) for v in found.groups()))
+            others += [tuple(float(v) for v in m.groups())
+                       for m in re.finditer(r"skipped non-standard plate.*? at " + _BOX_TEXT,
+                                            notes)]
+            rows.setdefault(row["file"], []).append(
+                (box, "tilted" not in notes, [(b[0], b[1], b[2], b[3]) for b in others]))
+    return rows
+
+
+def draw_roll(rng: np.random.Generator) -> float:
+    """A roll in degrees: near level (``LEVEL_SHARE``) or uniform within +-``MAX_ROLL``."""
+    if rng.random() < LEVEL_SHARE:
+        return float(np.clip(rng.normal(0, LEVEL_SD), -MAX_ROLL, MAX_ROLL))
+    return float(rng.uniform(-MAX_ROLL, MAX_ROLL))
 
 
 def _procedural_background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -105,7 +201,7 @@ def _procedural_background(rng: np.random.Generator, h: int, w: int) -> np.ndarr
     _text_clutter(rng, img, int(rng.integers(0, 5)))
     for _ in range(int(rng.integers(0, 3))):
         _grille(rng, img, _grille_box(rng, h, w))
-    noise = rng.normal(0, rng.uniform(2, 12), img.shape)
+    noise = rng.standard_normal(img.shape, dtype=np.float32) * rng.uniform(2, 12)
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
 
@@ -226,10 +322,9 @@ def _plate_quad(rng: np.random.Generator, cx: float, cy: float, width: float,
         # way, so its box is much taller than the plate (a held-out close-up's corners
         # came out level and too small without this).
         pts[:, 1] += pts[:, 0] * np.sin(yaw) * rng.uniform(-0.6, 0.6)
-    # Mostly near-level; sometimes tilted like a plate on a bent bracket or a car on a
-    # slope, so the corners of tilted plates are learnt from plates whose quads are known.
-    roll_deg = rng.normal(0, 4) if rng.random() < 0.8 else rng.uniform(-18, 18)
-    roll = np.radians(np.clip(roll_deg, -18, 18))
+    # Rolled like a tilted camera, a bent bracket or a car on a slope, so the corners of
+    # rolled plates are learnt from plates whose quads are known.
+    roll = np.radians(draw_roll(rng))
     rot = np.array([[np.cos(roll), -np.sin(roll)], [np.sin(roll), np.cos(roll)]], np.float32)
     return pts @ rot.T + np.array([cx, cy], dtype=np.float32)
 
@@ -245,13 +340,22 @@ def _paste(rng: np.random.Generator, canvas: np.ndarray, plate: np.ndarray,
         shade = int(rng.integers(5, 80)) if rng.random() < 0.8 else int(rng.integers(150, 230))
         cv2.fillConvexPoly(canvas, frame, (shade, shade, shade), cv2.LINE_AA)
     ph, pw = plate.shape[:2]
+    # Warp and blend only the window around the quad: the rest of the canvas is untouched.
+    x0, y0 = (max(0, int(np.floor(v)) - 1) for v in quad.min(axis=0))
+    x1 = min(w, int(np.ceil(quad[:, 0].max())) + 2)
+    y1 = min(h, int(np.ceil(quad[:, 1].max())) + 2)
+    if x1 <= x0 or y1 <= y0:
+        return
     src = _box_corners(0, 0, pw, ph)
-    matrix = cv2.getPerspectiveTransform(src, quad.astype(np.float32))
-    warped = cv2.warpPerspective(plate, matrix, (w, h), flags=cv2.INTER_AREA
+    local = (quad - np.array([x0, y0], np.float32)).astype(np.float32)
+    matrix = cv2.getPerspectiveTransform(src, local)
+    size = (x1 - x0, y1 - y0)
+    warped = cv2.warpPerspective(plate, matrix, size, flags=cv2.INTER_AREA
                                  if pw > 2 * np.ptp(quad[:, 0]) else cv2.INTER_LINEAR)
-    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), matrix, (w, h),
+    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), matrix, size,
                                flags=cv2.INTER_LINEAR)[..., None]
-    canvas[:] = (canvas * (1 - mask) + warped * mask).astype(np.uint8)
+    window = canvas[y0:y1, x0:x1]
+    window[:] = (window * (1 - mask) + warped * mask).astype(np.uint8)
 
 
 def _overlaps(box: np.ndarray, taken: list[np.ndarray]) -> bool:
@@ -267,36 +371,69 @@ def _quad_box(quad: np.ndarray, margin: float = 0.0) -> np.ndarray:
                      quad[:, 0].max() + margin, quad[:, 1].max() + margin])
 
 
-def _real_scene(rng: np.random.Generator, bg: Background, h: int, w: int
-                ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """A random window of a training photo holding all its plates, letterboxed like serving."""
+def _turned_photo(rng: np.random.Generator, bg: Background
+                  ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """The photo, maybe turned about one of its plates, with every plate's quad (labelled
+    ones in ``bg.boxes`` order, then the unknown ones) in its pixels."""
+    labelled = [_box_corners(*b) for b in bg.boxes]
+    unknown = [_box_corners(*b) for b in bg.unknown]
+    if rng.random() >= TURNED_PHOTO_SHARE:
+        return bg.image, labelled, unknown
     img_h, img_w = bg.image.shape[:2]
-    boxes = np.array(bg.boxes, dtype=np.float32).reshape(-1, 4)
+    anchors = labelled or [_box_corners(0, 0, img_w, img_h)]
+    centre = anchors[int(rng.integers(0, len(anchors)))].mean(axis=0)
+    image, matrix = rotate_photo(bg.image, (float(centre[0]), float(centre[1])), draw_roll(rng))
+    return (image, [turn_points(q, matrix) for q in labelled],
+            [turn_points(q, matrix) for q in unknown])
+
+
+def _real_scene(rng: np.random.Generator, bg: Background, h: int, w: int) -> Scene:
+    """A random window of a training photo (maybe turned) holding all its labelled plates
+    that stay inside it, letterboxed like serving."""
+    image, labelled, unknown = _turned_photo(rng, bg)
+    img_h, img_w = image.shape[:2]
+    known = bg.corners_known or (True,) * len(labelled)
+
+    def inside(quad: np.ndarray) -> bool:
+        cx, cy = quad.mean(axis=0)
+        return 0 <= cx < img_w and 0 <= cy < img_h
+
+    kept = [(q, k) for q, k in zip(labelled, known) if inside(q)]
+    quads = [q for q, _ in kept]
+    if quads:
+        corners = np.concatenate(quads)
+        need = np.array([max(0.0, corners[:, 0].min()), max(0.0, corners[:, 1].min()),
+                         min(float(img_w), corners[:, 0].max()),
+                         min(float(img_h), corners[:, 1].max())])
+    else:
+        need = np.array([img_w / 2, img_h / 2] * 2)
     frac = rng.uniform(0.45, 1.0) if rng.random() < 0.6 else 1.0
     win_w = img_w * frac
-    win_h = min(img_h, win_w * rng.uniform(0.6, 1.0) * img_h / img_w / 0.75 * 0.75)
-    need = np.array([boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(),
-                     boxes[:, 3].max()]) if len(boxes) else np.array([img_w / 2, img_h / 2] * 2)
+    win_h = min(img_h, win_w * rng.uniform(0.6, 1.0) * img_h / img_w)
     win_w = max(win_w, need[2] - need[0] + 4)
     win_h = max(win_h, need[3] - need[1] + 4)
     x0 = rng.uniform(max(0.0, need[2] - win_w), max(0.0, min(need[0], img_w - win_w)) + 1e-3)
     y0 = rng.uniform(max(0.0, need[3] - win_h), max(0.0, min(need[1], img_h - win_h)) + 1e-3)
     x0, y0 = int(max(0, x0)), int(max(0, y0))
     x1, y1 = int(min(img_w, x0 + win_w)), int(min(img_h, y0 + win_h))
-    window = bg.image[y0:y1, x0:x1]
-    canvas, fit = letterbox(window, h, w)
-    quads = [(_box_corners(*b) - np.array([x0, y0], np.float32)) * fit.scale
-             + np.array([fit.pad_x, fit.pad_y], np.float32) for b in boxes]
-    return canvas, quads
+    canvas, fit = letterbox(image[y0:y1, x0:x1], h, w)
+    offset = np.array([x0, y0], np.float32)
+    pad = np.array([fit.pad_x, fit.pad_y], np.float32)
+
+    def place(quad: np.ndarray) -> np.ndarray:
+        return (quad - offset) * fit.scale + pad
+
+    return Scene(canvas, [place(q) for q, k in kept if k], [place(q) for q, k in kept if not k],
+                 [place(q) for q in unknown])
 
 
 def _photo_effects(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
-    out = img.astype(np.float32)
-    out = out * rng.uniform(0.6, 1.3) + rng.uniform(-30, 30)
+    # Gain, bias and gamma act per grey level: one 256-entry table, applied with cv2.LUT.
+    levels = np.arange(256, dtype=np.float32) * rng.uniform(0.6, 1.3) + rng.uniform(-30, 30)
     if rng.random() < 0.3:
         gamma = rng.uniform(0.6, 1.6)
-        out = 255.0 * (np.clip(out, 0, 255) / 255.0) ** gamma
-    out = np.clip(out, 0, 255).astype(np.uint8)
+        levels = 255.0 * (np.clip(levels, 0, 255) / 255.0) ** gamma
+    out = cv2.LUT(img, np.clip(levels, 0, 255).astype(np.uint8))
     if rng.random() < 0.35:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.4))
     elif rng.random() < 0.1:
@@ -305,7 +442,8 @@ def _photo_effects(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
         kernel[k // 2, :] = 1.0 / k
         out = cv2.filter2D(out, -1, kernel)
     if rng.random() < 0.4:
-        out = np.clip(out + rng.normal(0, rng.uniform(2, 9), out.shape), 0, 255).astype(np.uint8)
+        noise = rng.standard_normal(out.shape, dtype=np.float32) * rng.uniform(2, 9)
+        out = np.clip(out + noise, 0, 255).astype(np.uint8)
     if rng.random() < 0.1:
         out = cv2.cvtColor(cv2.cvtColor(out, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     if rng.random() < 0.7:
@@ -315,24 +453,24 @@ def _photo_effects(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
     return out
 
 
-def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: int
-               ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """One training input (height x width BGR, letterboxed) and its plates' corner quads."""
+def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: int) -> Scene:
+    """One training input (height x width BGR, letterboxed) and its plates."""
     roll = rng.random()
-    quads: list[np.ndarray] = []
+    scene = Scene(np.empty(0), [])
     if sources.backgrounds and roll < 0.5:
         bg = sources.backgrounds[int(rng.integers(0, len(sources.backgrounds)))]
-        canvas, quads = _real_scene(rng, bg, height, width)
-        if rng.random() < 0.35:  # paint a synthetic plate over a real one
-            for quad in quads:
+        scene = _real_scene(rng, bg, height, width)
+        canvas = scene.image
+        if rng.random() < 0.35:  # paint a synthetic plate over a real one of known corners
+            for quad in scene.quads:
                 plate = _plate_image(rng, sources, float(np.ptp(quad[:, 0])))
                 _paste(rng, canvas, plate, quad)
         extra = int(rng.integers(0, 2))
     elif sources.backgrounds and roll < 0.75:
-        # A zoomed patch of a real photo as plain background, its real plates masked grey.
+        # A zoomed patch of a real photo as plain background, its plates masked grey.
         bg = sources.backgrounds[int(rng.integers(0, len(sources.backgrounds)))]
         image = bg.image.copy()
-        for x1, y1, x2, y2 in bg.boxes:
+        for x1, y1, x2, y2 in bg.boxes + bg.unknown:
             cv2.rectangle(image, (int(x1) - 3, int(y1) - 3), (int(x2) + 3, int(y2) + 3),
                           tuple(int(c) for c in image[int(y1), int(x1)]), -1)
         img_h, img_w = image.shape[:2]
@@ -345,9 +483,10 @@ def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: i
     else:
         canvas = _procedural_background(rng, height, width)
         extra = int(rng.integers(0, 4))
+    quads = scene.quads
     if rng.random() < 0.2:
         _text_clutter(rng, canvas, int(rng.integers(1, 4)))
-    taken = [_quad_box(q, 6) for q in quads]
+    taken = [_quad_box(q, 6) for q in quads + scene.boxes_only + scene.unknown]
     if rng.random() < 0.25:
         grille = _grille_box(rng, height, width)
         if not _overlaps(np.array(grille, np.float32), taken):
@@ -374,12 +513,14 @@ def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: i
             taken.append(box)
             quads.append(quad)
             break
+    groups = [quads, scene.boxes_only, scene.unknown]
     if rng.random() < 0.15:  # letterbox bars as serving produces for odd aspect ratios
         bar = int(rng.integers(10, width // 5))
         side = rng.random() < 0.5
-        quads = [q for q in quads if (q[:, 0].min() > bar if side else q[:, 0].max() < width - bar)]
+        groups = [[q for q in group if (q[:, 0].min() > bar if side
+                                        else q[:, 0].max() < width - bar)] for group in groups]
         if side:
             canvas[:, :bar] = PAD_VALUE
         else:
             canvas[:, width - bar:] = PAD_VALUE
-    return _photo_effects(rng, canvas), quads
+    return Scene(_photo_effects(rng, canvas), *groups)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 from torch import nn
@@ -10,6 +12,9 @@ from torch.nn import functional as F
 STRIDE = 4
 # Corner offsets are regressed in units of this many input pixels.
 CORNER_SCALE = 32.0
+# Heat target inside a plate that is present but unlabelled: below a peak (1.0), high
+# enough that the focal loss's negative term ((1 - target)^4) ignores the region.
+UNKNOWN_HEAT = 0.99
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -66,20 +71,31 @@ class PlateNet(nn.Module):
         return torch.sigmoid(out[:, :1]), out[:, 1:]
 
 
-def encode_targets(quads: list[np.ndarray], height: int, width: int
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def encode_targets(quads: list[np.ndarray], height: int, width: int,
+                   boxes_only: Sequence[np.ndarray] = (), unknown: Sequence[np.ndarray] = (),
+                   unknown_heat: float = UNKNOWN_HEAT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Heatmap (1,h,w), corner offsets (8,h,w) and their per-cell weight (1,h,w).
 
     Each plate peaks at the cell of its box centre with an elliptic Gaussian shaped like
     the plate; corners are supervised on the cells near the centre, each relative to its
     own cell centre, weighted by 1/plate width so small plates count as much as big ones.
+    Plates in ``boxes_only`` (a box, not their quad) get the peak but no corner targets;
+    the cells of ``unknown`` plates (present, unlabelled) are raised to ``unknown_heat``
+    so that the focal loss neither rewards nor punishes a peak there.
     """
     h, w = height // STRIDE, width // STRIDE
     heat = np.zeros((1, h, w), np.float32)
     reg = np.zeros((8, h, w), np.float32)
     weight = np.zeros((1, h, w), np.float32)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    for quad in quads:
+    for quad in unknown:
+        x1, y1 = np.floor(quad.min(axis=0) / STRIDE).astype(int)
+        x2, y2 = np.ceil(quad.max(axis=0) / STRIDE).astype(int)
+        if x2 < 0 or y2 < 0 or x1 >= w or y1 >= h:
+            continue
+        region = heat[0, max(y1, 0):max(y2, 0) + 1, max(x1, 0):max(x2, 0) + 1]
+        region[...] = np.maximum(region, unknown_heat)
+    for quad, corners_known in [(q, True) for q in quads] + [(q, False) for q in boxes_only]:
         x1, y1 = quad[:, 0].min(), quad[:, 1].min()
         x2, y2 = quad[:, 0].max(), quad[:, 1].max()
         cx, cy = (x1 + x2) / 2 / STRIDE, (y1 + y2) / 2 / STRIDE
@@ -89,6 +105,8 @@ def encode_targets(quads: list[np.ndarray], height: int, width: int
         g = np.exp(-((xs - ix) ** 2 / (2 * sx ** 2) + (ys - iy) ** 2 / (2 * sy ** 2)))
         heat[0] = np.maximum(heat[0], g)
         heat[0, iy, ix] = 1.0
+        if not corners_known:
+            continue
         near = (g > 0.6) & (weight[0] == 0)
         near[iy, ix] = True
         cell_x = (xs[near] + 0.5) * STRIDE

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 INPUT_H, INPUT_W = 384, 512
 # Training runs on random windows of the full input: same pixel scale, 2.4x cheaper.
 CROP_H, CROP_W = 256, 320
-DEFAULT_STEPS = 3600
+DEFAULT_STEPS = 2000
 DEFAULT_BATCH = 16
 DEFAULT_LR = 2e-3
 CORNER_LOSS_WEIGHT = 5.0
@@ -41,17 +41,20 @@ def make_batch(sources: Sources, step: int, batch: int, seed: int = SEED
     images, heats, regs, weights = [], [], [], []
     for i in range(batch):
         rng = np.random.default_rng((seed, step, i))
-        scene, quads = make_scene(rng, sources, INPUT_H, INPUT_W)
+        scene = make_scene(rng, sources, INPUT_H, INPUT_W)
         x0 = int(rng.integers(0, INPUT_W - CROP_W + 1))
         y0 = int(rng.integers(0, INPUT_H - CROP_H + 1))
-        crop = scene[y0:y0 + CROP_H, x0:x0 + CROP_W]
-        shifted = []
-        for quad in quads:
-            q = quad - np.array([x0, y0], np.float32)
-            cx, cy = q[:, 0].mean(), q[:, 1].mean()
-            if 0 <= cx < CROP_W and 0 <= cy < CROP_H:
-                shifted.append(q)
-        heat, reg, weight = encode_targets(shifted, CROP_H, CROP_W)
+        crop = scene.image[y0:y0 + CROP_H, x0:x0 + CROP_W]
+        offset = np.array([x0, y0], np.float32)
+
+        def in_crop(quads: list[np.ndarray]) -> list[np.ndarray]:
+            shifted = [quad - offset for quad in quads]
+            return [q for q in shifted
+                    if 0 <= q[:, 0].mean() < CROP_W and 0 <= q[:, 1].mean() < CROP_H]
+
+        heat, reg, weight = encode_targets(
+            in_crop(scene.quads), CROP_H, CROP_W, in_crop(scene.boxes_only),
+            [quad - offset for quad in scene.unknown])
         images.append(crop.transpose(2, 0, 1))
         heats.append(heat)
         regs.append(reg)

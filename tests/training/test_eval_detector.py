@@ -1,0 +1,28 @@
+"""The detector eval's rotation sweep: scenes turned about their first plate, labels with them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from training.eval_detector import turned_scene
+
+
+def test_a_turned_scene_keeps_its_first_plate_in_place_and_boxes_the_turned_labels() -> None:
+    image = np.zeros((300, 400, 3), np.uint8)
+    image[140:160, 150:250] = 255  # the first plate, 100x20, centred on (200, 150)
+    image[40:60, 20:60] = 128  # a second plate near the corner
+    labels = [(150, 140, 250, 160, "A001AA77"), (20, 40, 60, 60, "B002BB99")]
+    turned, rows = turned_scene(image, labels, 90)
+    assert turned.shape == image.shape
+    # Turned a quarter about its own centre, the first plate stands upright where it was.
+    assert rows[0][:4] == (190, 100, 210, 200) and rows[0][4] == "A001AA77"
+    assert turned[150, 200].min() == 255 and turned[150, 230].max() < 255
+    assert rows[1][4] == "B002BB99" and rows[1][2] - rows[1][0] == 20
+
+
+def test_a_zero_turn_changes_nothing() -> None:
+    image = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    labels = [(10, 20, 90, 40, "A001AA77")]
+    turned, rows = turned_scene(image, labels, 0)
+    assert np.array_equal(turned, image)
+    assert rows == labels
