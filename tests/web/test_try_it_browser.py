@@ -18,16 +18,17 @@ import pytest
 from demo_provider.images import bundled_plates
 from tests.fakes import plate_like_jpeg
 from tests.live import LiveServers
+from tests.requirements import missing, require_module
 
-webdriver = pytest.importorskip("selenium.webdriver")
+webdriver = require_module("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
-                                reason="Chromium or chromedriver is not installed")
+if CHROMIUM is None or CHROMEDRIVER is None:
+    missing("Chromium or chromedriver is not installed")
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
