@@ -1,1 +1,1 @@
-"""The HTTP layer: routes, handlers, JSON schemas and the one error -> HTTP table."""
+"""The HTTP layer: routes, handlers, request validation, OpenAPI and the error middleware."""
