@@ -13,10 +13,12 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-from plate_service.recognition.image import ImageLimits, decode_image
+from plate_service.config import LimitsConfig
+from plate_service.recognition.image import decode_image
+from plate_service.service import image_limits
 from plate_service.recognition.loading import load_recognizer
 
-LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024)
+LIMITS = image_limits(LimitsConfig())
 
 
 def main() -> None:

@@ -12,11 +12,13 @@ import cv2
 import numpy as np
 
 from bench.images import provider_crops, scene_photo
-from plate_service.recognition.image import ImageLimits, decode_image
+from plate_service.config import LimitsConfig
+from plate_service.recognition.image import decode_image
+from plate_service.service import image_limits
 from plate_service.recognition.loading import load_recognizer
 from plate_service.recognition.pipeline import PlateRecognizer
 
-LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024)
+LIMITS = image_limits(LimitsConfig())
 
 
 def _per_call_ms(call: Callable[[], object], repeats: int) -> float:

@@ -14,13 +14,15 @@ from pathlib import Path
 
 from bench.images import large_photo
 from bench.service_load import Connection, load, plate_service, upstream, upstream_hits
-from plate_service.recognition.image import ImageLimits, decode_image
+from plate_service.config import LimitsConfig
+from plate_service.recognition.image import decode_image
+from plate_service.service import image_limits
 from plate_service.recognition.loading import load_recognizer
 
 # Keep-alive connections the open-loop load opens before it starts.
 _OPEN_CONNECTIONS = 200
 PHOTOS = 8  # distinct 12 MP photos the fake upstream serves (by ID modulo this)
-LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024)
+LIMITS = image_limits(LimitsConfig())
 _ids = itertools.count(5_000_000)
 
 

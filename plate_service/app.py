@@ -60,7 +60,8 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
         yield
 
     async def service_ctx(app: web.Application) -> AsyncIterator[None]:
-        client = ImageProviderClient(app[keys.HTTP_SESSION], config.upstream)
+        client = ImageProviderClient(app[keys.HTTP_SESSION], config.upstream,
+                                     max_image_bytes=config.limits.max_image_bytes)
         cache: TtlLruCache[tuple[int, str], ImageOutcome] = TtlLruCache(
             config.cache.max_entries, config.cache.ttl_s)
         service = PlateService(client, app[keys.RECOGNIZER], app[keys.EXECUTOR],

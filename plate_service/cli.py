@@ -50,9 +50,10 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from plate_service.annotate import annotated_jpeg
     from plate_service.answers import AnswerOptions, recognition_answer, to_json
     from plate_service.error_codes import error_object
-    from plate_service.recognition.image import ImageLimits, decode_image
+    from plate_service.recognition.image import decode_image
     from plate_service.recognition.loading import load_recognizer
     from plate_service.recognition.types import RecognitionMode
+    from plate_service.service import image_limits
 
     defaults = AnswerOptions()
     try:
@@ -67,8 +68,7 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     models_dir = args.models_dir or config.recognition.models_dir
     recognizer = load_recognizer(models_dir, threads=config.recognition.ort_threads,
                                  allow_no_detector=config.recognition.allow_no_detector)
-    limits = ImageLimits(config.limits.max_image_bytes, config.limits.max_image_pixels,
-                         config.limits.max_image_side)
+    limits = image_limits(config.limits)
     mode = cast(RecognitionMode, args.mode)
     draw_dir: Path | None = args.draw
     drawn_names: set[str] = set()

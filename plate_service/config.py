@@ -63,7 +63,6 @@ class UpstreamConfig:
     total_timeout_s: float = DEFAULT_TOTAL_TIMEOUT_S
     retries: int = DEFAULT_RETRIES
     retry_backoff_s: float = DEFAULT_RETRY_BACKOFF_S
-    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     concurrency: int = DEFAULT_DOWNLOAD_CONCURRENCY
 
     def image_url(self, image_id: int) -> str:
@@ -220,7 +219,6 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
                       "an integer from 0 to 10"),
         retry_backoff_s=_read(env, "UPSTREAM_RETRY_BACKOFF", float, DEFAULT_RETRY_BACKOFF_S,
                               lambda v: v >= 0, "a non-negative number"),
-        max_image_bytes=max_image_bytes,
         concurrency=_read(env, "DOWNLOAD_CONCURRENCY", int, DEFAULT_DOWNLOAD_CONCURRENCY,
                           _positive, "a positive integer"),
     )

@@ -85,6 +85,12 @@ class ImageOutcome:
     annotated_jpeg: bytes | None = None
 
 
+def image_limits(limits: LimitsConfig) -> ImageLimits:
+    """The decoder's bounds, from the configured limits (the service's and the CLI's)."""
+    return ImageLimits(max_bytes=limits.max_image_bytes, max_pixels=limits.max_image_pixels,
+                       max_side=limits.max_image_side)
+
+
 class PlateService:
     """Reads plates for image IDs (downloaded) or for uploaded bytes.
 
@@ -126,11 +132,7 @@ class PlateService:
         self._jobs: dict[tuple[int, str, bool], _Job] = {}
         self._recognizer = recognizer
         self._executor = executor
-        self._image_limits = ImageLimits(
-            max_bytes=limits.max_image_bytes,
-            max_pixels=limits.max_image_pixels,
-            max_side=limits.max_image_side,
-        )
+        self._image_limits = image_limits(limits)
         self._max_pending = limits.max_pending_recognitions
         self._pending = 0
         self._buffer = FairSemaphore(buffered_images)

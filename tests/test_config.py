@@ -37,7 +37,7 @@ def test_environment_overrides() -> None:
     assert config.recognition.worker_threads == 4
     assert config.recognition.models_dir == Path("/opt/models")
     assert config.log_level == "DEBUG"
-    assert config.limits.max_image_bytes == config.upstream.max_image_bytes == 1000
+    assert config.limits.max_image_bytes == 1000
 
 
 def test_workers_default_to_one_per_usable_core() -> None:

@@ -11,17 +11,17 @@ import numpy as np
 
 from plate_service.errors import ImageTooLargeError, InvalidImageError
 
-DEFAULT_MAX_PIXELS = 40_000_000
-DEFAULT_MAX_SIDE = 12_000
-
 
 @dataclass(frozen=True)
 class ImageLimits:
-    """Bounds checked on the header, so a decompression bomb is refused before decoding."""
+    """Bounds checked on the header, so a decompression bomb is refused before decoding.
+
+    The service's values come from its configuration (``service.image_limits``).
+    """
 
     max_bytes: int
-    max_pixels: int = DEFAULT_MAX_PIXELS
-    max_side: int = DEFAULT_MAX_SIDE
+    max_pixels: int
+    max_side: int
 
 
 def sniff_format(data: bytes) -> str | None:

@@ -10,7 +10,7 @@ import zlib
 
 import aiohttp
 
-from plate_service.config import UpstreamConfig
+from plate_service.config import DEFAULT_MAX_IMAGE_BYTES, UpstreamConfig
 from plate_service.errors import (
     ImageNotFoundError,
     ImageTooLargeError,
@@ -48,9 +48,11 @@ class ImageProviderClient:
     translated here, and only here, into a ``plate_service.errors.UpstreamError``.
     """
 
-    def __init__(self, session: aiohttp.ClientSession, config: UpstreamConfig) -> None:
+    def __init__(self, session: aiohttp.ClientSession, config: UpstreamConfig, *,
+                 max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> None:
         self._session = session
         self._config = config
+        self._max_image_bytes = max_image_bytes
 
     async def get_image(self, image_id: int) -> bytes:
         """Return the raw image bytes the provider serves for ``image_id``."""
@@ -142,7 +144,7 @@ class ImageProviderClient:
 
     async def _read_capped(self, response: aiohttp.ClientResponse, image_id: int) -> bytes:
         """Read (and inflate) the body, refusing to hold more than the byte limit in memory."""
-        limit = self._config.max_image_bytes
+        limit = self._max_image_bytes
         encoding = response.headers.get(aiohttp.hdrs.CONTENT_ENCODING, "identity")
         encoding = encoding.strip().lower() or "identity"
         if encoding != "identity" and encoding not in _ZLIB_WBITS:

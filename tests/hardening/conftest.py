@@ -237,7 +237,7 @@ def rig_config(base_url: str, **limits: int) -> Config:
     return Config(
         upstream=UpstreamConfig(base_url=base_url, total_timeout_s=UPSTREAM_TIMEOUT_S,
                                 connect_timeout_s=CONNECT_TIMEOUT_S, retries=1,
-                                retry_backoff_s=0.01, max_image_bytes=MAX_IMAGE_BYTES),
+                                retry_backoff_s=0.01),
         limits=replace(LimitsConfig(max_image_bytes=MAX_IMAGE_BYTES,
                                     max_request_bytes=MAX_REQUEST_BYTES), **limits),
     )

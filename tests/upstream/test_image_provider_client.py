@@ -28,7 +28,7 @@ JPEG = b"\xff\xd8\xff\xe0fake-jpeg\xff\xd9"
 
 def _config(**overrides: object) -> UpstreamConfig:
     values: dict[str, object] = dict(base_url=BASE, retries=2, retry_backoff_s=0.001,
-                                     total_timeout_s=5.0, max_image_bytes=1024)
+                                     total_timeout_s=5.0)
     values.update(overrides)
     return UpstreamConfig(**values)  # type: ignore[arg-type]
 
@@ -131,7 +131,7 @@ async def test_body_over_limit_is_image_too_large(
 ) -> None:
     mocked.get(URL, status=200, body=b"\xff" * 2048)
     with pytest.raises(ImageTooLargeError):
-        await ImageProviderClient(session, _config(max_image_bytes=1024)).get_image(10022)
+        await ImageProviderClient(session, _config(), max_image_bytes=1024).get_image(10022)
 
 
 async def test_retries_stop_at_the_total_deadline(

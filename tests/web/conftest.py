@@ -64,7 +64,7 @@ def make_client(
     async def make(**limits: int) -> TestClient:
         config = Config(
             upstream=UpstreamConfig(base_url=provider.url, total_timeout_s=1.0, retries=1,
-                                    retry_backoff_s=0.01, max_image_bytes=200_000),
+                                    retry_backoff_s=0.01),
             limits=replace(LimitsConfig(max_image_bytes=200_000), **limits),
         )
         app = create_app(config, recognizer_factory=lambda _: fake_recognizer(reader))
