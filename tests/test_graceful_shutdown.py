@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -13,15 +12,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bench.service_load import free_port
 from demo_provider.app import create_demo_app
 from demo_provider.images import bundled_plates
 from tests.conftest import MODELS_DIR
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -29,7 +23,7 @@ async def test_in_flight_request_finishes_after_sigterm(
     aiohttp_server: Callable[..., Awaitable[TestServer]], workers: str,
 ) -> None:
     provider = await aiohttp_server(create_demo_app(bundled_plates(), latency_s=1.0))
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "MODELS_DIR": str(MODELS_DIR),
            "IMAGE_PROVIDER_URL": str(provider.make_url("")).rstrip("/"), "LOG_LEVEL": "WARNING",
            "WORKERS": workers}

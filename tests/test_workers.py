@@ -15,18 +15,12 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.service_load import process_tree, ready_workers
+from bench.service_load import free_port, process_tree, ready_workers
 from demo_provider.app import create_demo_app
 from demo_provider.images import bundled_plates
 from plate_service.config import usable_cpus
 from plate_service.workers import EXIT_CANNOT_LISTEN, EXIT_CONFIG_ERROR, EXIT_MODEL_ERROR
 from tests.conftest import MODELS_DIR
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _children(pid: int) -> set[int]:
@@ -51,7 +45,7 @@ class Service:
 
 
 async def _start(provider_url: str, **env: str) -> Service:
-    port = _free_port()
+    port = free_port()
     environment = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
                    "MODELS_DIR": str(MODELS_DIR), "IMAGE_PROVIDER_URL": provider_url,
                    "LOG_LEVEL": "WARNING", **env}
@@ -175,7 +169,7 @@ async def test_a_worker_whose_event_loop_hangs_is_replaced(tmp_path: Path) -> No
     """gunicorn's timeout: a worker that stops checking in is killed and a new one starts."""
     script = tmp_path / "hanging.py"
     script.write_text(HANGING_SERVICE)
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(script), str(port), env={**os.environ, "LOG_LEVEL": "WARNING"},
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
