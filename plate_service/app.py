@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
@@ -13,7 +13,7 @@ from plate_service.config import Config
 from plate_service.error_codes import code_for_exception
 from plate_service.recognition.loading import load_recognizer
 from plate_service.recognition.pipeline import PlateRecognizer
-from plate_service.result_cache import TtlLruCache
+from plate_service.result_cache import create_result_cache
 from plate_service.service import ImageOutcome, PlateService
 from plate_service.upstream import ImageProviderClient
 from plate_service.web import keys
@@ -62,7 +62,7 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
     async def service_ctx(app: web.Application) -> AsyncIterator[None]:
         client = ImageProviderClient(app[keys.HTTP_SESSION], config.upstream,
                                      max_image_bytes=config.limits.max_image_bytes)
-        cache: TtlLruCache[tuple[int, str], ImageOutcome] = TtlLruCache(
+        cache: MutableMapping[tuple[int, str], ImageOutcome] | None = create_result_cache(
             config.cache.max_entries, config.cache.ttl_s)
         service = PlateService(client, app[keys.RECOGNIZER], app[keys.EXECUTOR],
                                config.limits, cache, observer=app[keys.METRICS],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -20,7 +20,6 @@ from plate_service.errors import OverloadedError, PlateServiceError
 from plate_service.recognition.image import ImageLimits, decode_image
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.types import ImageRecognition, RecognitionMode
-from plate_service.result_cache import TtlLruCache
 from plate_service.scheduling import FairSemaphore
 
 logger = logging.getLogger(__name__)
@@ -119,7 +118,7 @@ class PlateService:
         recognizer: PlateRecognizer,
         executor: Executor,
         limits: LimitsConfig,
-        cache: TtlLruCache[tuple[int, str], ImageOutcome] | None = None,
+        cache: MutableMapping[tuple[int, str], ImageOutcome] | None = None,
         observer: ServiceObserver | None = None,
         *,
         buffered_images: int = DEFAULT_DOWNLOAD_CONCURRENCY,
@@ -127,8 +126,7 @@ class PlateService:
     ) -> None:
         self._source = source
         self._observer: ServiceObserver = observer or _NoObserver()
-        self._cache: TtlLruCache[tuple[int, str], ImageOutcome] = (
-            cache if cache is not None else TtlLruCache(0, 0))
+        self._cache = cache
         self._jobs: dict[tuple[int, str, bool], _Job] = {}
         self._recognizer = recognizer
         self._executor = executor
@@ -164,7 +162,7 @@ class PlateService:
         new: list[int] = []
         for image_id in dict.fromkeys(image_ids):
             key = (image_id, mode, draw)
-            cached = None if draw else self._cache.get((image_id, mode))
+            cached = None if draw or self._cache is None else self._cache.get((image_id, mode))
             if not draw:
                 self._observer.cache_lookup(cached is not None)
             if cached is not None:
@@ -265,7 +263,8 @@ class PlateService:
             outcome.error.image_id = image_id
         outcome = replace(outcome, image_id=image_id)
         if outcome.error is None:
-            self._cache.put((image_id, mode), replace(outcome, annotated_jpeg=None))
+            if self._cache is not None:
+                self._cache[image_id, mode] = replace(outcome, annotated_jpeg=None)
         return outcome
 
     async def _take_buffer(self, owner: object) -> None:

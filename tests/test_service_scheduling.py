@@ -18,7 +18,7 @@ import pytest
 from plate_service.config import LimitsConfig
 from plate_service.errors import ImageNotFoundError, OverloadedError
 from plate_service.recognition.types import OcrReading
-from plate_service.result_cache import TtlLruCache
+from plate_service.result_cache import create_result_cache
 from plate_service.service import ImageOutcome, PlateService
 from tests.fakes import FakeReader, fake_recognizer, plate_like_jpeg
 
@@ -85,7 +85,7 @@ def make_service(source: GatedSource, executor: ThreadPoolExecutor,
     return PlateService(
         source, fake_recognizer(reader or FakeReader()), executor,
         LimitsConfig(max_pending_recognitions=max_pending, max_batch_size=max_pending),
-        TtlLruCache(cache_entries, 60), buffered_images=buffered_images, threads=threads)
+        create_result_cache(cache_entries, 60), buffered_images=buffered_images, threads=threads)
 
 
 async def settle() -> None:
