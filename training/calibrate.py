@@ -34,7 +34,7 @@ from plate_service.recognition.calibration import (
     load_calibration,
 )
 from plate_service.recognition.loading import OCR_DIR, load_recognizer
-from plate_service.recognition.model_card import load_card
+from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.pipeline import PlateRecognizer
 from training.eval_detector import held_out_scenes
 from training.eval_ocr import load_rows
@@ -62,8 +62,7 @@ class Sample:
 def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Path
                     ) -> list[Sample]:
     """Every plate the uncalibrated pipeline reports on the held-out images."""
-    card, _ = load_card(models_dir / OCR_DIR)
-    rows = load_rows(data_dir, frozenset(card.training.get("real_dev_files", ())))
+    rows = load_rows(data_dir, read_card(models_dir / OCR_DIR, OcrDecoding).trained_on)
     samples: list[Sample] = []
     for start in range(0, len(rows), 64):
         chunk = rows[start:start + 64]
@@ -177,9 +176,8 @@ def calibration_report(data_dir: Path, models_dir: Path) -> str:
     """The table for the calibration stored beside the OCR weights (or why there is none)."""
     recognizer = load_recognizer(models_dir, threads=1, calibrated=False)
     ocr_dir = models_dir / OCR_DIR
-    card, _ = load_card(ocr_dir)
     try:
-        calibration = load_calibration(ocr_dir, card.sha256)
+        calibration = load_calibration(ocr_dir, read_card(ocr_dir, OcrDecoding).sha256)
     except ModelLoadError as exc:
         return f"no usable confidence calibration: {exc}"
     return format_table(table_data(collect_samples(recognizer, data_dir, models_dir),
@@ -199,9 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no labelled real images under {args.data}: nothing to calibrate on")
         return 1
     recognizer = load_recognizer(args.models, threads=1, calibrated=False)
-    card, _ = load_card(args.models / OCR_DIR)
     samples = collect_samples(recognizer, args.data, args.models)
-    calibration = fit(samples, card.sha256)
+    calibration = fit(samples, read_card(args.models / OCR_DIR, OcrDecoding).sha256)
     print(format_table(calibration.table))
     print("wrong readings at raw confidence: " + ", ".join(
         f"{s.raw:.4f} ({s.kind})" for s in sorted(samples, key=lambda s: -s.raw)

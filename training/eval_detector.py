@@ -7,7 +7,6 @@ Imports no torch: it measures exactly what the service runs.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -18,8 +17,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from plate_service.recognition.detector import CARD_NAME, PlateDetector, box_iou
-from plate_service.recognition.model_card import CARD_NAME as OCR_CARD_NAME
+from plate_service.recognition.detector import box_iou
+from plate_service.recognition.loading import load_detector
+from plate_service.recognition.model_card import (
+    CARD_NAME,
+    D,
+    DetectorDecoding,
+    OcrDecoding,
+    read_card,
+)
 from plate_service.recognition.pipeline import CORNER_PADDINGS, PlateRecognizer
 from plate_service.recognition.types import Detection
 from training.real_dev_split import crop_scenes, is_training_scene, read_scene_labels
@@ -85,10 +91,8 @@ def match(boxes: list[tuple[float, ...]], labels: list[LabelRow]) -> list[int | 
 def held_out_scenes(data_dir: Path, models_dir: Path) -> dict[str, list[LabelRow]]:
     """Scenes neither model saw: not in the split's training half, not in the detector
     card's training scenes, and no plate of theirs in the OCR card's training files."""
-    trained: set[str] = set()
-    card = models_dir / "detector" / CARD_NAME
-    if card.is_file():
-        trained = set(json.loads(card.read_text(encoding="utf-8")).get("training_scenes", []))
+    trained = {f.removeprefix("real-dev/")
+               for f in _trained_on(models_dir / "detector", DetectorDecoding)}
     return {name: rows for name, rows in _scenes_unseen_by_ocr(data_dir, models_dir).items()
             if not is_training_scene(name) and name not in trained}
 
@@ -106,17 +110,20 @@ def training_half_scenes(data_dir: Path, models_dir: Path) -> dict[str, list[Lab
 
 def _scenes_unseen_by_ocr(data_dir: Path, models_dir: Path) -> dict[str, list[LabelRow]]:
     labels = read_scene_labels(data_dir)
-    trained: set[str] = set()
-    ocr_card = models_dir / "ocr" / OCR_CARD_NAME
-    if ocr_card.is_file():
-        files = json.loads(ocr_card.read_text(encoding="utf-8")).get("training", {}).get(
-            "real_dev_files", [])
-        # "real-dev/scenes/s0003.jpg#0" (a plate cut from a scene) -> "scenes/s0003.jpg";
-        # "real-dev/crops/c0004.png" -> the scene that crop was cut from, if any.
-        seen = {f.removeprefix("real-dev/").split("#")[0] for f in files}
-        trained |= seen | {f"scenes/{scene}" for file, scene in crop_scenes(data_dir).items()
-                           if file in seen and scene is not None}
+    # "real-dev/scenes/s0003.jpg#0" (a plate cut from a scene) -> "scenes/s0003.jpg";
+    # "real-dev/crops/c0004.png" -> the scene that crop was cut from, if any.
+    seen = {f.removeprefix("real-dev/").split("#")[0]
+            for f in _trained_on(models_dir / "ocr", OcrDecoding)}
+    trained = seen | {f"scenes/{scene}" for file, scene in crop_scenes(data_dir).items()
+                      if file in seen and scene is not None}
     return {name: rows for name, rows in sorted(labels.items()) if name not in trained}
+
+
+def _trained_on(model_dir: Path, decoding: type[D]) -> frozenset[str]:
+    """The files the model's card says it trained on (none when there is no model)."""
+    if not (model_dir / CARD_NAME).is_file():
+        return frozenset()
+    return read_card(model_dir, decoding).trained_on
 
 
 def _draw(image: np.ndarray, detections: list[Detection], labels: list[LabelRow],
@@ -147,7 +154,7 @@ def evaluate(data_dir: Path, models_dir: Path, scenes: dict[str, list[LabelRow]]
              draw_dir: Path | None = None,
              paddings: Sequence[float] = CORNER_PADDINGS) -> Tally:
     """Run the detector, and the full pipeline when the OCR model exists, on ``scenes``."""
-    detector = PlateDetector.load(models_dir / "detector", threads=1)
+    detector = load_detector(models_dir / "detector", threads=1)
     recognizer = _load_pipeline(models_dir, paddings)
     if recognizer is None:
         print(f"no OCR model in {models_dir / 'ocr'}: detection figures only")
@@ -241,7 +248,7 @@ def rotation_sweep(data_dir: Path, models_dir: Path, scenes: dict[str, list[Labe
 def time_one_megapixel(data_dir: Path, models_dir: Path, names: list[str],
                        paddings: Sequence[float] = CORNER_PADDINGS) -> float:
     """Median ms for decode + detect (+ read) of the scenes re-encoded at ~1 MP, JPEG q90."""
-    detector = PlateDetector.load(models_dir / "detector", threads=1)
+    detector = load_detector(models_dir / "detector", threads=1)
     recognizer = _load_pipeline(models_dir, paddings)
     times = []
     for name in names:

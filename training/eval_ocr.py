@@ -26,7 +26,8 @@ import cv2
 import numpy as np
 
 from plate_service.recognition.ctc_decoding import plate_candidates
-from plate_service.recognition.model_card import CARD_NAME, load_card
+from plate_service.recognition.loading import load_reader
+from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.ocr import PlateReader
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -153,7 +154,7 @@ def _alignment(a: str, b: str) -> list[tuple[str, str]]:
 def measure_speed(model_dir: Path, crops: list[np.ndarray]) -> tuple[float, float, float]:
     """End-to-end ``read`` speed: (ms per crop at batch 1 with 1 thread, crops/s at batch
     64 with 2 threads), plus ms per crop of the ONNX model alone at batch 1, 1 thread."""
-    one = PlateReader.load(model_dir, threads=1)
+    one = load_reader(model_dir, threads=1)
     for crop in crops[:10]:
         one.read([crop])
     n = min(len(crops), 200)
@@ -165,7 +166,7 @@ def measure_speed(model_dir: Path, crops: list[np.ndarray]) -> tuple[float, floa
     for crop in crops[:n]:
         one.probabilities([crop])
     ms_model = (time.perf_counter() - t) / n * 1000
-    two = PlateReader.load(model_dir, threads=2)
+    two = load_reader(model_dir, threads=2)
     batch = [crops[i % len(crops)] for i in range(64)]
     two.read(batch)
     reps = 10
@@ -180,8 +181,7 @@ def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None
     """Read every row the model never trained on (its card lists the real-dev files it
     did) with ``reader``, batched by 64, and score; the colour crops also loosened
     (LOOSE_KIND); speed (on the unchanged rows) from ``model_dir``."""
-    trained_on = frozenset(reader.card.training.get("real_dev_files", ()))
-    rows = load_rows(data_root, trained_on)
+    rows = load_rows(data_root, reader.card.trained_on)
     left_out = len(load_rows(data_root)) - len(rows)
     images = []
     for row in rows:
@@ -247,9 +247,8 @@ def format_report(report: EvalReport) -> str:
 
 def record_metrics(model_dir: Path, report: EvalReport) -> None:
     """Store the eval's figures in the model's card (the weights and their sha256 stay)."""
-    card, _ = load_card(model_dir)
-    card = replace(card, metrics={**card.metrics, **report.card_metrics()})
-    (model_dir / CARD_NAME).write_text(card.to_json(), encoding="utf-8")
+    card = read_card(model_dir, OcrDecoding)
+    replace(card, metrics={**card.metrics, **report.card_metrics()}).write(model_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.is_dir() or not load_rows(args.data):
         print(f"no labelled real images under {args.data}: skipping the OCR eval")
         return 0
-    reader = PlateReader.load(args.model, threads=1)
+    reader = load_reader(args.model, threads=1)
     report = evaluate(reader, args.data, args.model)
     print(format_report(report))
     # Imported here: the calibration reuses this module's rows.

@@ -2,60 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 import onnxruntime as ort
 
-from plate_service.errors import InferenceError, ModelLoadError
-from plate_service.recognition.onnx_models import open_session, verify_weights
+from plate_service.errors import InferenceError
+from plate_service.recognition.model_card import DetectorDecoding, ModelCard
 from plate_service.recognition.pipeline import order_corners
 from plate_service.recognition.types import Detection
 
-logger = logging.getLogger(__name__)
-
-CARD_NAME = "detector.json"
-DEFAULT_THREADS = 1
 # Grey of the letterbox bars; the training scenes use the same value.
 PAD_VALUE = 114
-
-
-@dataclass(frozen=True)
-class DetectorCard:
-    """Facts that travel with the weights: file, checksum, input size, decoding thresholds."""
-
-    onnx_file: str
-    sha256: str
-    input_height: int
-    input_width: int
-    stride: int
-    corner_scale: float
-    score_threshold: float
-    nms_iou: float
-    max_detections: int
-
-    @classmethod
-    def read(cls, path: Path) -> DetectorCard:
-        """Parse the JSON card; a missing or malformed card is a load error."""
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(
-                onnx_file=str(raw["onnx_file"]),
-                sha256=str(raw["sha256"]),
-                input_height=int(raw["input_height"]),
-                input_width=int(raw["input_width"]),
-                stride=int(raw["stride"]),
-                corner_scale=float(raw["corner_scale"]),
-                score_threshold=float(raw["score_threshold"]),
-                nms_iou=float(raw["nms_iou"]),
-                max_detections=int(raw["max_detections"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelLoadError(f"detector card {path} is missing or malformed: {exc}") from exc
+# The input ``detect`` feeds the model, as a detector card names it.
+INPUT_NORMALISATION = f"bgr_0_255_letterbox_{PAD_VALUE}"
 
 
 @dataclass(frozen=True)
@@ -119,37 +80,21 @@ class PlateDetector:
     shared safely by the worker threads (``InferenceSession.run`` is thread-safe).
     """
 
-    def __init__(self, session: ort.InferenceSession, card: DetectorCard) -> None:
+    def __init__(self, session: ort.InferenceSession, card: ModelCard[DetectorDecoding]) -> None:
         self._session = session
         self._card = card
         self._input_name = session.get_inputs()[0].name
 
     @property
-    def card(self) -> DetectorCard:
+    def card(self) -> ModelCard[DetectorDecoding]:
         return self._card
-
-    @classmethod
-    def load(cls, model_dir: Path, *, threads: int = DEFAULT_THREADS) -> PlateDetector:
-        """Load the ONNX model and its card; refuse a wrong checksum or input shape."""
-        card = DetectorCard.read(model_dir / CARD_NAME)
-        onnx_path = model_dir / card.onnx_file
-        verify_weights(onnx_path, card.sha256)
-        session = open_session(onnx_path, threads=threads)
-        shape = session.get_inputs()[0].shape
-        expected = [3, card.input_height, card.input_width]
-        if len(shape) != 4 or list(shape[1:]) != expected:
-            raise ModelLoadError(
-                f"detector input shape {shape} does not match the card's [N, {expected}]")
-        logger.info("plate detector loaded from %s (%dx%d)", model_dir, card.input_width,
-                    card.input_height)
-        return cls(session, card)
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         """Plates on one BGR uint8 image (HxWx3), best score first, after NMS."""
-        card = self._card
+        spec, card = self._card.input, self._card.decoding
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-        canvas, fit = letterbox(image, card.input_height, card.input_width)
+        canvas, fit = letterbox(image, spec.height, spec.width)
         batch = np.ascontiguousarray(canvas.transpose(2, 0, 1)[None], dtype=np.float32)
         try:
             heat, corners = self._session.run(None, {self._input_name: batch})

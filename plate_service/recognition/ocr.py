@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
-from plate_service.errors import InferenceError, ModelLoadError
+from plate_service.errors import InferenceError
 from plate_service.recognition.ctc_decoding import CtcOutput, decode_plates
-from plate_service.recognition.model_card import ModelCard, load_card
-from plate_service.recognition.onnx_models import open_session
-from plate_service.recognition.plate_format import ALPHABET, NUM_CLASSES, to_cyrillic
+from plate_service.recognition.model_card import ModelCard, OcrDecoding
+from plate_service.recognition.plate_format import to_cyrillic
 from plate_service.recognition.preprocess import preprocess_batch
 from plate_service.recognition.types import OcrReading
 
-logger = logging.getLogger(__name__)
 
 # Crops per onnxruntime call and per constrained-decoding pass: the input tensor, the
 # probabilities and the decoder's tables grow with the batch, so a call with thousands
@@ -32,40 +28,12 @@ class PlateReader:
     called concurrently on one session.
     """
 
-    def __init__(self, session: ort.InferenceSession, card: ModelCard) -> None:
+    def __init__(self, session: ort.InferenceSession, card: ModelCard[OcrDecoding]) -> None:
         self._session = session
         self.card = card
         graph_input = session.get_inputs()[0]
         self._input_name = graph_input.name
         self._output_name = session.get_outputs()[0].name
-
-    @classmethod
-    def load(cls, model_dir: Path, *, threads: int = 1) -> PlateReader:
-        """Load weights and card from ``model_dir``; refuse any mismatch between the two.
-
-        Checks: the card's sha256 against the file, the card's alphabet against ours and
-        the ONNX metadata, and the graph's input shape against the card's input size.
-        """
-        card, weights = load_card(model_dir)
-        if card.alphabet != ALPHABET:
-            raise ModelLoadError(
-                f"model alphabet {card.alphabet!r} differs from the reader's {ALPHABET!r}")
-        session = open_session(weights, threads=threads)
-        meta = session.get_modelmeta().custom_metadata_map
-        if meta.get("alphabet", card.alphabet) != card.alphabet:
-            raise ModelLoadError("alphabet in the ONNX metadata differs from the model card")
-        shape = session.get_inputs()[0].shape
-        expected = [card.input.channels, card.input.height, card.input.width]
-        if len(shape) != 4 or list(shape[1:]) != expected:
-            raise ModelLoadError(f"graph input shape {shape} does not match the card's "
-                                 f"(batch, {expected[0]}, {expected[1]}, {expected[2]})")
-        out_shape = session.get_outputs()[0].shape
-        if len(out_shape) != 3 or out_shape[2] != NUM_CLASSES:
-            raise ModelLoadError(f"graph output shape {out_shape} is not (batch, T, "
-                                 f"{NUM_CLASSES})")
-        logger.info("OCR model loaded from %s (sha256 %s..., %d threads)", weights,
-                    card.sha256[:12], threads)
-        return cls(session, card)
 
     def probabilities(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """(N, T, classes) CTC probabilities for the crops, in one session.run."""

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
-DEFAULT_INPUT_HEIGHT = 32
-DEFAULT_INPUT_WIDTH = 128
+from plate_service.recognition.model_card import InputSpec
+
 # Per-image standardisation floor: a flat (blank) crop must not be blown up into noise.
 MIN_STD = 8.0
 
-
-@dataclass(frozen=True)
-class InputSpec:
-    """Shape and normalisation of the model input; travels with the weights in the card."""
-
-    height: int = DEFAULT_INPUT_HEIGHT
-    width: int = DEFAULT_INPUT_WIDTH
-    channels: int = 1
-    normalisation: str = "per_image_standardise"
+# The OCR input this module produces: the training recipe exports it in the card, and
+# loading refuses an OCR card that asks for another normalisation.
+OCR_INPUT = InputSpec(channels=1, height=32, width=128, normalisation="per_image_standardise")
 
 
 def to_gray(crop: np.ndarray) -> np.ndarray:
@@ -36,7 +28,7 @@ def to_gray(crop: np.ndarray) -> np.ndarray:
     raise ValueError(f"unsupported crop shape {crop.shape}")
 
 
-def preprocess_crop(crop: np.ndarray, spec: InputSpec = InputSpec()) -> np.ndarray:
+def preprocess_crop(crop: np.ndarray, spec: InputSpec = OCR_INPUT) -> np.ndarray:
     """One crop -> float32 (1, H, W): gray, resized (area when shrinking), standardised.
 
     Grayscale because half the inputs (the upstream's) carry no colour anyway; per-image
@@ -59,7 +51,7 @@ def preprocess_crop(crop: np.ndarray, spec: InputSpec = InputSpec()) -> np.ndarr
 
 
 def preprocess_batch(crops: list[np.ndarray] | tuple[np.ndarray, ...],
-                     spec: InputSpec = InputSpec()) -> np.ndarray:
+                     spec: InputSpec = OCR_INPUT) -> np.ndarray:
     """Crops -> float32 (N, 1, H, W) batch."""
     out = np.empty((len(crops), 1, spec.height, spec.width), dtype=np.float32)
     for i, crop in enumerate(crops):

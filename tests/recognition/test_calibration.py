@@ -12,7 +12,7 @@ from plate_service.recognition.calibration import (
     ConfidenceCalibration,
     load_calibration,
 )
-from plate_service.recognition.model_card import load_card
+from plate_service.recognition.model_card import OcrDecoding, read_card
 from tests.conftest import REPO_ROOT
 
 OCR_DIR = REPO_ROOT / "models" / "ocr"
@@ -32,7 +32,7 @@ def test_knots_must_increase() -> None:
 
 
 def test_the_shipped_calibration_fits_the_shipped_ocr_weights() -> None:
-    card, _ = load_card(OCR_DIR)
+    card = read_card(OCR_DIR, OcrDecoding)
     calibration = load_calibration(OCR_DIR, card.sha256)
     assert calibration.reported[1:3] == (0.5, 0.9)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,8 +9,15 @@ import cv2
 import numpy as np
 import pytest
 
-from plate_service.errors import InferenceError, ModelLoadError
-from plate_service.recognition.detector import CARD_NAME, DetectorCard, PlateDetector
+from plate_service.errors import InferenceError
+from plate_service.recognition.detector import INPUT_NORMALISATION, PlateDetector
+from plate_service.recognition.loading import load_detector
+from plate_service.recognition.model_card import (
+    CARD_NAME,
+    DetectorDecoding,
+    InputSpec,
+    ModelCard,
+)
 from tests.conftest import MODELS_DIR
 from tests.requirements import missing
 
@@ -24,7 +29,7 @@ PLATE_BOX = (300, 420, 560, 476)  # where the drawn plate sits in the 1024x768 s
 def detector() -> PlateDetector:
     if not (DETECTOR_DIR / CARD_NAME).is_file():
         missing("no detector model in models/detector")
-    return PlateDetector.load(DETECTOR_DIR)
+    return load_detector(DETECTOR_DIR)
 
 
 def draw_plate(width: int = 260, height: int = 56) -> np.ndarray:
@@ -94,41 +99,6 @@ def test_is_safe_to_share_between_threads(detector: PlateDetector) -> None:
     assert all(r == want for r in results)
 
 
-def _copy_model(tmp_path: Path) -> Path:
-    if not (DETECTOR_DIR / CARD_NAME).is_file():
-        missing("no detector model in models/detector")
-    target = tmp_path / "detector"
-    shutil.copytree(DETECTOR_DIR, target)
-    return target
-
-
-def _edit_card(model_dir: Path, **changes: object) -> None:
-    path = model_dir / CARD_NAME
-    card = json.loads(path.read_text())
-    card.update(changes)
-    path.write_text(json.dumps(card))
-
-
-def test_refuses_weights_with_a_wrong_checksum(tmp_path: Path) -> None:
-    model_dir = _copy_model(tmp_path)
-    _edit_card(model_dir, sha256="0" * 64)
-    with pytest.raises(ModelLoadError, match="sha256"):
-        PlateDetector.load(model_dir)
-
-
-def test_refuses_a_card_whose_input_size_differs_from_the_graph(tmp_path: Path) -> None:
-    model_dir = _copy_model(tmp_path)
-    card = DetectorCard.read(model_dir / CARD_NAME)
-    _edit_card(model_dir, input_width=card.input_width + 32)
-    with pytest.raises(ModelLoadError, match="shape"):
-        PlateDetector.load(model_dir)
-
-
-def test_missing_folder_is_a_load_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelLoadError):
-        PlateDetector.load(tmp_path / "nowhere")
-
-
 class _BrokenSession:
     def get_inputs(self) -> list[object]:
         class _Input:
@@ -140,7 +110,9 @@ class _BrokenSession:
 
 
 def test_onnxruntime_failures_become_inference_errors() -> None:
-    card = DetectorCard("x.onnx", "0" * 64, 384, 512, 4, 32.0, 0.3, 0.3, 8)
+    card = ModelCard(weights="x.onnx", sha256="0" * 64,
+                     input=InputSpec(3, 384, 512, INPUT_NORMALISATION),
+                     decoding=DetectorDecoding(4, 32.0, 0.3, 0.3, 8))
     broken = PlateDetector(_BrokenSession(), card)  # type: ignore[arg-type]
     with pytest.raises(InferenceError) as info:
         broken.detect(np.zeros((100, 100, 3), np.uint8))

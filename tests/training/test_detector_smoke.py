@@ -10,7 +10,8 @@ from tests.requirements import missing, require_module
 
 torch = require_module("torch")
 
-from plate_service.recognition.detector import PlateDetector, decode_outputs  # noqa: E402
+from plate_service.recognition.detector import decode_outputs  # noqa: E402
+from plate_service.recognition.loading import load_detector  # noqa: E402
 from training.detector import data  # noqa: E402
 from training.detector.export import export_detector  # noqa: E402
 from training.detector.model import (CORNER_SCALE, STRIDE, encode_targets,  # noqa: E402
@@ -82,8 +83,8 @@ def test_a_few_steps_train_and_export_loads(tmp_path: Path) -> None:
     model = train(_sources(), steps=3, batch=2, log_every=1)
     out = tmp_path / "detector"
     export_detector(model, out, height=128, width=160)
-    detector = PlateDetector.load(out)
-    assert detector.card.input_height == 128
+    detector = load_detector(out)
+    assert detector.card.input.height == 128
     found = detector.detect(np.full((100, 200, 3), 127, np.uint8))
     assert isinstance(found, list)
 

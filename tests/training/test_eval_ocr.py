@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plate_service.recognition.ocr import PlateReader
+from plate_service.recognition.loading import load_reader
 from training.eval_ocr import (LOOSE_KIND, LOOSE_MARGIN_GRAY, EvalReport, KindResult, evaluate,
                                loosen, record_metrics)
 
@@ -18,14 +18,14 @@ MODELS = Path(__file__).resolve().parents[2] / "models" / "ocr"
 
 def test_recorded_metrics_land_in_the_card_and_the_model_still_loads(tmp_path: Path) -> None:
     shutil.copytree(MODELS, tmp_path / "ocr")
-    before = PlateReader.load(tmp_path / "ocr").card
+    before = load_reader(tmp_path / "ocr").card
     report = EvalReport(kinds={"real-dev/crop": KindResult(total=8, exact=6, edits=3, chars=64)},
                         confusions=Counter(), ms_per_crop_b1=0.5, crops_per_s_b64=2500.4,
                         ms_per_crop_model_b1=0.4)
 
     record_metrics(tmp_path / "ocr", report)
 
-    after = PlateReader.load(tmp_path / "ocr").card
+    after = load_reader(tmp_path / "ocr").card
     assert after.sha256 == before.sha256
     assert after.training == before.training
     assert after.metrics["real_dev_crop_exact"] == 0.75
@@ -44,8 +44,8 @@ def test_a_loosened_crop_sits_whole_inside_a_plain_margin() -> None:
 
 
 def test_the_eval_scores_unseen_rows_and_the_same_colour_crops_loosened(shared_data: Path) -> None:
-    reader = PlateReader.load(MODELS, threads=1)
-    trained_crops = {f for f in reader.card.training.get("real_dev_files", ()) if "#" not in f}
+    reader = load_reader(MODELS, threads=1)
+    trained_crops = {f for f in reader.card.trained_on if "#" not in f}
     report = evaluate(reader, shared_data)
 
     crops, loose = report.kinds["real-dev/crop"], report.kinds[LOOSE_KIND]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,10 @@ import pytest
 
 from training.eval_detector import held_out_scenes, training_half_scenes
 from training.eval_ocr import load_rows
+from plate_service.recognition.model_card import ModelCard, OcrDecoding
 from plate_service.recognition.pipeline import RECTIFIED_SIZE
+from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX
+from plate_service.recognition.preprocess import OCR_INPUT
 from training.ocr.data import cut_scene_plates, load_real_dev_half
 from training.real_dev_split import (is_training_crop, is_training_scene, read_scene_labels,
                                      source_scene)
@@ -107,8 +109,9 @@ def _one_plate_per_scene(root: Path, scenes: list[str]) -> None:
 def _ocr_trained_on(models: Path, real_dev_files: list[str]) -> None:
     """Write the OCR card the evals read the OCR's training files from."""
     (models / "ocr").mkdir(parents=True, exist_ok=True)
-    (models / "ocr" / "plate_ocr.json").write_text(json.dumps(
-        {"training": {"real_dev_files": real_dev_files}}))
+    ModelCard(weights="plate_ocr.onnx", sha256="0" * 64, input=OCR_INPUT,
+              decoding=OcrDecoding(ALPHABET, BLANK_INDEX),
+              training={"trained_on": real_dev_files}).write(models / "ocr")
 
 
 @pytest.mark.parametrize("select, in_training_half, crop_of_mine", [

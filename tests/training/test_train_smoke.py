@@ -12,7 +12,7 @@ from tests.requirements import require_module
 torch = require_module("torch")
 require_module("onnx")
 
-from plate_service.recognition.ocr import PlateReader  # noqa: E402
+from plate_service.recognition.loading import load_reader  # noqa: E402
 from training.ocr.train import TrainConfig, train  # noqa: E402
 
 
@@ -23,7 +23,7 @@ def test_training_smoke_run_exports_a_loadable_model(tmp_path: Path) -> None:
                          processes=1, log_every=1)
     model = train(config, tmp_path, data_root=None)
     assert isinstance(model, torch.nn.Module)
-    reader = PlateReader.load(tmp_path, threads=1)
+    reader = load_reader(tmp_path, threads=1)
     assert reader.card.training["config"]["steps"] == 3
     crops = [np.full((30, 130), 200, np.uint8), np.zeros((56, 260, 3), np.uint8)]
     readings = reader.read(crops)

@@ -86,7 +86,7 @@ class Sources:
 
     backgrounds: tuple[Background, ...]
     crops: tuple[np.ndarray, ...]
-    scene_names: tuple[str, ...]
+    scene_names: tuple[str, ...]  # relative to the shared data root
 
 
 def load_sources(data_dir: Path) -> Sources:
@@ -104,7 +104,7 @@ def load_sources(data_dir: Path) -> Sources:
         scale = image[1]
         boxes = tuple(_scaled(row[:4], scale) for row in labels[name])
         backgrounds.append(Background(image[0], boxes, (True,) * len(boxes)))
-        names.append(name)
+        names.append(f"real-dev/{name}")
     for name, rows in _extra_scene_rows(data_dir).items():
         image = _read_scaled(data_dir / EXTRA_SCENES / name)
         if image is None:

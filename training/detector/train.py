@@ -124,13 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     model = train(sources, args.steps, args.batch)
     minutes = (time.monotonic() - start) / 60
     logger.info("trained in %.1f min", minutes)
-    extra: dict[str, object] = {
-        "training": {"steps": args.steps, "batch": args.batch, "seed": SEED,
-                     "threads": args.threads, "wall_minutes": round(minutes, 1),
-                     "crop": [CROP_H, CROP_W]},
-        "training_scenes": list(sources.scene_names),
-    }
-    path = export_detector(model, args.out, height=INPUT_H, width=INPUT_W, extra=extra)
+    training = {"command": "python -m training.detector.train", "steps": args.steps,
+                "batch": args.batch, "seed": SEED, "threads": args.threads,
+                "wall_minutes": round(minutes, 1), "crop": [CROP_H, CROP_W],
+                "trained_on": list(sources.scene_names)}
+    path = export_detector(model, args.out, height=INPUT_H, width=INPUT_W, training=training)
     logger.info("exported %s (%.0f kB)", path, path.stat().st_size / 1024)
     if args.no_eval:
         return 0

@@ -17,7 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from plate_service.recognition.detector import PlateDetector, box_iou
+from plate_service.recognition.detector import box_iou
+from plate_service.recognition.loading import load_detector
 from plate_service.recognition.pipeline import cut_plate
 from plate_service.recognition.plate_format import ALPHABET
 from plate_service.recognition.preprocess import InputSpec, preprocess_crop
@@ -110,7 +111,7 @@ def cut_scene_plates(data_root: Path, half: str, detector_dir: Path) -> list[Lab
     want = half == "train"
     scenes = read_scene_labels(data_root)
     other_texts = _plates_of_other_half(data_root, want)
-    detector = PlateDetector.load(detector_dir, threads=1)
+    detector = load_detector(detector_dir, threads=1)
     cuts: list[LabelledImage] = []
     for name, rows in sorted(scenes.items()):
         if is_training_scene(name) != want:

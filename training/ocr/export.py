@@ -8,20 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 import torch
 
-from plate_service.recognition.model_card import CARD_NAME, WEIGHTS_NAME, ModelCard
-from plate_service.recognition.onnx_models import sha256_of
+from plate_service.recognition.model_card import InputSpec, ModelCard, OcrDecoding
 from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX
-from plate_service.recognition.preprocess import InputSpec
+from training.model_export import stamp_metadata, write_card
 from training.ocr.model import PlateOcrNet
 
 logger = logging.getLogger(__name__)
 
 INPUT_NAME = "input"
 OUTPUT_NAME = "probs"
+WEIGHTS_NAME = "plate_ocr.onnx"
 OPSET = 17
 # ONNX and torch run the same float32 maths in a different order; this much is rounding.
 MAX_ABS_DIFF = 1e-4
@@ -29,8 +28,8 @@ MAX_ABS_DIFF = 1e-4
 
 def export_onnx(model: PlateOcrNet, spec: InputSpec, out_dir: Path,
                 metrics: dict[str, Any] | None = None,
-                training: dict[str, Any] | None = None) -> ModelCard:
-    """Write ``plate_ocr.onnx`` (dynamic batch, alphabet in metadata) and ``plate_ocr.json``.
+                training: dict[str, Any] | None = None) -> ModelCard[OcrDecoding]:
+    """Write ``plate_ocr.onnx`` (dynamic batch, the card's facts in metadata) and its card.
 
     The file is reloaded with onnxruntime and compared with the torch model on a random
     batch; a mismatch raises instead of shipping wrong weights.
@@ -47,20 +46,13 @@ def export_onnx(model: PlateOcrNet, spec: InputSpec, out_dir: Path,
                           output_names=[OUTPUT_NAME], opset_version=OPSET,
                           dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
                           dynamo=False)
-    proto = onnx.load(str(path))
-    meta = {"alphabet": ALPHABET, "blank_index": str(BLANK_INDEX),
-            "input_height": str(spec.height), "input_width": str(spec.width),
-            "input_channels": str(spec.channels), "normalisation": spec.normalisation}
-    for key, value in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    proto.doc_string = "plate-service OCR: CNN + CTC over GOST R 50577 plate characters"
-    onnx.checker.check_model(proto)
-    onnx.save(proto, str(path))
-    check_export(model, path, spec)
-    card = ModelCard(alphabet=ALPHABET, input=spec, sha256=sha256_of(path),
+    card = ModelCard(weights=WEIGHTS_NAME, sha256="", input=spec,
+                     decoding=OcrDecoding(alphabet=ALPHABET, blank_index=BLANK_INDEX),
                      metrics=metrics or {}, training=training or {})
-    (out_dir / CARD_NAME).write_text(card.to_json(), encoding="utf-8")
+    stamp_metadata(path, card, "plate-service OCR: CNN + CTC over GOST R 50577 plate "
+                   "characters")
+    check_export(model, path, spec)
+    card = write_card(out_dir, card)
     logger.info("exported %s (%.2f MB)", path, path.stat().st_size / 1e6)
     return card
 

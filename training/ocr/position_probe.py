@@ -18,6 +18,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from plate_service.recognition.loading import load_reader
 from plate_service.recognition.ocr import PlateReader
 from training.eval_ocr import loosen
 from training.synth.plate import make_samples
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=PROBE_COUNT)
     args = parser.parse_args(argv)
     for model in args.models:
-        result = probe(PlateReader.load(model, threads=1), args.count)
+        result = probe(load_reader(model, threads=1), args.count)
         verdict = "POSITION-TIED" if result.position_tied else "reads letters where they are"
         print(f"{model}: tight {result.tight_exact}/{result.count}, loose "
               f"{result.loose_exact}/{result.count}, first letter when loose "

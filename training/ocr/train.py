@@ -20,7 +20,7 @@ import torch
 from torch.nn import functional as F
 
 from plate_service.recognition.ctc_decoding import decode_greedy
-from plate_service.recognition.preprocess import InputSpec
+from plate_service.recognition.preprocess import OCR_INPUT
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
                                cut_scene_plates, encode_text, load_real, load_real_dev_half)
 from training.ocr.export import export_onnx
@@ -113,7 +113,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     """Build the data, train, export; returns the trained model."""
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
-    spec = InputSpec()
+    spec = OCR_INPUT
     t0 = time.time()
     synth = build_synthetic(config.seed, config.synth_count, spec, config.processes)
     val = build_synthetic(config.seed + 1, config.val_count, spec, config.processes)
@@ -172,7 +172,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
                 metrics={"synthetic_val_exact": round(val_acc, 4)},
                 training={"config": asdict(config), "wall_minutes": round(wall / 60, 1),
                           "command": "python -m training.ocr.train",
-                          "real_dev_files": real_dev_files})
+                          "trained_on": real_dev_files})
     return model
 
 
@@ -209,10 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     data_root = args.data if args.data.is_dir() else None
     train(config, args.out, data_root, args.detector)
     if not args.no_eval and data_root is not None:
-        from plate_service.recognition.ocr import PlateReader
+        from plate_service.recognition.loading import load_reader
         from training.eval_ocr import evaluate, format_report, record_metrics
 
-        reader = PlateReader.load(args.out, threads=1)
+        reader = load_reader(args.out, threads=1)
         report = evaluate(reader, data_root, args.out)
         print(format_report(report))
         record_metrics(args.out, report)
