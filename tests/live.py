@@ -13,56 +13,50 @@ from aiohttp import web
 
 from plate_service.app import create_app
 from plate_service.config import Config, UpstreamConfig
+from tests.fake_provider import NOT_FOUND, Answer, FakeProvider
 from tests.fakes import fake_recognizer, plate_like_jpeg
 
 PLATE = plate_like_jpeg()
 
 
-def _provider(plate: bytes) -> web.Application:
+def _provider(plate: bytes) -> FakeProvider:
     """Even IDs are ``plate``, multiples of 3 are junk, the rest do not exist."""
+    served, junk = Answer(plate), Answer(b"<html>", content_type="text/html")
 
-    async def image(request: web.Request) -> web.Response:
-        image_id = int(request.match_info["image_id"])
+    def answer(image_id: int) -> Answer:
         if image_id % 2 == 0:
-            return web.Response(body=plate, content_type="image/jpeg")
-        if image_id % 3 == 0:
-            return web.Response(text="<html>", content_type="text/html")
-        raise web.HTTPNotFound()
+            return served
+        return junk if image_id % 3 == 0 else NOT_FOUND
 
-    app = web.Application()
-    app.router.add_get(r"/images/{image_id:\d+}", image)
-    return app
+    return FakeProvider(answer)
 
 
 class LiveServers:
     """Provider and service on loopback, on an event loop in a background thread."""
 
     def __init__(self, plate: bytes = PLATE) -> None:
-        self.plate = plate
+        self.provider = _provider(plate)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.runners: list[web.AppRunner] = []
+        self.runner: web.AppRunner | None = None
         self.base_url = ""
 
-    async def _serve(self, app: web.Application) -> int:
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.runners.append(runner)
-        return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-
     async def _start(self) -> None:
-        provider_port = await self._serve(_provider(self.plate))
-        config = Config(upstream=UpstreamConfig(base_url=f"http://127.0.0.1:{provider_port}",
+        await self.provider.start()
+        config = Config(upstream=UpstreamConfig(base_url=self.provider.url,
                                                 total_timeout_s=2.0, retries=0))
-        port = await self._serve(create_app(config, recognizer_factory=lambda _:
-                                            fake_recognizer()))
+        self.runner = web.AppRunner(create_app(config, recognizer_factory=lambda _:
+                                               fake_recognizer()), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def _stop(self) -> None:
-        for runner in reversed(self.runners):
-            await runner.cleanup()
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await self.provider.stop()
 
     def __enter__(self) -> LiveServers:
         self.thread.start()

@@ -3,53 +3,45 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from plate_service.app import create_app
 from plate_service.config import Config, RecognitionConfig, UpstreamConfig
 from plate_service.recognition.detector import box_iou
 from tests.conftest import MODELS_DIR
+from tests.fake_provider import Answer, FakeProvider
 
 
 SCENE_ID = 500
 SCENE = ("scenes/s0005.jpg", "А521МР97", [276, 282, 386, 308])
 
 
-def _provider_app(folder: Path) -> web.Application:
+def _provider(folder: Path) -> FakeProvider:
     """A stand-in for the real image provider: the same bytes under the same IDs, plus
     one real-dev car photo under SCENE_ID."""
     with open(folder / "labels.csv", newline="", encoding="utf-8") as handle:
         files = {int(row["image_id"]): folder / row["file"] for row in csv.DictReader(handle)}
     files[SCENE_ID] = folder.parent / "real-dev" / SCENE[0]
-
-    async def image(request: web.Request) -> web.Response:
-        path = files.get(int(request.match_info["image_id"]))
-        if path is None:
-            raise web.HTTPNotFound()
-        return web.Response(body=path.read_bytes(), content_type="image/jpeg")
-
-    app = web.Application()
-    app.router.add_get(r"/images/{image_id:\d+}", image)
-    return app
+    provider = FakeProvider()
+    for image_id, path in files.items():
+        provider.script(image_id, Answer(path.read_bytes()))
+    return provider
 
 
 @pytest.fixture
 async def service(
-    shared_data: Path,
-    aiohttp_server: Callable[..., Awaitable[TestServer]],
-    aiohttp_client: Callable[..., Awaitable[TestClient]],
-) -> TestClient:
-    provider = await aiohttp_server(_provider_app(shared_data / "provider"))
-    config = Config(
-        upstream=UpstreamConfig(base_url=str(provider.make_url("")).rstrip("/")),
-        recognition=RecognitionConfig(models_dir=MODELS_DIR),
-    )
-    return await aiohttp_client(create_app(config))
+    shared_data: Path, aiohttp_client: Callable[..., Awaitable[TestClient]],
+) -> AsyncIterator[TestClient]:
+    async with _provider(shared_data / "provider") as provider:
+        config = Config(
+            upstream=UpstreamConfig(base_url=provider.url),
+            recognition=RecognitionConfig(models_dir=MODELS_DIR),
+        )
+        yield await aiohttp_client(create_app(config))
 
 
 @pytest.mark.parametrize(("image_id", "plate"), [(10022, "С181МВ190"), (9965, "О101НО750")])

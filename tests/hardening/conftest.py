@@ -1,19 +1,13 @@
-"""Fault-injection rig: a scripted raw-socket image provider and the service wired to it.
-
-aiohttp's test server only produces well-formed HTTP, so the provider here speaks
-HTTP/1.1 by hand over ``asyncio.start_server``: each image ID has a script of
-behaviours (answer, hang, trickle, cut off, reset...) played one per request.
-"""
+"""Fault-injection rig: the fake image provider, scripted to misbehave, and the service
+wired to it (tests/fake_provider.py writes the raw HTTP/1.1 that aiohttp never would)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import struct
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import pytest
 from aiohttp import web
@@ -21,6 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from plate_service.app import create_app
 from plate_service.config import Config, LimitsConfig, UpstreamConfig
+from tests.fake_provider import Answer, FakeProvider
 from tests.fakes import FakeReader, fake_recognizer, plate_like_jpeg
 
 # Short enough to keep the suite fast, long enough that a loaded 2-core machine still
@@ -35,194 +30,18 @@ FAST_S = 1.0
 DEADLINE_BOUND_S = UPSTREAM_TIMEOUT_S + 2.0
 
 
-@dataclass
-class Exchange:
-    """What one behaviour gets: the connection, and a counter of body bytes it sent."""
-
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-    sent: int = 0
-
-    async def send(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
-        self.sent += len(data)
-
-
-Behaviour = Callable[[Exchange], Awaitable[None]]
-
-
-def _head(status: int, headers: dict[str, str]) -> bytes:
-    lines = [f"HTTP/1.1 {status} Scripted", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-def answer(body: bytes = b"", status: int = 200, content_type: str | None = "image/jpeg",
-           *, chunked: bool = False, headers: dict[str, str] | None = None) -> Behaviour:
-    """A complete, well-formed answer (Content-Length, or chunked in 4 KiB pieces)."""
-    extra = dict(headers or {})
-    if content_type is not None:
-        extra["Content-Type"] = content_type
-
-    async def play(ex: Exchange) -> None:
-        if not chunked:
-            await ex.send(_head(status, {**extra, "Content-Length": str(len(body))}) + body)
-            return
-        await ex.send(_head(status, {**extra, "Transfer-Encoding": "chunked"}))
-        for start in range(0, len(body), 4096):
-            piece = body[start:start + 4096]
-            await ex.send(b"%x\r\n%s\r\n" % (len(piece), piece))
-        await ex.send(b"0\r\n\r\n")
-
-    return play
-
-
-def hang() -> Behaviour:
-    """Accept the connection and read the request, then never answer."""
-
-    async def play(ex: Exchange) -> None:
-        await asyncio.Event().wait()
-
-    return play
-
-
-def trickle(body: bytes, every_s: float = 0.1) -> Behaviour:
-    """Headers at once (honest Content-Length), then one body byte per ``every_s``."""
-
-    async def play(ex: Exchange) -> None:
-        await ex.send(_head(200, {"Content-Type": "image/jpeg",
-                                  "Content-Length": str(len(body))}))
-        for offset in range(len(body)):
-            await ex.send(body[offset:offset + 1])
-            await asyncio.sleep(every_s)
-
-    return play
-
-
-def cut_off(body: bytes, declared: int) -> Behaviour:
-    """Promise ``declared`` bytes, send ``body`` (fewer), then close the connection."""
-
-    async def play(ex: Exchange) -> None:
-        await ex.send(_head(200, {"Content-Type": "image/jpeg",
-                                  "Content-Length": str(declared)}) + body)
-
-    return play
-
-
-def flood(total: int, *, chunked: bool, piece: int = 64 * 1024) -> Behaviour:
-    """``total`` bytes of JPEG-looking body, generated as it goes (never held whole)."""
-    block = b"\xff\xd8\xff\xe0" + b"\0" * (piece - 4)
-
-    async def play(ex: Exchange) -> None:
-        headers = {"Content-Type": "image/jpeg"}
-        if chunked:
-            headers["Transfer-Encoding"] = "chunked"
-        else:
-            headers["Content-Length"] = str(total)
-        await ex.send(_head(200, headers))
-        left = total
-        while left > 0:
-            data = block[:min(piece, left)]
-            await ex.send(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
-            left -= len(data)
-        if chunked:
-            await ex.send(b"0\r\n\r\n")
-
-    return play
-
-
-def close_at_once() -> Behaviour:
-    """Read the request and close without a byte of answer."""
-
-    async def play(ex: Exchange) -> None:
-        return None
-
-    return play
-
-
-def reset() -> Behaviour:
-    """Read the request and abort the connection with a TCP RST."""
-
-    async def play(ex: Exchange) -> None:
-        sock = ex.writer.get_extra_info("socket")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        ex.writer.transport.abort()
-
-    return play
-
-
-def raw(data: bytes) -> Behaviour:
-    """Send exactly ``data`` (e.g. not HTTP at all) and close."""
-
-    async def play(ex: Exchange) -> None:
-        await ex.send(data)
-
-    return play
-
-
-@dataclass
-class ScriptedProvider:
-    """HTTP/1.1 image provider on loopback; ``script(id, *behaviours)`` decides answers.
-
-    Behaviours for an ID are played one per request, the last one repeating; an ID
-    without a script gets a plate-like JPEG. ``hits`` counts requests per ID and
-    ``sent`` the bytes written per ID, so a test can tell how much a client read.
-    """
-
-    scripts: dict[int, list[Behaviour]] = field(default_factory=dict)
-    hits: Counter[int] = field(default_factory=Counter)
-    sent: Counter[int] = field(default_factory=Counter)
-    port: int = 0
-    _server: asyncio.Server | None = None
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    def script(self, image_id: int, *behaviours: Behaviour) -> None:
-        self.scripts[image_id] = list(behaviours)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def close(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        ex = Exchange(reader, writer)
-        image_id = -1
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            path = head.split(b" ", 2)[1].decode("latin-1")
-            image_id = int(path.rsplit("/", 1)[-1])
-            self.hits[image_id] += 1
-            behaviours = self.scripts.get(image_id) or [answer(plate_like_jpeg())]
-            behaviour = behaviours.pop(0) if len(behaviours) > 1 else behaviours[0]
-            await behaviour(ex)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass  # the client hung up first: exactly what several tests provoke
-        finally:
-            self.sent[image_id] += ex.sent
-            writer.close()
-            self._tasks.discard(task)
+def flood(total: int, *, chunked: bool) -> Answer:
+    """``total`` bytes of JPEG-looking body in 64 KiB pieces, never held whole."""
+    piece = b"\xff\xd8\xff\xe0" + b"\0" * (64 * 1024 - 4)
+    assert total % len(piece) == 0
+    return Answer(piece, repeat=total // len(piece), chunked=chunked)
 
 
 @pytest.fixture
-async def upstream() -> AsyncIterator[ScriptedProvider]:
-    provider = ScriptedProvider()
-    await provider.start()
-    yield provider
-    await provider.close()
+async def upstream() -> AsyncIterator[FakeProvider]:
+    """The provider a test scripts; an ID without a script is a plate-like JPEG."""
+    async with FakeProvider(Answer(plate_like_jpeg())) as provider:
+        yield provider
 
 
 @pytest.fixture
@@ -245,7 +64,7 @@ def rig_config(base_url: str, **limits: int) -> Config:
 
 @pytest.fixture
 def make_service(
-    aiohttp_client: Callable[..., Awaitable[TestClient]], upstream: ScriptedProvider,
+    aiohttp_client: Callable[..., Awaitable[TestClient]], upstream: FakeProvider,
     reader: FakeReader,
 ) -> ServiceFactory:
     """The real app (fake models) talking to ``upstream``, or to ``base_url`` if given."""

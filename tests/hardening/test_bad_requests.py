@@ -15,22 +15,18 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
+from tests.fake_provider import Answer, FakeProvider, Fault
 from tests.fakes import plate_like_jpeg
 from tests.hardening.conftest import (
     DEADLINE_BOUND_S,
     FAST_S,
     MAX_IMAGE_BYTES,
     MAX_REQUEST_BYTES,
-    ScriptedProvider,
     ServiceFactory,
-    answer,
-    cut_off,
     error_of,
     flood,
-    hang,
     sof_jpeg,
     stopwatch,
-    trickle,
 )
 
 MAX_IMAGE_ID = 2**53 - 1
@@ -63,7 +59,7 @@ async def body_chunks(total: int, piece: int = 16 * 1024) -> AsyncIterator[bytes
     "/plate/" + "1" * 5000, "/plate/%25", "/plate/%", "/plate/%zz",
 ])
 async def test_junk_image_ids_are_400_invalid_image_id(
-    service: TestClient, upstream: ScriptedProvider, path: str
+    service: TestClient, upstream: FakeProvider, path: str
 ) -> None:
     response = await service.get(raw_path(path))
     assert await error_of(response) == (400, "invalid_image_id")
@@ -75,7 +71,7 @@ async def test_junk_image_ids_are_400_invalid_image_id(
     "/plate/../../etc", "/plate/", "/plate", "/plate/1/2", "/plate//1", "/plate/1%2F2/3",
 ])
 async def test_paths_outside_the_route_are_404_not_found(
-    service: TestClient, upstream: ScriptedProvider, path: str
+    service: TestClient, upstream: FakeProvider, path: str
 ) -> None:
     response = await service.get(raw_path(path))
     assert await error_of(response) == (404, "not_found")
@@ -83,7 +79,7 @@ async def test_paths_outside_the_route_are_404_not_found(
 
 
 async def test_largest_allowed_id_reaches_the_provider(
-    service: TestClient, upstream: ScriptedProvider
+    service: TestClient, upstream: FakeProvider
 ) -> None:
     response = await service.get(f"/plate/{MAX_IMAGE_ID}")
     assert response.status == 200
@@ -162,7 +158,7 @@ async def post_json_bytes(service: TestClient, body: bytes) -> ClientResponse:
     (b"\xc3\x28", "bad_request"),
 ])
 async def test_malformed_batches_are_400(
-    service: TestClient, upstream: ScriptedProvider, body: bytes, code: str | None
+    service: TestClient, upstream: FakeProvider, body: bytes, code: str | None
 ) -> None:
     response = await post_json_bytes(service, body)
     if code is None:  # oddly encoded but valid JSON: json.loads accepts UTF-16 and a BOM
@@ -185,7 +181,7 @@ async def test_integer_literal_with_thousands_of_digits_is_400(service: TestClie
 
 
 async def test_batch_over_the_limit_is_413_before_any_download(
-    service: TestClient, upstream: ScriptedProvider
+    service: TestClient, upstream: FakeProvider
 ) -> None:
     body = json.dumps({"image_ids": list(range(10_000))}).encode()
     assert len(body) < MAX_REQUEST_BYTES
@@ -286,23 +282,23 @@ async def test_bad_uploads_get_their_documented_code(
 # --- everything at once -------------------------------------------------------------
 
 async def test_a_mixed_burst_of_every_fault_gives_zero_500s(
-    make_service: ServiceFactory, upstream: ScriptedProvider, unused_tcp_port: int
+    make_service: ServiceFactory, upstream: FakeProvider, unused_tcp_port: int
 ) -> None:
     service = await make_service(max_batch_size=20)
-    upstream.script(100, hang())
-    upstream.script(101, trickle(JPEG, every_s=0.05))
-    upstream.script(102, cut_off(JPEG[:200], declared=len(JPEG)))
-    upstream.script(103, answer(b"oops", status=500, content_type="text/plain"))
-    upstream.script(104, answer(b"busy", status=503), answer(JPEG))
-    upstream.script(105, answer(b"slow down", status=429))
-    upstream.script(106, answer(b"<html>hi</html>", content_type="text/html"))
-    upstream.script(107, answer(b""))
-    upstream.script(108, answer(JPEG[: len(JPEG) // 2]))
+    upstream.script(100, Answer(fault=Fault.HANG))
+    upstream.script(101, Answer(JPEG, drip_s=0.05))
+    upstream.script(102, Answer(JPEG[:200], declared_length=len(JPEG)))
+    upstream.script(103, Answer(b"oops", status=500, content_type="text/plain"))
+    upstream.script(104, Answer(b"busy", status=503), Answer(JPEG))
+    upstream.script(105, Answer(b"slow down", status=429))
+    upstream.script(106, Answer(b"<html>hi</html>", content_type="text/html"))
+    upstream.script(107, Answer(b""))
+    upstream.script(108, Answer(JPEG[: len(JPEG) // 2]))
     upstream.script(109, flood(50 * 1024 * 1024, chunked=False))
     upstream.script(110, flood(50 * 1024 * 1024, chunked=True))
-    upstream.script(111, answer(sof_jpeg(30_000, 30_000)))
-    upstream.script(112, answer(JPEG, content_type="text/plain"))
-    upstream.script(113, answer(b"x", status=404))
+    upstream.script(111, Answer(sof_jpeg(30_000, 30_000)))
+    upstream.script(112, Answer(JPEG, content_type="text/plain"))
+    upstream.script(113, Answer(b"x", status=404))
     expected = {100: 504, 101: 504, 102: 502, 103: 502, 104: 200, 105: 502, 106: 422,
                 107: 422, 108: 422, 109: 422, 110: 422, 111: 422, 112: 200, 113: 404, 1: 200}
 

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
+from tests.fake_provider import Answer, FakeProvider, Fault
 from tests.fakes import encode, plate_like_jpeg
 from tests.hardening.conftest import (
     CONNECT_TIMEOUT_S,
@@ -19,20 +20,11 @@ from tests.hardening.conftest import (
     FAST_S,
     MAX_IMAGE_BYTES,
     UPSTREAM_TIMEOUT_S,
-    Behaviour,
-    ScriptedProvider,
     ServiceFactory,
-    answer,
-    close_at_once,
-    cut_off,
     error_of,
     flood,
-    hang,
-    raw,
-    reset,
     sof_jpeg,
     stopwatch,
-    trickle,
 )
 
 JPEG = plate_like_jpeg()
@@ -101,15 +93,15 @@ async def test_provider_that_never_completes_the_handshake_is_504_within_connect
             sock.close()
 
 
-@pytest.mark.parametrize("behaviour", [
-    pytest.param(hang(), id="never-answers"),
-    pytest.param(trickle(JPEG, every_s=0.05), id="trickles-past-the-deadline"),
+@pytest.mark.parametrize("answer", [
+    pytest.param(Answer(fault=Fault.HANG), id="never-answers"),
+    pytest.param(Answer(JPEG, drip_s=0.05), id="trickles-past-the-deadline"),
 ])
 async def test_stuck_provider_is_504_provider_timeout_without_blocking_others(
-    service: TestClient, upstream: ScriptedProvider, behaviour: Behaviour
+    service: TestClient, upstream: FakeProvider, answer: Answer
 ) -> None:
     assert len(JPEG) * 0.05 > 3 * UPSTREAM_TIMEOUT_S  # the trickle really outlasts it
-    upstream.script(7, behaviour)
+    upstream.script(7, answer)
     with stopwatch() as elapsed:
         stuck = asyncio.ensure_future(service.get("/plate/7"))
         await asyncio.sleep(0.2)
@@ -120,15 +112,15 @@ async def test_stuck_provider_is_504_provider_timeout_without_blocking_others(
     assert upstream.hits[7] == 1, "a timeout spends the whole deadline: nothing to retry"
 
 
-@pytest.mark.parametrize("behaviour", [
-    pytest.param(cut_off(JPEG[:300], declared=len(JPEG)), id="closed-mid-body"),
-    pytest.param(close_at_once(), id="closed-before-answering"),
-    pytest.param(reset(), id="reset"),
+@pytest.mark.parametrize("answer", [
+    pytest.param(Answer(JPEG[:300], declared_length=len(JPEG)), id="closed-mid-body"),
+    pytest.param(Answer(fault=Fault.CLOSE), id="closed-before-answering"),
+    pytest.param(Answer(fault=Fault.RESET), id="reset"),
 ])
 async def test_broken_connection_is_502_provider_unavailable_after_a_retry(
-    service: TestClient, upstream: ScriptedProvider, behaviour: Behaviour
+    service: TestClient, upstream: FakeProvider, answer: Answer
 ) -> None:
-    upstream.script(7, behaviour)
+    upstream.script(7, answer)
     with stopwatch() as elapsed:
         response = await service.get("/plate/7")
     assert await error_of(response) == (502, "provider_unavailable")
@@ -139,9 +131,9 @@ async def test_broken_connection_is_502_provider_unavailable_after_a_retry(
 
 
 async def test_broken_connection_then_recovery_is_200(
-    service: TestClient, upstream: ScriptedProvider
+    service: TestClient, upstream: FakeProvider
 ) -> None:
-    upstream.script(7, cut_off(JPEG[:300], declared=len(JPEG)), answer(JPEG))
+    upstream.script(7, Answer(JPEG[:300], declared_length=len(JPEG)), Answer(JPEG))
     response = await service.get("/plate/7")
     assert response.status == 200
     assert upstream.hits[7] == 2
@@ -150,9 +142,9 @@ async def test_broken_connection_then_recovery_is_200(
 @pytest.mark.parametrize(("status", "hits"), [(500, 1), (429, 1), (418, 1), (502, 2), (503, 2),
                                               (504, 2)])
 async def test_bad_status_is_502_provider_error_and_only_502_503_504_retry(
-    service: TestClient, upstream: ScriptedProvider, status: int, hits: int
+    service: TestClient, upstream: FakeProvider, status: int, hits: int
 ) -> None:
-    upstream.script(7, answer(b"<h1>nope</h1>", status=status, content_type="text/html"))
+    upstream.script(7, Answer(b"<h1>nope</h1>", status=status, content_type="text/html"))
     with stopwatch() as elapsed:
         response = await service.get("/plate/7")
     assert await error_of(response) == (502, "provider_error")
@@ -164,17 +156,17 @@ async def test_bad_status_is_502_provider_error_and_only_502_503_504_retry(
 
 @pytest.mark.parametrize("status", [502, 503, 504])
 async def test_transient_status_then_recovery_is_200(
-    service: TestClient, upstream: ScriptedProvider, status: int
+    service: TestClient, upstream: FakeProvider, status: int
 ) -> None:
-    upstream.script(7, answer(b"busy", status=status, content_type="text/plain"), answer(JPEG))
+    upstream.script(7, Answer(b"busy", status=status, content_type="text/plain"), Answer(JPEG))
     response = await service.get("/plate/7")
     assert response.status == 200
     assert (await response.json())["plate"] == "С181МВ190"
     assert upstream.hits[7] == 2
 
 
-async def test_not_http_at_all_is_502(service: TestClient, upstream: ScriptedProvider) -> None:
-    upstream.script(7, raw(b"SSH-2.0-OpenSSH_9.6\r\n" + b"\x00\xff" * 100))
+async def test_not_http_at_all_is_502(service: TestClient, upstream: FakeProvider) -> None:
+    upstream.script(7, Answer(b"SSH-2.0-OpenSSH_9.6\r\n" + b"\x00\xff" * 100, fault=Fault.RAW))
     response = await service.get("/plate/7")
     status, code = await error_of(response)
     assert status == 502
@@ -182,9 +174,9 @@ async def test_not_http_at_all_is_502(service: TestClient, upstream: ScriptedPro
 
 
 async def test_redirect_loop_is_502_provider_error(
-    service: TestClient, upstream: ScriptedProvider
+    service: TestClient, upstream: FakeProvider
 ) -> None:
-    upstream.script(7, answer(status=302, content_type=None,
+    upstream.script(7, Answer(status=302, content_type=None,
                               headers={"Location": "/images/7"}))
     with stopwatch() as elapsed:
         response = await service.get("/plate/7")
@@ -192,21 +184,21 @@ async def test_redirect_loop_is_502_provider_error(
     assert elapsed[0] < DEADLINE_BOUND_S
 
 
-@pytest.mark.parametrize("behaviour", [
-    pytest.param(answer(b"<!DOCTYPE html><html><body>Cloudflare says hi</body></html>",
+@pytest.mark.parametrize("answer", [
+    pytest.param(Answer(b"<!DOCTYPE html><html><body>Cloudflare says hi</body></html>",
                         content_type="text/html"), id="html"),
-    pytest.param(answer(b""), id="empty"),
-    pytest.param(answer(b"", chunked=True), id="empty-chunked"),
-    pytest.param(answer(JPEG[: len(JPEG) // 2], chunked=True), id="truncated-jpeg-chunked"),
-    pytest.param(answer(JPEG[:20]), id="truncated-jpeg-in-header"),
-    pytest.param(answer(b"\xff\xd8\xff" + b"\x00" * 5000), id="jpeg-magic-then-zeros"),
-    pytest.param(answer(b"\x89PNG\r\n\x1a\n" + b"\0" * 10), id="png-magic-only"),
-    pytest.param(answer(truncated_photo_with_thumbnail()), id="truncated-jpeg-with-thumbnail"),
+    pytest.param(Answer(b""), id="empty"),
+    pytest.param(Answer(b"", chunked=True), id="empty-chunked"),
+    pytest.param(Answer(JPEG[: len(JPEG) // 2], chunked=True), id="truncated-jpeg-chunked"),
+    pytest.param(Answer(JPEG[:20]), id="truncated-jpeg-in-header"),
+    pytest.param(Answer(b"\xff\xd8\xff" + b"\x00" * 5000), id="jpeg-magic-then-zeros"),
+    pytest.param(Answer(b"\x89PNG\r\n\x1a\n" + b"\0" * 10), id="png-magic-only"),
+    pytest.param(Answer(truncated_photo_with_thumbnail()), id="truncated-jpeg-with-thumbnail"),
 ])
 async def test_undecodable_body_is_422_invalid_image(
-    service: TestClient, upstream: ScriptedProvider, behaviour: Behaviour
+    service: TestClient, upstream: FakeProvider, answer: Answer
 ) -> None:
-    upstream.script(7, behaviour)
+    upstream.script(7, answer)
     with stopwatch() as elapsed:
         response = await service.get("/plate/7")
     assert response.status != 200, "an undecodable body was read as an image"
@@ -215,7 +207,7 @@ async def test_undecodable_body_is_422_invalid_image(
 
 
 async def test_truncated_jpeg_is_refused_before_decoding_despite_a_thumbnail_eoi(
-    service: TestClient, upstream: ScriptedProvider, monkeypatch: pytest.MonkeyPatch
+    service: TestClient, upstream: FakeProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # OpenCV 4.x turns a truncated JPEG into a half-grey picture; the service must not
     # rely on the decoder, and the EXIF thumbnail's own EOI must not pass for the image's.
@@ -225,7 +217,7 @@ async def test_truncated_jpeg_is_refused_before_decoding_despite_a_thumbnail_eoi
         raise AssertionError("a truncated JPEG reached the decoder")
 
     monkeypatch.setattr(image_module.cv2, "imdecode", no_decoding)
-    upstream.script(7, answer(truncated_photo_with_thumbnail()))
+    upstream.script(7, Answer(truncated_photo_with_thumbnail()))
     response = await service.get("/plate/7")
     assert await error_of(response) == (422, "invalid_image")
     assert "truncated" in (await response.json())["error"]["message"]
@@ -233,7 +225,7 @@ async def test_truncated_jpeg_is_refused_before_decoding_despite_a_thumbnail_eoi
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 async def test_fifty_megabyte_body_is_422_image_too_large_without_reading_it(
-    service: TestClient, upstream: ScriptedProvider, chunked: bool
+    service: TestClient, upstream: FakeProvider, chunked: bool
 ) -> None:
     upstream.script(7, flood(FIFTY_MB, chunked=chunked))
     with stopwatch() as elapsed:
@@ -248,11 +240,11 @@ async def test_fifty_megabyte_body_is_422_image_too_large_without_reading_it(
 
 
 async def test_gzip_bomb_is_422_image_too_large(
-    service: TestClient, upstream: ScriptedProvider
+    service: TestClient, upstream: FakeProvider
 ) -> None:
     bomb = gzip.compress(b"\xff\xd8\xff\xe0" + b"\0" * FIFTY_MB, compresslevel=9)
     assert len(bomb) < 100_000
-    upstream.script(7, answer(bomb, headers={"Content-Encoding": "gzip"}))
+    upstream.script(7, Answer(bomb, headers={"Content-Encoding": "gzip"}))
     with stopwatch() as elapsed:
         response = await service.get("/plate/7")
     assert await error_of(response) == (422, "image_too_large")
@@ -267,10 +259,10 @@ async def test_gzip_bomb_is_422_image_too_large(
     ("br", JPEG, (502, "provider_error")),
 ])
 async def test_content_encoding_is_inflated_under_the_cap_or_refused(
-    service: TestClient, upstream: ScriptedProvider, encoding: str, body: bytes,
+    service: TestClient, upstream: FakeProvider, encoding: str, body: bytes,
     expected: tuple[int, str | None],
 ) -> None:
-    upstream.script(7, answer(body, headers={"Content-Encoding": encoding}))
+    upstream.script(7, Answer(body, headers={"Content-Encoding": encoding}))
     response = await service.get("/plate/7")
     if expected[0] == 200:
         assert response.status == 200
@@ -288,10 +280,10 @@ async def test_content_encoding_is_inflated_under_the_cap_or_refused(
      + b"\x08\x02\0\0\0" + b"\0" * 4, "png-30000x30000"),
 ])
 async def test_decompression_bomb_is_422_image_too_large_without_decoding(
-    service: TestClient, upstream: ScriptedProvider, data: bytes, what: str
+    service: TestClient, upstream: FakeProvider, data: bytes, what: str
 ) -> None:
     assert len(data) < 1000, what
-    upstream.script(7, answer(data))
+    upstream.script(7, Answer(data))
     with stopwatch() as elapsed:
         response = await service.get("/plate/7")
     assert await error_of(response) == (422, "image_too_large")
@@ -311,30 +303,30 @@ async def test_the_bomb_header_is_a_real_jpeg() -> None:
 @pytest.mark.parametrize("content_type", ["text/plain", "application/octet-stream",
                                           "text/html; charset=utf-8", None])
 async def test_wrong_content_type_with_a_valid_image_is_200(
-    service: TestClient, upstream: ScriptedProvider, content_type: str | None
+    service: TestClient, upstream: FakeProvider, content_type: str | None
 ) -> None:
-    upstream.script(7, answer(JPEG, content_type=content_type))
+    upstream.script(7, Answer(JPEG, content_type=content_type))
     response = await service.get("/plate/7")
     assert response.status == 200
     assert (await response.json())["plate"] == "С181МВ190"
 
 
 async def test_png_served_as_jpeg_is_200(service: TestClient,
-                                         upstream: ScriptedProvider) -> None:
+                                         upstream: FakeProvider) -> None:
     import numpy as np
 
-    upstream.script(7, answer(encode(np.full((40, 120), 200, np.uint8), ".png")))
+    upstream.script(7, Answer(encode(np.full((40, 120), 200, np.uint8), ".png")))
     response = await service.get("/plate/7")
     assert response.status == 200
 
 
 async def test_max_image_bytes_is_the_exact_boundary(
-    service: TestClient, upstream: ScriptedProvider
+    service: TestClient, upstream: FakeProvider
 ) -> None:
     padded = JPEG[:-2] + b"\0" * (MAX_IMAGE_BYTES - len(JPEG)) + JPEG[-2:]
     assert len(padded) == MAX_IMAGE_BYTES
-    upstream.script(7, answer(padded))
-    upstream.script(8, answer(padded + b"\0"))
+    upstream.script(7, Answer(padded))
+    upstream.script(8, Answer(padded + b"\0"))
     at_limit = await service.get("/plate/7")
     if at_limit.status != 200:  # zero padding may upset the decoder; the size must not
         assert await error_of(at_limit) != (422, "image_too_large")

@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient
 from plate_service.app import create_app
 from plate_service.config import Config, UpstreamConfig
 from plate_service.recognition.types import Detection
+from tests.fake_provider import FakeProvider
 from tests.fakes import FakeDetector, encode, fake_recognizer
-from tests.web.conftest import FakeProvider
 
 
 def _decode(data: bytes) -> np.ndarray:

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestClient
 
+from tests.fake_provider import Answer, FakeProvider
 from tests.fakes import FakeReader, plate_like_jpeg
-from tests.web.conftest import FakeProvider
 
 
 async def test_read_plate_answers_the_documented_shape(client: TestClient) -> None:
@@ -62,7 +62,8 @@ async def test_provider_statuses_map_to_the_error_table(
     code: str,
 ) -> None:
     if status is not None:
-        provider.statuses[7] = status
+        provider.script(7, Answer(b"upstream says no", status=status,
+                                  content_type="text/plain"))
     response = await client.get("/plate/7")
     assert response.status == http_status
     error = (await response.json())["error"]
@@ -73,7 +74,7 @@ async def test_provider_statuses_map_to_the_error_table(
 
 
 async def test_slow_provider_is_504(client: TestClient, provider: FakeProvider) -> None:
-    provider.delays[10022] = 5.0
+    provider.script(10022, Answer(plate_like_jpeg(), delay_s=5.0))
     response = await client.get("/plate/10022")
     assert response.status == 504
     assert (await response.json())["error"]["code"] == "provider_timeout"
@@ -102,7 +103,7 @@ async def test_unreachable_provider_is_502(
 async def test_undecodable_bodies_are_422(
     client: TestClient, provider: FakeProvider, body: bytes, code: str
 ) -> None:
-    provider.images[5] = body
+    provider.script(5, Answer(body))
     response = await client.get("/plate/5")
     assert response.status == 422
     assert (await response.json())["error"]["code"] == code
@@ -110,7 +111,7 @@ async def test_undecodable_bodies_are_422(
 
 async def test_truncated_jpeg_is_422(client: TestClient, provider: FakeProvider) -> None:
     data = plate_like_jpeg()
-    provider.images[5] = data[: len(data) // 2]
+    provider.script(5, Answer(data[: len(data) // 2]))
     response = await client.get("/plate/5")
     assert response.status == 422
     assert (await response.json())["error"]["code"] == "invalid_image"
@@ -118,7 +119,7 @@ async def test_truncated_jpeg_is_422(client: TestClient, provider: FakeProvider)
 
 async def test_huge_body_is_image_too_large(client: TestClient,
                                             provider: FakeProvider) -> None:
-    provider.images[5] = b"\xff\xd8\xff" + b"\0" * 300_000
+    provider.script(5, Answer(b"\xff\xd8\xff" + b"\0" * 300_000))
     response = await client.get("/plate/5")
     assert response.status == 422
     assert (await response.json())["error"]["code"] == "image_too_large"
@@ -220,7 +221,7 @@ async def test_ready_turns_503_while_the_queue_is_full_and_back(
     make_client: Callable[..., Awaitable[TestClient]], provider: FakeProvider
 ) -> None:
     client = await make_client(max_pending_recognitions=1, max_batch_size=1)
-    provider.delays[10022] = 0.5
+    provider.script(10022, Answer(plate_like_jpeg(), delay_s=0.5))
     busy = asyncio.ensure_future(client.get("/plate/10022"))
     await asyncio.sleep(0.2)
     full = await client.get("/ready")
@@ -282,8 +283,7 @@ async def test_parallel_requests_with_slow_downloads_do_not_queue(
     client: TestClient, provider: FakeProvider
 ) -> None:
     for image_id in range(100, 108):
-        provider.images[image_id] = plate_like_jpeg()
-        provider.delays[image_id] = 0.3
+        provider.script(image_id, Answer(plate_like_jpeg(), delay_s=0.3))
     started = time.perf_counter()
     responses = await asyncio.gather(*(client.get(f"/plate/{i}") for i in range(100, 108)))
     assert [r.status for r in responses] == [200] * 8

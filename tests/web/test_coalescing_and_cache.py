@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from aiohttp.test_utils import TestClient
 
 from plate_service.result_cache import create_result_cache
-from tests.fakes import FakeReader
-from tests.web.conftest import FakeProvider
+from tests.fake_provider import NOT_FOUND, Answer, FakeProvider
+from tests.fakes import FakeReader, plate_like_jpeg
 
 
 async def test_concurrent_requests_for_one_id_download_and_recognise_once(
     client: TestClient, provider: FakeProvider, reader: FakeReader
 ) -> None:
-    provider.delays[10022] = 0.2
+    provider.script(10022, Answer(plate_like_jpeg(), delay_s=0.2))
     responses = await asyncio.gather(
         *(client.get("/plate/10022") for _ in range(5)),
         client.post("/plates", json={"image_ids": [10022, 9965]}),
@@ -38,7 +39,7 @@ async def test_a_repeated_request_is_served_from_the_cache(
 
 async def test_errors_are_not_cached(client: TestClient, provider: FakeProvider) -> None:
     await client.get("/plate/77")
-    provider.images[77] = provider.images[10022]
+    provider.script(77, Answer(plate_like_jpeg()))
     response = await client.get("/plate/77")
     assert response.status == 200
     assert provider.hits[77] == 2
@@ -47,7 +48,7 @@ async def test_errors_are_not_cached(client: TestClient, provider: FakeProvider)
 async def test_shared_download_failure_reaches_every_waiter(
     client: TestClient, provider: FakeProvider
 ) -> None:
-    provider.delays[5] = 0.2
+    provider.script(5, replace(NOT_FOUND, delay_s=0.2))
     responses = await asyncio.gather(*(client.get("/plate/5") for _ in range(3)))
     assert [r.status for r in responses] == [404, 404, 404]
     assert provider.hits[5] == 1
@@ -91,8 +92,7 @@ async def test_cache_can_be_turned_off(
 async def test_a_get_for_a_batch_id_answers_while_the_batch_waits_on_a_slow_one(
     client: TestClient, provider: FakeProvider
 ) -> None:
-    provider.delays[1] = 1.5
-    provider.images[1] = provider.images[10022]
+    provider.script(1, Answer(plate_like_jpeg(), delay_s=1.5))
     batch = asyncio.ensure_future(client.post("/plates", json={"image_ids": [1, 9965]}))
     await asyncio.sleep(0.3)
     single = await client.get("/plate/9965")

@@ -18,8 +18,8 @@ from aiohttp.test_utils import TestClient
 from plate_service.config import Config
 from plate_service.web.openapi import build_openapi
 from plate_service.web.requests import FORM_IMAGE_FIELD
+from tests.fake_provider import Answer, FakeProvider
 from tests.fakes import FakeReader, encode, plate_like_jpeg
-from tests.web.conftest import FakeProvider
 
 MakeClient = Callable[..., Awaitable[TestClient]]
 Scenario = Callable[[MakeClient, FakeProvider, FakeReader], Awaitable[ClientResponse]]
@@ -64,19 +64,15 @@ def _batch(body: bytes, content_encoding: str | None = None, **limits: int) -> S
     return run
 
 
-def _provider_serves(image_id: int, *, body: bytes | None = None, status: int | None = None,
-                     delay_s: float = 0.0, down: bool = False) -> Scenario:
+def _provider_serves(image_id: int, answer: Answer | None = None, *,
+                     down: bool = False) -> Scenario:
     async def run(make: MakeClient, provider: FakeProvider, reader: FakeReader
                   ) -> ClientResponse:
         client = await make()
-        if body is not None:
-            provider.images[image_id] = body
-        if status is not None:
-            provider.statuses[image_id] = status
-        provider.delays[image_id] = delay_s
+        if answer is not None:
+            provider.script(image_id, answer)
         if down:
-            assert provider.server is not None
-            await provider.server.close()
+            await provider.stop()
         return await client.get(f"/plate/{image_id}")
     return run
 
@@ -111,11 +107,13 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
     ("readPlate", "invalid_image_id"): _get("/plate/-1"),
     ("readPlate", "bad_request"): _get("/plate/10022?mode=sideways"),
     ("readPlate", "image_not_found"): _get(f"/plate/{UNKNOWN_ID}"),
-    ("readPlate", "provider_timeout"): _provider_serves(7, body=plate_like_jpeg(), delay_s=5),
+    ("readPlate", "provider_timeout"): _provider_serves(
+        7, Answer(plate_like_jpeg(), delay_s=5)),
     ("readPlate", "provider_unavailable"): _provider_serves(7, down=True),
-    ("readPlate", "provider_error"): _provider_serves(7, status=500),
-    ("readPlate", "invalid_image"): _provider_serves(7, body=JUNK),
-    ("readPlate", "image_too_large"): _provider_serves(7, body=TOO_MANY_BYTES),
+    ("readPlate", "provider_error"): _provider_serves(
+        7, Answer(b"upstream says no", status=500, content_type="text/plain")),
+    ("readPlate", "invalid_image"): _provider_serves(7, Answer(JUNK)),
+    ("readPlate", "image_too_large"): _provider_serves(7, Answer(TOO_MANY_BYTES)),
     ("readPlate", "overloaded"): _overloaded(lambda c, i: c.get(f"/plate/{i}")),
     ("readPlate", "internal_error"): _failing_reader(lambda c: c.get("/plate/10022")),
     ("readPlates", "bad_request"): _batch(b"{not json"),
