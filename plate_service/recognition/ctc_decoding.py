@@ -73,7 +73,7 @@ def _char_confidences(probs: np.ndarray, path: np.ndarray) -> tuple[str, tuple[f
 def decode_greedy_many(probs: np.ndarray) -> list[Decoded]:
     """Best-path CTC decoding of every (T, NUM_CLASSES) matrix in ``probs`` (N, T, C)."""
     paths = probs.argmax(axis=2)
-    best = np.take_along_axis(probs, paths[:, :, None], axis=2)[:, :, 0]
+    best = probs.max(axis=2)
     log_probs = np.log(np.maximum(best, 1e-30)).sum(axis=1).tolist()
     out = []
     for path, frame_probs, logp in zip(paths.tolist(), best.tolist(), log_probs):
