@@ -20,6 +20,7 @@ from plate_service.recognition.plate_format import (
     FORMAT_PATTERNS,
     LETTERS_LATIN,
     NUM_CLASSES,
+    REGION3_FIRST_DIGITS,
     FormatMatch,
     match_format,
 )
@@ -31,7 +32,7 @@ MAX_CONSTRAINED_PENALTY = 12.0
 
 _DIGIT_IDS = np.array([ALPHABET.index(c) + 1 for c in DIGITS])
 _LETTER_IDS = np.array([ALPHABET.index(c) + 1 for c in LETTERS_LATIN])
-_REGION3_FIRST_IDS = np.array([ALPHABET.index(c) + 1 for c in "17"])
+_REGION3_FIRST_IDS = np.array([ALPHABET.index(c) + 1 for c in REGION3_FIRST_DIGITS])
 
 
 @dataclass(frozen=True)
@@ -340,7 +341,8 @@ def plate_candidates(ctc: CtcOutput, text_latin: str, max_readings: int = MAX_CA
 def _fits_some_format(prefix: str) -> bool:
     """Whether ``prefix`` (Latin) can still grow into a plate of some format: the main part's
     letters and digits in place, then a region of 2 or 3 digits, a 3-digit one starting with
-    1 or 7. Whether the finished region is a real one is checked at the end."""
+    a digit some real one starts with. Whether the finished region is a real one is checked
+    at the end."""
     for pattern in FORMAT_PATTERNS.values():
         if len(prefix) > len(pattern) + 3:
             continue
@@ -349,7 +351,7 @@ def _fits_some_format(prefix: str) -> bool:
                    for c, kind in zip(main, pattern)):
             continue
         if region.isdigit() or not region:
-            if len(region) < 3 or region[0] in "17":
+            if len(region) < 3 or region[0] in REGION3_FIRST_DIGITS:
                 return True
     return False
 

@@ -19,8 +19,8 @@ _LATIN_TO_CYRILLIC = str.maketrans(LETTERS_LATIN, LETTERS_CYRILLIC)
 _CYRILLIC_TO_LATIN = str.maketrans(LETTERS_CYRILLIC, LETTERS_LATIN)
 
 # Real region codes in use (Order of the MVD on registration plates, with later additions).
-# Three-digit codes always start with 1 or 7. Two-digit codes: every one of 01..99 has
-# been issued at some point (80-88 include legacy and the 2022 new-region codes).
+# Three-digit codes start with 1, 7 or 9. Two-digit codes: every one of 01..99 has been
+# issued at some point (80-88 include legacy and the 2022 new-region codes).
 REGIONS_2 = frozenset(f"{n:02d}" for n in range(1, 100))
 REGIONS_3 = frozenset(
     {
@@ -51,7 +51,7 @@ REGIONS_3 = frozenset(
         "164",  # Saratov oblast
         "173",  # Ulyanovsk oblast
         "174", "774",  # Chelyabinsk oblast
-        "177", "197", "199", "777", "797", "799",  # Moscow
+        "177", "197", "199", "777", "797", "799", "977",  # Moscow
         "178", "198",  # Saint Petersburg
         "180",  # Donetsk People's Republic
         "181",  # Luhansk People's Republic
@@ -62,6 +62,8 @@ REGIONS_3 = frozenset(
     }
 )
 REGIONS = REGIONS_2 | REGIONS_3
+# What a 3-digit region can start with: the decoders prune every other first digit.
+REGION3_FIRST_DIGITS = "".join(sorted({code[0] for code in REGIONS_3}))
 
 # Each format's main part as a pattern of L (letter) / D (digit); the region follows.
 FORMAT_PATTERNS: dict[PlateFormat, str] = {

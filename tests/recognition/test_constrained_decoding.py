@@ -146,7 +146,16 @@ def test_viterbi_equals_brute_force_on_a_small_lattice() -> None:
 def test_slot_sets_restrict_three_digit_region_start() -> None:
     sets = _slot_sets("LDDDLL", 3)
     assert len(sets) == 9
-    assert {ALPHABET[i - 1] for i in sets[6]} == {"1", "7"}
+    assert {ALPHABET[i - 1] for i in sets[6]} == {"1", "7", "9"}
+
+
+def test_moscows_977_region_is_kept_not_forced_into_another() -> None:
+    result = decode_plate(probs_for(clean("A123BC977")))
+    assert (result.text_latin, result.region) == ("A123BC977", "977")
+    # A doubtful first region digit: the real region 977 beats the non-region 277.
+    frames = clean("A123BC277")
+    frames[13] = {"2": 0.5, "9": 0.4}
+    assert decode_plate(probs_for(frames)).text_latin == "A123BC977"
 
 
 def test_batched_decoding_equals_one_by_one() -> None:

@@ -74,3 +74,8 @@ def test_candidates_stop_at_the_asked_number() -> None:
     probs = ctc_matrix("A123BC77", {1: ("7", 0.3), 2: ("7", 0.3), 3: ("8", 0.3)})
     assert len(plate_candidates(CtcOutput(probs), "A123BC77", 3)) == 3
     assert len(plate_candidates(CtcOutput(probs), "A123BC77", 10)) == 8
+
+
+def test_a_977_region_is_a_candidate() -> None:
+    probs = ctc_matrix("A123BC977", {6: ("7", 0.3)})
+    assert [text for text, _ in format_beam_search(probs, 10)] == ["A123BC977", "A123BC777"]

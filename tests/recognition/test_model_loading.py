@@ -1,6 +1,6 @@
 """Both shipped models load through one card format and one loader, which refuses any
 card field that is missing, unknown, mistyped, out of range or at odds with the weights
-or the code."""
+or the code; the recogniser needs its detector unless running without one is allowed."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from plate_service.recognition.loading import (
     OCR_DIR,
     load_detector,
     load_reader,
+    load_recognizer,
 )
 from plate_service.recognition.model_card import (
     CARD_NAME,
@@ -111,3 +112,21 @@ def test_a_card_field_that_is_wrong_refuses_the_model(
 def test_a_folder_without_a_card_refuses_to_load(load: Loader, tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="not found"):
         load(tmp_path)
+
+
+@pytest.fixture
+def models_without_detector(tmp_path: Path) -> Path:
+    (tmp_path / OCR_DIR).symlink_to(MODELS_DIR / OCR_DIR, target_is_directory=True)
+    return tmp_path
+
+
+def test_a_missing_detector_is_an_error_naming_the_setting(
+    models_without_detector: Path
+) -> None:
+    with pytest.raises(ModelLoadError, match="ALLOW_NO_DETECTOR"):
+        load_recognizer(models_without_detector)
+
+
+def test_a_missing_detector_is_accepted_when_allowed(models_without_detector: Path) -> None:
+    assert not load_recognizer(models_without_detector, allow_no_detector=True).has_detector
+    assert not (models_without_detector / DETECTOR_DIR).exists()

@@ -23,6 +23,7 @@ def test_cyrillic_latin_round_trip() -> None:
     ("K834OT22", PlateFormat.PRIVATE, "22"),
     ("AB12377", PlateFormat.TAXI, "77"),
     ("AB1234777", PlateFormat.TRAILER, "777"),
+    ("A123BC977", PlateFormat.PRIVATE, "977"),
     ("A123456", PlateFormat.POLICE, "56"),
     ("AB123C50", PlateFormat.TRANSIT, "50"),
 ])
@@ -35,7 +36,8 @@ def test_match_format_accepts_each_format(text: str, fmt: PlateFormat, region: s
 @pytest.mark.parametrize("text", [
     "X0805277",      # police shape, but 277 is no region
     "C181MB",        # no region
-    "C181MB290",     # 3-digit regions start with 1 or 7
+    "C181MB290",     # 3-digit regions start with 1, 7 or 9
+    "C181MB977777",  # no region has 6 digits
     "C181MB00",      # 00 is no region
     "C181ZB190",     # Z is not a plate letter
     "1181MB190",     # digit where a letter belongs
@@ -45,6 +47,6 @@ def test_match_format_rejects(text: str) -> None:
 
 
 def test_region_list_is_real() -> None:
-    assert {"01", "77", "99", "102", "116", "150", "190", "750", "777", "799"} <= REGIONS
-    assert all(len(r) == 2 or r[0] in "17" for r in REGIONS)
+    assert {"01", "77", "99", "102", "116", "150", "190", "750", "777", "799", "977"} <= REGIONS
+    assert all(len(r) == 2 or r[0] in "179" for r in REGIONS)
     assert "00" not in REGIONS and "200" not in REGIONS
