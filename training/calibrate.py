@@ -6,7 +6,8 @@ Runs with the service's dependencies only::
     python -m training.calibrate [--data ../shared/data] [--models models] [--check]
 
 Reads every held-out crop and provider-style image (the rows ``training.eval_ocr``
-scores) and every held-out scene (the ones ``training.eval_detector`` scores) through the
+scores) and every held-out scene (the ones ``training.eval_detector`` scores), upright and
+turned by each angle of its rotation sweep as rolled cameras see them, through the
 service's own pipeline in ``auto`` mode, and pairs each plate it reports with whether its
 text is right. The map is piecewise linear through (0, 0), one knot per target in
 ``TARGETS`` and (1, 1): each target's knot sits at the lowest raw confidence at and above
@@ -36,7 +37,7 @@ from plate_service.recognition.calibration import (
 from plate_service.recognition.loading import OCR_DIR, load_recognizer
 from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.pipeline import PlateRecognizer
-from training.eval_detector import held_out_scenes
+from training.eval_detector import SWEEP_ANGLES, held_out_scenes, turned_scene
 from training.eval_ocr import load_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,7 @@ class Sample:
 
     raw: float
     right: bool
-    kind: str  # "crop" (crops and provider-style images) or "scene"
+    kind: str  # "crop" (crops and provider-style images), "scene" or "rotated" (a turned scene)
 
 
 def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Path
@@ -73,9 +74,13 @@ def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Pat
     if (data_dir / "real-dev" / "labels.csv").is_file():
         for name, labels in held_out_scenes(data_dir, models_dir).items():
             truth = {label[4] for label in labels}
-            (result,) = recognizer.recognize([_read(data_dir / "real-dev" / name)], "auto")
-            samples += [Sample(p.reading.confidence, p.reading.text_latin in truth, "scene")
-                        for p in result.plates]
+            image = _read(data_dir / "real-dev" / name)
+            for angle in SWEEP_ANGLES:
+                turned = image if angle == 0 else turned_scene(image, labels, angle)[0]
+                (result,) = recognizer.recognize([turned], "auto")
+                samples += [Sample(p.reading.confidence, p.reading.text_latin in truth,
+                                   "scene" if angle == 0 else "rotated")
+                            for p in result.plates]
     return samples
 
 
@@ -141,13 +146,15 @@ def table_data(samples: Sequence[Sample], mapping: Callable[[float], float]
                         "right": sum(s.right for s in kept)})
     return {"plates": len(samples), "crops": sum(s.kind == "crop" for s in samples),
             "scene_plates": sum(s.kind == "scene" for s in samples),
+            "rotated_plates": sum(s.kind == "rotated" for s in samples),
             "right": sum(s.right for s in samples), "bands": bands, "targets": targets}
 
 
 def format_table(table: dict[str, Any]) -> str:
     """The table ``make eval-ocr`` prints and the README and model card quote."""
     lines = [f"confidence calibration on {table['plates']} plates reported on held-out "
-             f"images ({table['crops']} from crops, {table['scene_plates']} from scenes), "
+             f"images ({table['crops']} from crops, {table['scene_plates']} from scenes, "
+             f"{table.get('rotated_plates', 0)} from rotated scenes), "
              f"{table['right']} read right",
              f"{'reported confidence':22s} {'raw confidence':16s} {'plates':>6s} "
              f"{'right':>6s} {'share':>7s}"]

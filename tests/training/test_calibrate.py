@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from training.calibrate import Sample, fit, lowest_threshold
+from training.calibrate import Sample, fit, format_table, lowest_threshold, table_data
 
 
 def _samples(*pairs: tuple[float, bool]) -> list[Sample]:
@@ -25,3 +25,11 @@ def test_the_fitted_map_meets_both_targets_on_the_samples() -> None:
         assert sum(s.right for s in kept) >= share * len(kept)
     assert calibration.table["plates"] == 140
     assert all(b > a for a, b in zip(calibration.raw, calibration.raw[1:]))
+
+
+def test_the_table_counts_plates_of_rotated_scenes_apart() -> None:
+    samples = [Sample(0.99, True, "crop"), Sample(0.95, True, "scene"),
+               Sample(0.97, False, "rotated"), Sample(0.98, True, "rotated")]
+    table = table_data(samples, lambda raw: raw)
+    assert (table["crops"], table["scene_plates"], table["rotated_plates"]) == (1, 1, 2)
+    assert "1 from crops, 1 from scenes, 2 from rotated scenes" in format_table(table)

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 INPUT_H, INPUT_W = 384, 512
 # Training runs on random windows of the full input: same pixel scale, 2.4x cheaper.
 CROP_H, CROP_W = 256, 320
-DEFAULT_STEPS = 2000
+DEFAULT_STEPS = 4000
 DEFAULT_BATCH = 16
 DEFAULT_LR = 2e-3
 CORNER_LOSS_WEIGHT = 5.0
