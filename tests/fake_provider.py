@@ -121,6 +121,12 @@ class Answer:
 NOT_FOUND = Answer(b"<html>Not Found</html>", status=404, content_type="text/html")
 
 
+def serving(images: Mapping[int, bytes], delay_s: float = 0.0) -> Callable[[int], Answer]:
+    """A default answer that serves ``images`` by ID (JPEG) after ``delay_s``, 404 else."""
+    answers = {image_id: Answer(data, delay_s=delay_s) for image_id, data in images.items()}
+    return lambda image_id: answers.get(image_id, NOT_FOUND)
+
+
 class FakeProvider:
     """The image provider on ``url`` while started; ``hits`` and ``sent`` count per ID.
 

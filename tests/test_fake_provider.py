@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from tests.fake_provider import NOT_FOUND, Answer, FakeProvider, Fault
+from tests.fake_provider import NOT_FOUND, Answer, FakeProvider, Fault, serving
 
 
 @pytest.fixture
@@ -126,3 +126,14 @@ async def test_a_hanging_answer_never_comes_until_the_provider_stops() -> None:
 async def test_unscripted_ids_are_404_by_default() -> None:
     async with FakeProvider() as provider:
         assert await _get(provider, 7) == (404, NOT_FOUND.body)
+
+
+async def test_serving_answers_the_images_it_holds_and_404_for_the_rest() -> None:
+    async with FakeProvider(serving({7: b"seven"}, delay_s=0.05)) as provider, \
+            aiohttp.ClientSession() as session:
+        started = asyncio.get_running_loop().time()
+        async with session.get(f"{provider.url}/images/7") as response:
+            assert (response.status, await response.read()) == (200, b"seven")
+        assert asyncio.get_running_loop().time() - started >= 0.05
+        async with session.get(f"{provider.url}/images/8") as response:
+            assert response.status == 404

@@ -6,26 +6,32 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bench.service_load import free_port
-from demo_provider.app import create_demo_app
 from demo_provider.images import bundled_plates
 from tests.conftest import MODELS_DIR
+from tests.fake_provider import FakeProvider, serving
+
+
+@pytest.fixture
+async def slow_provider() -> AsyncIterator[FakeProvider]:
+    """The bundled plates, each answered after 1 s: long enough to SIGTERM mid-request."""
+    images = {image_id: stored.data for image_id, stored in bundled_plates().items()}
+    async with FakeProvider(serving(images, delay_s=1.0)) as provider:
+        yield provider
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 async def test_in_flight_request_finishes_after_sigterm(
-    aiohttp_server: Callable[..., Awaitable[TestServer]], workers: str,
+    slow_provider: FakeProvider, workers: str,
 ) -> None:
-    provider = await aiohttp_server(create_demo_app(bundled_plates(), latency_s=1.0))
     port = free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "MODELS_DIR": str(MODELS_DIR),
-           "IMAGE_PROVIDER_URL": str(provider.make_url("")).rstrip("/"), "LOG_LEVEL": "WARNING",
+           "IMAGE_PROVIDER_URL": slow_provider.url, "LOG_LEVEL": "WARNING",
            "WORKERS": workers}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "plate_service", env=env,
                                                 stdout=asyncio.subprocess.DEVNULL)

@@ -7,20 +7,19 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.service_load import free_port, process_tree, ready_workers
-from demo_provider.app import create_demo_app
 from demo_provider.images import bundled_plates
 from plate_service.config import usable_cpus
 from plate_service.workers import EXIT_CANNOT_LISTEN, EXIT_CONFIG_ERROR, EXIT_MODEL_ERROR
 from tests.conftest import MODELS_DIR
+from tests.fake_provider import FakeProvider, serving
 
 
 def _children(pid: int) -> set[int]:
@@ -56,9 +55,10 @@ async def _start(provider_url: str, **env: str) -> Service:
 
 
 @pytest.fixture
-async def provider_url(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> str:
-    provider = await aiohttp_server(create_demo_app(bundled_plates()))
-    return str(provider.make_url("")).rstrip("/")
+async def provider_url() -> AsyncIterator[str]:
+    images = {image_id: stored.data for image_id, stored in bundled_plates().items()}
+    async with FakeProvider(serving(images)) as provider:
+        yield provider.url
 
 
 @pytest.fixture
