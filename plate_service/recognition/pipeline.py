@@ -49,6 +49,19 @@ CORNER_PADDING = 0.12
 # them (exact readings 40 -> 44 of 47, false readings 4 -> 2). Costs 25 -> 32 ms median
 # per held-out scene photo (see models/detector/MODEL_CARD.md); tight crops are read once.
 CORNER_PADDINGS = (0.05, CORNER_PADDING, 0.25)
+# A detected plate read with less than this raw confidence (or read as no plate) gets a
+# second look: the detector runs again on a window around it, turned so the plate is
+# level and scaled so it is REFINE_PLATE_WIDTH model pixels wide, where its corners come
+# out tighter than on a small or rolled plate in the whole photo.
+REFINE_BELOW_CONFIDENCE = 0.9
+# Only finds the detector was this sure of: tail lights and badges score lower, and
+# each second look costs one more detector pass.
+REFINE_MIN_SCORE = 0.5
+# At most this many second looks per image.
+REFINE_MAX_PLATES = 2
+# The window's size in pixels (the detector's own input size) and the plate's width in it.
+REFINE_WINDOW = (512, 384)
+REFINE_PLATE_WIDTH = 230.0
 
 
 class PlateReaderLike(Protocol):
@@ -115,6 +128,54 @@ def box_corners(box: Box) -> Corners:
     return ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
 
 
+def plate_roll(corners: Corners) -> float:
+    """The plate's roll in degrees (counter-clockwise positive), from its top and bottom
+    edges."""
+    (tl, tr, br, bl) = (np.asarray(c, dtype=np.float64) for c in corners)
+    along = (tr - tl) + (br - bl)
+    return float(np.degrees(np.arctan2(-along[1], along[0])))
+
+
+def level_window(image: np.ndarray, corners: Corners) -> tuple[np.ndarray, np.ndarray]:
+    """A REFINE_WINDOW view of the photo around a plate, turned so the plate is level and
+    scaled so it is REFINE_PLATE_WIDTH pixels wide; also the 2x3 matrix from the window's
+    pixels back to the photo's."""
+    quad = np.asarray(corners, dtype=np.float64)
+    centre = quad.mean(axis=0)
+    width = (np.linalg.norm(quad[1] - quad[0]) + np.linalg.norm(quad[2] - quad[3])) / 2
+    scale = REFINE_PLATE_WIDTH / max(float(width), 1.0)
+    window_w, window_h = REFINE_WINDOW
+    to_window = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])),
+                                        -plate_roll(corners), scale)
+    to_window[:, 2] += (window_w / 2 - centre[0], window_h / 2 - centre[1])
+    window = cv2.warpAffine(image, to_window, REFINE_WINDOW, flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    return window, cv2.invertAffineTransform(to_window)
+
+
+def refine_detection(image: np.ndarray, detection: Detection,
+                     detector: PlateDetectorLike) -> Detection | None:
+    """The plate found again in a level, enlarged window around ``detection``, in the
+    photo's pixels; None when the detector finds nothing near the window's centre."""
+    corners = _detection_corners(detection)
+    window, back = level_window(image, corners)
+    centre = np.array(REFINE_WINDOW, dtype=np.float64) / 2
+    near = [d for d in detector.detect(window)
+            if d.corners is not None and len(d.corners) == 4
+            and d.box[0] <= centre[0] <= d.box[2] and d.box[1] <= centre[1] <= d.box[3]]
+    if not near:
+        return None
+    found = max(near, key=lambda d: d.score)
+    points = np.asarray(found.corners, dtype=np.float64) @ back[:, :2].T + back[:, 2]
+    height, width = image.shape[:2]
+    points[:, 0] = np.clip(points[:, 0], 0, width - 1)
+    points[:, 1] = np.clip(points[:, 1], 0, height - 1)
+    box = (int(np.floor(points[:, 0].min())), int(np.floor(points[:, 1].min())),
+           int(np.ceil(points[:, 0].max())) + 1, int(np.ceil(points[:, 1].max())) + 1)
+    return Detection(box=box, score=detection.score,
+                     corners=tuple((float(x), float(y)) for x, y in points))
+
+
 def plate_framings(image: np.ndarray, detection: Detection,
                    paddings: Sequence[float] = CORNER_PADDINGS) -> list[np.ndarray]:
     """The cuts a detected plate is read from: one per margin, or the box alone."""
@@ -140,6 +201,10 @@ def best_reading(readings: Sequence[OcrReading]) -> OcrReading:
         support[reading.text_latin] = support.get(reading.text_latin, 0.0) + reading.confidence
     winner = max(support, key=lambda text: support[text])
     return max((r for r in valid if r.text_latin == winner), key=lambda r: r.confidence)
+
+
+def _reads_surely(reading: OcrReading) -> bool:
+    return reading.valid and reading.confidence >= REFINE_BELOW_CONFIDENCE
 
 
 def _is_sure(result: ImageRecognition) -> bool:
@@ -214,12 +279,50 @@ class PlateRecognizer:
                 counts.append(len(cuts))
             framings.append(counts)
         readings = iter(self._reader.read(crops) if crops else [])
-        results = []
-        for image, (image_mode, detections), counts in zip(images, plans, framings):
-            whole = next(readings)
-            found = [best_reading([next(readings) for _ in range(count)]) for count in counts]
-            results.append(self._assemble(image, image_mode, whole, detections, found))
-        return results
+        wholes: list[OcrReading] = []
+        found: list[list[list[OcrReading]]] = []  # per image, per plate: its framings' readings
+        for counts in framings:
+            wholes.append(next(readings))
+            found.append([[next(readings) for _ in range(count)] for count in counts])
+        plates = self._second_look(images, [list(d) for _, d in plans], found)
+        return [self._assemble(image, image_mode, whole, detections,
+                               [best_reading(plate) for plate in plate_readings])
+                for image, (image_mode, _), whole, detections, plate_readings
+                in zip(images, plans, wholes, plates, found)]
+
+    def _second_look(self, images: Sequence[np.ndarray], detections: list[list[Detection]],
+                     found: list[list[list[OcrReading]]]) -> list[list[Detection]]:
+        """Look again at the plates read unsurely (see REFINE_BELOW_CONFIDENCE): each is
+        found anew in a level, enlarged window, cut from the photo by the new corners and
+        read in each framing; those readings join the plate's first ones in the vote
+        (``best_reading``), and the plate keeps the new corners when a new reading wins.
+        ``found`` is extended in place; returns the detections, refined where so."""
+        if self._detector is None:
+            return detections
+        crops: list[np.ndarray] = []
+        todo: list[tuple[int, int, Detection, int]] = []
+        for i, (image, plate_detections) in enumerate(zip(images, detections)):
+            unsure = [k for k, (detection, readings) in
+                      enumerate(zip(plate_detections, found[i]))
+                      if detection.score >= REFINE_MIN_SCORE and
+                      not _reads_surely(best_reading(readings))][:REFINE_MAX_PLATES]
+            for k in unsure:
+                refined = refine_detection(image, plate_detections[k], self._detector)
+                if refined is None:
+                    continue
+                cuts = plate_framings(image, refined, self._corner_paddings)
+                crops.extend(cuts)
+                todo.append((i, k, refined, len(cuts)))
+        if not crops:
+            return detections
+        readings = iter(self._reader.read(crops))
+        for i, k, refined, count in todo:
+            again = [next(readings) for _ in range(count)]
+            found[i][k] = found[i][k] + again
+            winner = best_reading(found[i][k])
+            if any(reading is winner for reading in again):
+                detections[i][k] = refined
+        return detections
 
     def _plan(
         self, image: np.ndarray, mode: RecognitionMode

@@ -12,11 +12,15 @@ from plate_service.recognition.calibration import ConfidenceCalibration
 from plate_service.recognition.pipeline import (
     CORNER_PADDING,
     CORNER_PADDINGS,
+    REFINE_PLATE_WIDTH,
+    REFINE_WINDOW,
     PlateRecognizer,
     best_reading,
     cut_plate,
+    level_window,
     looks_like_plate_crop,
     order_corners,
+    plate_roll,
 )
 from plate_service.recognition.types import Detection, OcrReading
 from tests.fakes import FakeDetector, FakeReader, reading
@@ -255,3 +259,99 @@ def test_a_crop_has_the_whole_image_as_corners_and_an_invalid_one_no_candidates(
     (plate,) = result.plates
     assert plate.corners == ((0, 0), (260, 0), (260, 56), (0, 56))
     assert plate.candidates == ()
+
+
+class ScriptedDetector:
+    """Returns one scripted list of detections per call, in order; keeps what it saw."""
+
+    def __init__(self, *calls: list[Detection]) -> None:
+        self.calls = iter(calls)
+        self.seen: list[tuple[int, ...]] = []
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        self.seen.append(image.shape)
+        return next(self.calls)
+
+
+ROLLED_QUAD = _rolled(PLATE_QUAD, 20, (200, 150))
+
+
+def _as_detection(quad: np.ndarray, score: float) -> Detection:
+    lo, hi = quad.min(axis=0), quad.max(axis=0)
+    return Detection((int(lo[0]), int(lo[1]), int(hi[0]) + 1, int(hi[1]) + 1), score,
+                     tuple((float(x), float(y)) for x, y in quad))
+
+
+def _in_window(quad: np.ndarray) -> np.ndarray:
+    """Where ``level_window`` puts a photo's points: the inverse of its matrix back."""
+    _, back = level_window(PHOTO, tuple(map(tuple, ROLLED_QUAD)))
+    forward = cv2.invertAffineTransform(back)
+    return quad @ forward[:, :2].T + forward[:, 2]
+
+
+def test_the_roll_of_a_plate_comes_from_its_edges() -> None:
+    assert plate_roll(tuple(map(tuple, ROLLED_QUAD))) == pytest.approx(20, abs=1e-3)
+    assert plate_roll(tuple(map(tuple, PLATE_QUAD))) == pytest.approx(0, abs=1e-3)
+
+
+def test_the_second_look_window_shows_the_plate_level_centred_and_enlarged() -> None:
+    photo = np.zeros((300, 400), np.uint8)
+    cv2.fillPoly(photo, [ROLLED_QUAD.astype(np.int32)], 255)
+    window, _ = level_window(photo, tuple(map(tuple, ROLLED_QUAD)))
+    assert window.shape[::-1] == REFINE_WINDOW
+    (cx, cy), (w, h), angle = cv2.minAreaRect(cv2.findNonZero((window > 127).astype(np.uint8)))
+    width, height = max(w, h), min(w, h)
+    assert (cx, cy) == pytest.approx((REFINE_WINDOW[0] / 2, REFINE_WINDOW[1] / 2), abs=2)
+    assert width == pytest.approx(REFINE_PLATE_WIDTH, abs=3)
+    assert height == pytest.approx(REFINE_PLATE_WIDTH * 44 / 200, abs=3)
+    assert min(angle % 90, 90 - angle % 90) < 1
+
+
+def test_an_unsure_plate_is_found_again_in_a_level_window_and_its_surer_reading_kept() -> None:
+    first = _as_detection(ROLLED_QUAD, 0.8)
+    again = _as_detection(_in_window(ROLLED_QUAD) + [3, 0], 0.9)  # a little to the right
+    detector = ScriptedDetector([first], [again])
+    reader = BatchScriptedReader([
+        [reading(valid=False)] + [reading("A001AA77", 0.6)] * 3,
+        [reading("B002BB99", 0.95)] * 3,
+    ])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert detector.seen == [PHOTO.shape, (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)]
+    assert reader.sizes == [4, 3]
+    (plate,) = result.plates
+    assert plate.reading.text_latin == "B002BB99"
+    # The new corners, mapped back to the photo: the first ones moved 3 window pixels
+    # (3 x 200 / 230 photo pixels) along the plate's own rolled axis.
+    shift = 3 * 200 / REFINE_PLATE_WIDTH
+    roll = np.radians(20)
+    expected = ROLLED_QUAD + [shift * np.cos(roll), -shift * np.sin(roll)]
+    assert np.asarray(plate.corners) == pytest.approx(expected, abs=0.05)
+
+
+def test_the_first_reading_stays_when_the_second_look_reads_less_surely() -> None:
+    detector = ScriptedDetector([_as_detection(ROLLED_QUAD, 0.8)],
+                                [_as_detection(_in_window(ROLLED_QUAD), 0.9)])
+    reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA77", 0.8)] * 3,
+                                  [reading("B002BB99", 0.5)] * 3])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    (plate,) = result.plates
+    assert plate.reading.text_latin == "A001AA77"
+    assert np.asarray(plate.corners) == pytest.approx(ROLLED_QUAD, abs=1e-3)
+
+
+@pytest.mark.parametrize(("score", "confidence"), [(0.8, 0.95), (0.4, 0.6)],
+                         ids=["sure reading", "weak find"])
+def test_no_second_look_at_a_sure_reading_or_a_weak_find(
+        score: float, confidence: float) -> None:
+    detector = ScriptedDetector([_as_detection(ROLLED_QUAD, score)])
+    reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA77", confidence)] * 3])
+    PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert detector.seen == [PHOTO.shape] and reader.sizes == [4]
+
+
+def test_no_new_reading_when_the_second_look_finds_nothing_at_the_centre() -> None:
+    off_centre = Detection((0, 0, 50, 20), 0.9, ((0, 0), (50, 0), (50, 20), (0, 20)))
+    detector = ScriptedDetector([_as_detection(ROLLED_QUAD, 0.8)], [off_centre])
+    reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA77", 0.6)] * 3])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert reader.sizes == [4] and result.plates[0].reading.text_latin == "A001AA77"
