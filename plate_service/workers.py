@@ -30,6 +30,7 @@ from typing import Any
 from aiohttp import web
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.errors import HaltServer
 from gunicorn.glogging import Logger as GunicornLogger
 
 from plate_service.config import Config
@@ -120,6 +121,14 @@ class WorkerPool(BaseApplication):
         multiprocess.mark_process_dead(worker.pid, self._metrics_dir)
 
 
+def _master_exit_code(code: int) -> int:
+    """Our exit code for gunicorn's: a worker that failed to boot could not load models."""
+    if code == Arbiter.WORKER_BOOT_ERROR:
+        logger.error("a worker could not start (see its error above); stopping")
+        return EXIT_MODEL_ERROR
+    return code
+
+
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -149,11 +158,11 @@ def serve_workers(config: Config, holder: socket.socket,
     except SystemExit as stop:
         if os.getpid() != master:  # a worker leaving: its exit is gunicorn's business
             raise
-        code = stop.code if isinstance(stop.code, int) else 1
-        if code == Arbiter.WORKER_BOOT_ERROR:
-            logger.error("a worker could not start (see its error above); stopping")
-            return EXIT_MODEL_ERROR
-        return code
+        return _master_exit_code(stop.code if isinstance(stop.code, int) else 1)
+    except HaltServer as halt:
+        # gunicorn halts when a worker fails to boot; when a second worker fails while
+        # that halt reaps the workers, its HaltServer escapes the arbiter instead.
+        return _master_exit_code(halt.exit_status)
     finally:
         if os.getpid() == master:
             holder.close()
