@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from gunicorn.errors import HaltServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.service_load import free_port, process_tree, ready_workers
@@ -231,4 +232,21 @@ def test_no_writable_temporary_directory_is_a_clear_config_error(
 
     assert serve_workers(Config(workers=2), listener, never_called) == EXIT_CONFIG_ERROR
     assert "mount a tmpfs or emptyDir at /tmp" in caplog.text
+    assert listener.fileno() == -1, "the socket is closed"
+
+
+@pytest.mark.parametrize("escape", [SystemExit(3), HaltServer("Worker failed to boot.", 3)],
+                         ids=["gunicorn halts", "a second boot failure escapes the halt"])
+def test_a_worker_that_fails_to_boot_is_a_model_error_however_gunicorn_stops(
+    monkeypatch: pytest.MonkeyPatch, escape: BaseException,
+) -> None:
+    from plate_service.config import Config
+    from plate_service.workers import WorkerPool, listen, serve_workers
+
+    def stop(self: WorkerPool) -> None:
+        raise escape
+
+    monkeypatch.setattr(WorkerPool, "run", stop)
+    listener = listen("127.0.0.1", 0)
+    assert serve_workers(Config(workers=2), listener, lambda: None) == EXIT_MODEL_ERROR
     assert listener.fileno() == -1, "the socket is closed"
