@@ -62,6 +62,10 @@ REFINE_MAX_PLATES = 2
 # The window's size in pixels (the detector's own input size) and the plate's width in it.
 REFINE_WINDOW = (512, 384)
 REFINE_PLATE_WIDTH = 230.0
+# A photo in which no plate was found is searched again turned by each of these angles
+# (degrees, counter-clockwise; borders reflected): the detector finds plates rolled by
+# up to about 15 degrees best, so a plate rolled by 20-35 degrees becomes one it finds.
+RESCAN_ANGLES = (20.0, -20.0)
 
 
 class PlateReaderLike(Protocol):
@@ -203,6 +207,31 @@ def best_reading(readings: Sequence[OcrReading]) -> OcrReading:
     return max((r for r in valid if r.text_latin == winner), key=lambda r: r.confidence)
 
 
+def _mapped(detection: Detection, matrix: np.ndarray, width: int, height: int
+            ) -> Detection | None:
+    """A detection with corners, moved by a 2x3 affine ``matrix`` into a width x height
+    photo; None without corners or when its centre falls outside the photo."""
+    if detection.corners is None or len(detection.corners) != 4:
+        return None
+    points = np.asarray(detection.corners, dtype=np.float64) @ matrix[:, :2].T + matrix[:, 2]
+    cx, cy = points.mean(axis=0)
+    if not (0 <= cx < width and 0 <= cy < height):
+        return None
+    points[:, 0] = np.clip(points[:, 0], 0, width - 1)
+    points[:, 1] = np.clip(points[:, 1], 0, height - 1)
+    box = (int(np.floor(points[:, 0].min())), int(np.floor(points[:, 1].min())),
+           int(np.ceil(points[:, 0].max())) + 1, int(np.ceil(points[:, 1].max())) + 1)
+    return Detection(box=box, score=detection.score,
+                     corners=tuple((float(x), float(y)) for x, y in points))
+
+
+def _holds(box: Box, detection: Detection) -> bool:
+    """Whether ``box`` contains the centre of ``detection``'s box."""
+    x1, y1, x2, y2 = detection.box
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
 def _reads_surely(reading: OcrReading) -> bool:
     return reading.valid and reading.confidence >= REFINE_BELOW_CONFIDENCE
 
@@ -249,17 +278,44 @@ class PlateRecognizer:
         """
         plans = [self._plan(image, mode) for image in images]
         results = self._read(images, plans)
-        if mode != "auto" or self._detector is None:
+        if self._detector is None:
             return results
-        unsure = [i for i, (plan, result) in enumerate(zip(plans, results))
-                  if plan[0] == "crop" and not _is_sure(result)]
-        if unsure:
-            searched = self._read([images[i] for i in unsure],
-                                  [("scene", self._detector.detect(images[i])) for i in unsure])
-            for i, scene in zip(unsure, searched):
+        if mode == "auto":
+            unsure = [i for i, (plan, result) in enumerate(zip(plans, results))
+                      if plan[0] == "crop" and not _is_sure(result)]
+            if unsure:
+                searched = self._read(
+                    [images[i] for i in unsure],
+                    [("scene", self._detector.detect(images[i])) for i in unsure])
+                for i, scene in zip(unsure, searched):
+                    if scene.plates:
+                        results[i] = scene
+        empty = [i for i, result in enumerate(results)
+                 if result.mode == "scene" and not result.plates]
+        if empty:
+            turned = self._read([images[i] for i in empty],
+                                [("scene", self._turned_finds(images[i])) for i in empty])
+            for i, scene in zip(empty, turned):
                 if scene.plates:
                     results[i] = scene
         return results
+
+    def _turned_finds(self, image: np.ndarray) -> list[Detection]:
+        """Plates the detector finds on the photo turned by each of RESCAN_ANGLES, with
+        their corners mapped back to the photo; one find per plate."""
+        assert self._detector is not None
+        height, width = image.shape[:2]
+        finds: list[Detection] = []
+        for angle in RESCAN_ANGLES:
+            turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+            turned = cv2.warpAffine(image, turn, (width, height), flags=cv2.INTER_LINEAR,
+                                    borderMode=cv2.BORDER_REFLECT_101)
+            back = cv2.invertAffineTransform(turn)
+            for detection in self._detector.detect(turned):
+                found = _mapped(detection, back, width, height)
+                if found is not None and not any(_holds(kept.box, found) for kept in finds):
+                    finds.append(found)
+        return finds
 
     def _read(
         self,

@@ -13,6 +13,7 @@ from plate_service.recognition.pipeline import (
     CORNER_PADDING,
     CORNER_PADDINGS,
     REFINE_PLATE_WIDTH,
+    RESCAN_ANGLES,
     REFINE_WINDOW,
     PlateRecognizer,
     best_reading,
@@ -355,3 +356,36 @@ def test_no_new_reading_when_the_second_look_finds_nothing_at_the_centre() -> No
     reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA77", 0.6)] * 3])
     (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
     assert reader.sizes == [4] and result.plates[0].reading.text_latin == "A001AA77"
+
+
+def _turned(quad: np.ndarray, degrees: float) -> np.ndarray:
+    """Where a photo's points land when PHOTO is turned about its centre (RESCAN_ANGLES)."""
+    height, width = PHOTO.shape[:2]
+    return _rolled(quad, degrees, (width / 2, height / 2))
+
+
+def test_a_photo_with_no_plate_found_is_searched_again_turned() -> None:
+    # The plate is rolled by -20 degrees: the first pass misses it, the photo turned by
+    # +20 shows it level, the one turned by -20 shows it at -40 and finds it again.
+    plate = _turned(PLATE_QUAD, -20)
+    detector = ScriptedDetector([], [_as_detection(_turned(plate, RESCAN_ANGLES[0]), 0.9)],
+                                [_as_detection(_turned(plate, RESCAN_ANGLES[1]), 0.6)])
+    reader = BatchScriptedReader([[reading(valid=False)],
+                                  [reading(valid=False)] + [reading("A001AA77", 0.95)] * 3])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert detector.seen == [PHOTO.shape] * 3
+    (found,) = result.plates
+    assert found.reading.text_latin == "A001AA77" and found.detection_score == 0.9
+    assert np.asarray(found.corners) == pytest.approx(plate, abs=0.01)
+
+
+def test_no_turned_search_when_a_plate_was_found_or_a_turned_find_falls_outside() -> None:
+    detector = ScriptedDetector([_as_detection(ROLLED_QUAD, 0.9)])
+    reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA77", 0.95)] * 3])
+    PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert detector.seen == [PHOTO.shape]
+    outside = _as_detection(PLATE_QUAD + [2000, 0], 0.9)
+    detector = ScriptedDetector([], [outside], [])
+    reader = BatchScriptedReader([[reading(valid=False)], [reading(valid=False)]])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert result.plates == () and reader.sizes == [1, 1]
