@@ -8,7 +8,7 @@ import numpy as np
 import onnxruntime as ort
 
 from plate_service.errors import InferenceError
-from plate_service.recognition.ctc_decoding import CtcOutput, decode_plates
+from plate_service.recognition.ctc_decoding import CtcOutput, decode_plates, only_readings
 from plate_service.recognition.model_card import ModelCard, OcrDecoding
 from plate_service.recognition.plate_format import to_cyrillic
 from plate_service.recognition.preprocess import preprocess_batch
@@ -19,6 +19,10 @@ from plate_service.recognition.types import OcrReading
 # probabilities and the decoder's tables grow with the batch, so a call with thousands
 # of crops is read in slices of this many (a few MB each) instead of all at once.
 READ_CHUNK = 64
+# From this many crops on, the lattices that admit a single reading are found for the
+# whole batch at once (``only_readings``), which then skips their candidate search;
+# below it the array operations cost more than the searches they save.
+ONLY_READINGS_MIN_BATCH = 8
 
 
 class PlateReader:
@@ -49,10 +53,15 @@ class PlateReader:
         readings = []
         for start in range(0, len(crops), READ_CHUNK):
             probs = self.probabilities(crops[start:start + READ_CHUNK])
-            for d, crop_probs in zip(decode_plates(probs), probs):
+            decoded = decode_plates(probs)
+            only = (only_readings(probs, [d.raw_text_latin for d in decoded],
+                                  [d.plate_format is not None and d.text_latin == d.raw_text_latin
+                                   for d in decoded])
+                    if len(probs) >= ONLY_READINGS_MIN_BATCH else [None] * len(probs))
+            for d, crop_probs, found in zip(decoded, probs, only):
                 readings.append(OcrReading(
                     text=to_cyrillic(d.text_latin), text_latin=d.text_latin,
                     confidence=float(d.confidence), char_confidences=d.char_confidences,
                     plate_format=d.plate_format, region=d.region,
-                    raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs)))
+                    raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs, found)))
         return readings

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from plate_service.errors import InferenceError
+from demo_provider.images import bundled_plates
+from plate_service.recognition.ctc_decoding import plate_candidates
 from plate_service.recognition.loading import load_reader
-from plate_service.recognition.ocr import PlateReader
+from plate_service.recognition.ocr import ONLY_READINGS_MIN_BATCH, PlateReader
 from plate_service.recognition.plate_format import ALPHABET
 from tests.conftest import MODELS_DIR
 
@@ -56,3 +58,20 @@ def test_batch_equals_single_reads(reader: PlateReader) -> None:
 def test_bad_crop_is_an_inference_error_or_value_error(reader: PlateReader) -> None:
     with pytest.raises((InferenceError, ValueError)):
         reader.read([np.zeros((0, 10), np.uint8)])
+
+
+def test_a_batch_read_gives_the_candidates_a_crop_read_alone_gives(reader: PlateReader) -> None:
+    # From ONLY_READINGS_MIN_BATCH crops on, simple lattices skip the candidate search.
+    crops = [cv2.imdecode(np.frombuffer(stored.data, np.uint8), cv2.IMREAD_COLOR)
+             for stored in bundled_plates().values()] * 2
+    assert len(crops) >= ONLY_READINGS_MIN_BATCH
+    batched = reader.read(crops)
+    assert any(r.ctc is not None and r.ctc.found is not None for r in batched)
+    for crop, reading in zip(crops, batched):
+        (alone,) = reader.read([crop])
+        assert alone.ctc is not None and alone.ctc.found is None
+        assert reading.ctc is not None
+        got = plate_candidates(reading.ctc, reading.text_latin)
+        want = plate_candidates(alone.ctc, alone.text_latin)
+        assert [text for text, _ in got] == [text for text, _ in want]
+        assert [p for _, p in got] == pytest.approx([p for _, p in want], rel=1e-6)
