@@ -169,15 +169,9 @@ def refine_detection(image: np.ndarray, detection: Detection,
             and d.box[0] <= centre[0] <= d.box[2] and d.box[1] <= centre[1] <= d.box[3]]
     if not near:
         return None
-    found = max(near, key=lambda d: d.score)
-    points = np.asarray(found.corners, dtype=np.float64) @ back[:, :2].T + back[:, 2]
     height, width = image.shape[:2]
-    points[:, 0] = np.clip(points[:, 0], 0, width - 1)
-    points[:, 1] = np.clip(points[:, 1], 0, height - 1)
-    box = (int(np.floor(points[:, 0].min())), int(np.floor(points[:, 1].min())),
-           int(np.ceil(points[:, 0].max())) + 1, int(np.ceil(points[:, 1].max())) + 1)
-    return Detection(box=box, score=detection.score,
-                     corners=tuple((float(x), float(y)) for x, y in points))
+    found = _mapped(max(near, key=lambda d: d.score), back, width, height)
+    return None if found is None else replace(found, score=detection.score)
 
 
 def plate_framings(image: np.ndarray, detection: Detection,
