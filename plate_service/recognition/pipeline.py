@@ -284,12 +284,15 @@ class PlateRecognizer:
                 for i, scene in zip(unsure, searched):
                     if scene.plates:
                         results[i] = scene
-        empty = [i for i, result in enumerate(results)
-                 if result.mode == "scene" and not result.plates]
-        if empty:
-            turned = self._read([images[i] for i in empty],
-                                [("scene", self._turned_finds(images[i])) for i in empty])
-            for i, scene in zip(empty, turned):
+        # Photos where nothing was read, with what the turned search finds on them; only
+        # those with finds are read again (a photo without any would read as before).
+        turned_finds = {i: self._turned_finds(images[i]) for i, result in enumerate(results)
+                        if result.mode == "scene" and not result.plates}
+        again = [i for i, finds in turned_finds.items() if finds]
+        if again:
+            turned = self._read([images[i] for i in again],
+                                [("scene", turned_finds[i]) for i in again])
+            for i, scene in zip(again, turned):
                 if scene.plates:
                     results[i] = scene
         return results

@@ -386,6 +386,8 @@ def test_no_turned_search_when_a_plate_was_found_or_a_turned_find_falls_outside(
     assert detector.seen == [PHOTO.shape]
     outside = _as_detection(PLATE_QUAD + [2000, 0], 0.9)
     detector = ScriptedDetector([], [outside], [])
-    reader = BatchScriptedReader([[reading(valid=False)], [reading(valid=False)]])
+    reader = BatchScriptedReader([[reading(valid=False)]])
     (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
-    assert result.plates == () and reader.sizes == [1, 1]
+    # Both turned passes ran; with nothing found there, the photo is not read again.
+    assert detector.seen == [PHOTO.shape] * 3
+    assert result.plates == () and reader.sizes == [1]
