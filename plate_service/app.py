@@ -49,8 +49,10 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
     async def http_session_ctx(app: web.Application) -> AsyncIterator[None]:
         connector = aiohttp.TCPConnector(limit=config.upstream.concurrency,
                                          ttl_dns_cache=300)
+        # The provider serves images, not sessions: no cookie is kept or sent.
         async with aiohttp.ClientSession(connector=connector, raise_for_status=False,
-                                         auto_decompress=True) as session:
+                                         auto_decompress=True,
+                                         cookie_jar=aiohttp.DummyCookieJar()) as session:
             app[keys.HTTP_SESSION] = session
             yield
 

@@ -6,9 +6,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from plate_service.annotate import annotated_jpeg
 from plate_service.config import (
@@ -21,6 +21,8 @@ from plate_service.recognition.image import ImageLimits, decode_image
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.types import ImageRecognition, RecognitionMode
 from plate_service.scheduling import FairSemaphore
+
+_T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
 
@@ -295,11 +297,22 @@ class PlateService:
             raise
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
+        result: asyncio.Future[ImageOutcome] = loop.create_future()
 
-        def ended(_: object) -> None:
+        def ended(job: Future[ImageOutcome] | None) -> None:
+            """On the loop, once the thread is done (one wake-up of the loop per image)."""
             self._threads.release()
             self._release_buffered()
             self._observer.recognition_finished(time.perf_counter() - started, 1)
+            if job is None or result.done():
+                return
+            error = None if job.cancelled() else job.exception()
+            if job.cancelled():
+                result.cancel()
+            elif error is not None:
+                result.set_exception(error)
+            else:
+                result.set_result(job.result())
 
         try:
             job = self._executor.submit(self._decode_and_recognize, data, mode, download_ms,
@@ -309,7 +322,11 @@ class PlateService:
             raise
         del data  # the thread holds the only reference now, and drops it when done
         job.add_done_callback(lambda done: _call_soon(loop, ended, done))
-        return await asyncio.wrap_future(job)
+        try:
+            return await result
+        except asyncio.CancelledError:
+            job.cancel()  # stops the job only if no thread has taken it yet
+            raise
 
     async def _download(self, image_id: int) -> tuple[bytes, float]:
         started = time.perf_counter()
@@ -351,8 +368,8 @@ class _Job:
     started: bool = False
 
 
-def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[object], None],
-               arg: object) -> None:
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[_T], None],
+               arg: _T) -> None:
     """Hand ``callback`` to the loop from a worker thread (a no-op once the loop closed)."""
     try:
         loop.call_soon_threadsafe(callback, arg)

@@ -3,8 +3,9 @@
 Recognition runs in threads, but the event loop (HTTP server, upstream client, JSON) and
 the Python parts of recognition share one GIL: a single process saturates near one core
 however many threads it has. So ``WORKERS=N`` runs N copies of the app under gunicorn's
-pre-fork master with aiohttp's ``GunicornWebWorker``: each worker a full process with its
-own models, executor and cache, each listening on the same port with ``SO_REUSEPORT``.
+pre-fork master with aiohttp's ``GunicornUVLoopWebWorker``: each worker a full process
+with its own models, executor and cache, each listening on the same port with
+``SO_REUSEPORT``, on uvloop's event loop like a single process (``new_event_loop``).
 
 gunicorn replaces a worker that dies, kills and replaces one whose event loop hangs for
 longer than ``WORKER_TIMEOUT``, and stops them gracefully on SIGTERM. What it does not do
@@ -42,7 +43,7 @@ logger = logging.getLogger("plate_service.workers")
 EXIT_CONFIG_ERROR = 2
 EXIT_MODEL_ERROR = 3
 EXIT_CANNOT_LISTEN = 4
-WORKER_CLASS = "aiohttp.GunicornWebWorker"
+WORKER_CLASS = "aiohttp.GunicornUVLoopWebWorker"  # its loop: uvloop.new_event_loop
 
 
 def listen(host: str, port: int, *, for_workers: bool = False) -> socket.socket:

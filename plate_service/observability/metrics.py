@@ -52,6 +52,7 @@ class Metrics:
                                      ["result"], registry=self.registry)
         for result in ("hit", "miss"):
             self.cache_lookups.labels(result)
+        self._request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def cache_lookup(self, hit: bool) -> None:
         self.cache_lookups.labels("hit" if hit else "miss").inc()
@@ -68,8 +69,14 @@ class Metrics:
         self.recognition_batch.observe(images)
 
     def request_finished(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.request_seconds.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._request_children.get(key)
+        if children is None:  # looking the labelled children up costs more than using them
+            children = self._request_children[key] = (
+                self.requests.labels(method, route, str(status)),
+                self.request_seconds.labels(method, route))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> bytes:
         """The exposition text: this process's registry, or all workers' files."""

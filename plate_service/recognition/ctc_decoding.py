@@ -370,21 +370,27 @@ def _frame_runs(probs: np.ndarray) -> list[list[tuple[int, float]]]:
     Merging is exact: after the first frame of such a run every prefix ends in that class
     (or in a blank), so each further frame only scales all of them by its probability.
     """
-    frames, classes = np.nonzero(probs >= MIN_CLASS_PROBABILITY)
+    likely = probs >= MIN_CLASS_PROBABILITY
+    frames, classes = np.nonzero(likely)
     runs: list[list[tuple[int, float]]] = []
+    run: list[tuple[int, float]] = []
     last_frame = -1
-    for t, c, p in zip(frames.tolist(), classes.tolist(), probs[frames, classes].tolist()):
+    for t, c, p in zip(frames.tolist(), classes.tolist(), probs[likely].tolist()):
         if t != last_frame:
-            runs.append([(c, p)])
+            run = [(c, p)]
+            runs.append(run)
             last_frame = t
         else:
-            runs[-1].append((c, p))
+            run.append((c, p))
     merged: list[list[tuple[int, float]]] = []
+    alone: tuple[int, float] | None = None  # the last merged step's class, if only one
     for run in runs:
-        if len(run) == 1 and merged and len(merged[-1]) == 1 and merged[-1][0][0] == run[0][0]:
-            merged[-1] = [(run[0][0], merged[-1][0][1] * run[0][1])]
+        if len(run) == 1 and alone is not None and alone[0] == run[0][0]:
+            alone = (alone[0], alone[1] * run[0][1])
+            merged[-1] = [alone]
         else:
             merged.append(run)
+            alone = run[0] if len(run) == 1 else None
     return merged
 
 
@@ -442,43 +448,47 @@ def format_beam_search(probs: np.ndarray, max_readings: int) -> list[tuple[str, 
     and dicts: this runs for every plate answered, where numpy's per-call cost would
     dominate.
     """
-    # prefix -> (probability of the paths spelling it that end in a blank, in its last char)
-    beams: dict[str, tuple[float, float]] = {"": (1.0, 0.0)}
+    # While one prefix is alive (most steps of most crops) it lives in these locals, split
+    # into the probability of its paths that end in a blank and in its last character;
+    # ``beams`` holds prefix -> that pair while there are more.
+    prefix, p_blank, p_char = "", 1.0, 0.0
+    beams: dict[str, tuple[float, float]] | None = None
     for frame in _frame_runs(probs):
-        if len(frame) == 1 and len(beams) == 1:
-            # The common step: one prefix, one likely class; no dictionaries needed unless
-            # a repeated character may be spelled twice.
-            ((prefix, (p_blank, p_char)),) = beams.items()
-            cls, p = frame[0]
-            if cls == BLANK_INDEX:
-                beams = {prefix: ((p_blank + p_char) * p, 0.0)}
-                if (p_blank + p_char) * p < MIN_READING_PROBABILITY:
-                    return []
-                continue
-            char = ALPHABET[cls - 1]
-            if not (prefix and prefix[-1] == char):
-                longer = prefix + char
-                mass = (p_blank + p_char) * p
-                if mass < MIN_READING_PROBABILITY or not _fits_some_format(longer):
-                    return []
-                beams = {longer: (0.0, mass)}
-                continue
-            grown = _grow(beams, frame)
-        elif len(frame) == 1 and frame[0][0] == BLANK_INDEX:
+        if beams is None:
+            if len(frame) == 1:
+                cls, p = frame[0]
+                total = p_blank + p_char
+                if cls == BLANK_INDEX:
+                    p_blank, p_char = total * p, 0.0
+                    if p_blank < MIN_READING_PROBABILITY:
+                        return []
+                    continue
+                char = ALPHABET[cls - 1]
+                if prefix[-1:] != char:
+                    # A repeated character is left to _grow: it may be spelled twice.
+                    prefix, p_blank, p_char = prefix + char, 0.0, total * p
+                    if p_char < MIN_READING_PROBABILITY or not _fits_some_format(prefix):
+                        return []
+                    continue
+            beams = {prefix: (p_blank, p_char)}
+        if len(frame) == 1 and frame[0][0] == BLANK_INDEX:
             # The common frame: only a blank is likely; every prefix just ends in it.
             p = frame[0][1]
-            grown = {prefix: [(p_blank + p_char) * p, 0.0]
-                     for prefix, (p_blank, p_char) in beams.items()}
+            grown = {text: [(pb + pc) * p, 0.0] for text, (pb, pc) in beams.items()}
         else:
             grown = _grow(beams, frame)
-        beams = {prefix: (p_blank, p_char) for prefix, (p_blank, p_char) in grown.items()
-                 if p_blank + p_char >= MIN_READING_PROBABILITY}
+        beams = {text: (pb, pc) for text, (pb, pc) in grown.items()
+                 if pb + pc >= MIN_READING_PROBABILITY}
         if len(beams) > BEAM_WIDTH:
             beams = dict(sorted(beams.items(), key=lambda item: item[1][0] + item[1][1],
                                 reverse=True)[:BEAM_WIDTH])
         if not beams:
             return []
-    readings = [(text, p_blank + p_char) for text, (p_blank, p_char) in beams.items()
+        if len(beams) == 1:
+            ((prefix, (p_blank, p_char)),) = beams.items()
+            beams = None
+    final = beams if beams is not None else {prefix: (p_blank, p_char)}
+    readings = [(text, pb + pc) for text, (pb, pc) in final.items()
                 if match_format(text) is not None]
     readings.sort(key=lambda item: item[1], reverse=True)
     return readings[:max_readings]
