@@ -62,9 +62,10 @@ REFINE_MAX_PLATES = 2
 # The window's size in pixels (the detector's own input size) and the plate's width in it.
 REFINE_WINDOW = (512, 384)
 REFINE_PLATE_WIDTH = 230.0
-# A photo in which no plate was found is searched again turned by each of these angles
-# (degrees, counter-clockwise; borders reflected): the detector finds plates rolled by
-# up to about 15 degrees best, so a plate rolled by 20-35 degrees becomes one it finds.
+# A photo in which no plate was read, or a find the detector was sure of gave no plate,
+# is searched again turned by each of these angles (degrees, counter-clockwise; borders
+# reflected): the detector finds plates rolled by up to about 15 degrees best, so a plate
+# rolled by 20-35 degrees becomes one it finds.
 RESCAN_ANGLES = (20.0, -20.0)
 
 
@@ -190,6 +191,11 @@ def best_reading(readings: Sequence[OcrReading]) -> OcrReading:
     read with confidence). The winner keeps its most confident reading. Over seven OCR
     trainings, each on scenes it never saw, voting instead of taking the single surest
     reading gave 3 more exact readings and 3 fewer false ones, and was worse for none.
+
+    A cut that clips the last digit of a 3-digit region reads a valid 2-digit one (177 as
+    17), and rolled plates' corners clip it in most framings; so a reading with a 3-digit
+    region also gets the support of the same text without its last digit. Held-out scenes
+    turned by -25 degrees: 64 -> 65 of 67 exact, other angles unchanged.
     """
     valid = [reading for reading in readings if reading.valid]
     if not valid:
@@ -197,6 +203,11 @@ def best_reading(readings: Sequence[OcrReading]) -> OcrReading:
     support: dict[str, float] = {}
     for reading in valid:
         support[reading.text_latin] = support.get(reading.text_latin, 0.0) + reading.confidence
+    for reading in valid:
+        clipped = reading.text_latin[:-1]
+        if len(reading.region or "") == 3 and support.get(clipped):
+            support[reading.text_latin] += support[clipped]
+            support[clipped] = 0.0
     winner = max(support, key=lambda text: support[text])
     return max((r for r in valid if r.text_latin == winner), key=lambda r: r.confidence)
 
@@ -228,6 +239,24 @@ def _holds(box: Box, detection: Detection) -> bool:
 
 def _reads_surely(reading: OcrReading) -> bool:
     return reading.valid and reading.confidence >= REFINE_BELOW_CONFIDENCE
+
+
+def _may_miss_plates(result: ImageRecognition, finds: Sequence[Detection]) -> bool:
+    """Whether a photo read as a scene may hold a plate it did not read: none was read,
+    or the detector was sure of a find (REFINE_MIN_SCORE) that gave no plate. A plate
+    rolled past what the detector finds well is often such a find, or none at all."""
+    if result.mode != "scene":
+        return False
+    return not result.plates or any(
+        find.score >= REFINE_MIN_SCORE and not any(_holds(plate.box, find)
+                                                   for plate in result.plates)
+        for find in finds)
+
+
+def _best_first(plates: Sequence[PlateResult]) -> tuple[PlateResult, ...]:
+    """Valid readings first, then by confidence: the order of every answer's plates."""
+    return tuple(sorted(plates, key=lambda plate: (plate.reading.valid, plate.reading.confidence),
+                        reverse=True))
 
 
 def _is_sure(result: ImageRecognition) -> bool:
@@ -274,27 +303,32 @@ class PlateRecognizer:
         results = self._read(images, plans)
         if self._detector is None:
             return results
+        finds_of = [detections for _, detections in plans]  # what each answer was read from
         if mode == "auto":
             unsure = [i for i, (plan, result) in enumerate(zip(plans, results))
                       if plan[0] == "crop" and not _is_sure(result)]
             if unsure:
-                searched = self._read(
-                    [images[i] for i in unsure],
-                    [("scene", self._detector.detect(images[i])) for i in unsure])
-                for i, scene in zip(unsure, searched):
+                searches = [self._detector.detect(images[i]) for i in unsure]
+                searched = self._read([images[i] for i in unsure],
+                                      [("scene", finds) for finds in searches])
+                for i, finds, scene in zip(unsure, searches, searched):
                     if scene.plates:
-                        results[i] = scene
-        # Photos where nothing was read, with what the turned search finds on them; only
-        # those with finds are read again (a photo without any would read as before).
-        turned_finds = {i: self._turned_finds(images[i]) for i, result in enumerate(results)
-                        if result.mode == "scene" and not result.plates}
+                        results[i], finds_of[i] = scene, finds
+        # Photos that may hold a plate not read (see _may_miss_plates), with what the
+        # turned search finds there apart from the plates read; only those with such
+        # finds are read again, and the plates read there join the photo's.
+        turned_finds = {i: [find for find in self._turned_finds(images[i])
+                            if not any(_holds(plate.box, find) for plate in result.plates)]
+                        for i, result in enumerate(results)
+                        if _may_miss_plates(result, finds_of[i])}
         again = [i for i, finds in turned_finds.items() if finds]
         if again:
             turned = self._read([images[i] for i in again],
                                 [("scene", turned_finds[i]) for i in again])
             for i, scene in zip(again, turned):
                 if scene.plates:
-                    results[i] = scene
+                    results[i] = replace(results[i], plates=_best_first(
+                        results[i].plates + scene.plates))
         return results
 
     def _turned_finds(self, image: np.ndarray) -> list[Detection]:
@@ -410,9 +444,8 @@ class PlateRecognizer:
             if not plates and whole.valid and whole.confidence >= FALLBACK_MIN_CONFIDENCE:
                 # Nothing detected, yet the whole image reads as a plate: a loose crop.
                 plates.append(self._report(whole, full_box, box_corners(full_box), None, "crop"))
-        plates.sort(key=lambda plate: (plate.reading.valid, plate.reading.confidence),
-                    reverse=True)
-        return ImageRecognition(width=width, height=height, plates=tuple(plates), mode=mode)
+        return ImageRecognition(width=width, height=height, plates=_best_first(plates),
+                                mode=mode)
 
     def _report(self, reading: OcrReading, box: Box, corners: Corners,
                 detection_score: float | None, source: Literal["crop", "scene"]

@@ -210,6 +210,16 @@ def test_framings_that_agree_outvote_one_surer_reading() -> None:
     assert best_reading(invalid).text_latin == "XX"
 
 
+def test_a_region_digit_clipped_by_tight_framings_does_not_outvote_the_full_region() -> None:
+    clipped = [reading("K095AE17", 0.9), reading("K095AE17", 0.8)]
+    full = reading("K095AE177", 0.6)
+    assert best_reading(clipped + [full]) is full
+    # A shorter reading that is not the full one cut short keeps its own support.
+    assert best_reading([reading("K095AE18", 0.9), reading("K095AE18", 0.8), full]
+                        ).text_latin == "K095AE18"
+    assert best_reading(clipped).text_latin == "K095AE17"
+
+
 def test_a_plate_with_corners_is_read_in_each_framing_and_the_best_supported_reading_kept() -> None:
     corners = ((110.0, 200.0), (310.0, 200.0), (310.0, 244.0), (110.0, 244.0))
     detector = FakeDetector([Detection((110, 200, 310, 244), 0.9, corners)])
@@ -391,3 +401,33 @@ def test_no_turned_search_when_a_plate_was_found_or_a_turned_find_falls_outside(
     # Both turned passes ran; with nothing found there, the photo is not read again.
     assert detector.seen == [PHOTO.shape] * 3
     assert result.plates == () and reader.sizes == [1]
+
+
+def test_a_photo_with_a_sure_find_left_unread_is_searched_again_turned_for_more_plates() -> None:
+    read = PLATE_QUAD + [300, 250]  # a plate read at once
+    junk = _as_detection(PLATE_QUAD + [300, 0], 0.8)  # a sure find that reads as no plate
+    missed = _turned(PLATE_QUAD, -20)  # rolled past what the first pass found
+    detector = ScriptedDetector(
+        [_as_detection(read, 0.9), junk],
+        [],  # the second look at the junk finds nothing
+        [_as_detection(_turned(missed, RESCAN_ANGLES[0]), 0.9)],
+        [_as_detection(_turned(read, RESCAN_ANGLES[1]), 0.9)])  # the read plate again
+    reader = BatchScriptedReader([
+        [reading(valid=False)] + [reading("A001AA77", 0.95)] * 3 + [reading(valid=False)] * 3,
+        [reading(valid=False)] + [reading("B002BB99", 0.92)] * 3])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert detector.seen == [PHOTO.shape, (REFINE_WINDOW[1], REFINE_WINDOW[0], 3),
+                             PHOTO.shape, PHOTO.shape]
+    assert reader.sizes == [7, 4]  # only the new find is read again
+    assert [plate.reading.text_latin for plate in result.plates] == ["A001AA77", "B002BB99"]
+    assert np.asarray(result.plates[1].corners) == pytest.approx(missed, abs=0.01)
+
+
+def test_no_turned_search_when_every_sure_find_was_read() -> None:
+    detector = ScriptedDetector([_as_detection(PLATE_QUAD, 0.9),
+                                 _as_detection(PLATE_QUAD + [300, 0], 0.4)])  # a weak find
+    reader = BatchScriptedReader([
+        [reading(valid=False)] + [reading("A001AA77", 0.95)] * 3 + [reading(valid=False)] * 3])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert detector.seen == [PHOTO.shape] and reader.sizes == [7]
+    assert [plate.reading.text_latin for plate in result.plates] == ["A001AA77"]
