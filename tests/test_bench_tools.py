@@ -1,4 +1,4 @@
-"""The benchmark's own tools: the lean fake upstream and the raw load generator.
+"""The benchmark's own tools: the lean fake upstream, the raw load generator, the paired A/B.
 
 Their figures go into docs/benchmarks.md, so they must speak HTTP correctly: a provider
 that answered the wrong image, or a load generator that miscounted errors, would make
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -21,6 +22,7 @@ from aiohttp import web
 
 from bench.fake_upstream import serve
 from bench.images import provider_crops
+from bench.paired import compare, report
 from bench.service_load import free_port, process_tree, rss_mb, run_load
 
 
@@ -152,3 +154,15 @@ def test_process_figures_cover_the_workers() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_paired_comparison_of_a_checkout_with_itself_reports_every_measure() -> None:
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("bench.paired needs two cores")
+    root = Path(__file__).resolve().parent.parent
+    pairs = compare(root, root, rounds=2, calls=20)
+    assert list(pairs) == ["one crop", "decode + read", "batch of 64", "~1 MP photo"]
+    assert all(len(rows) == 2 and all(a > 0 and b > 0 for a, b in rows)
+               for rows in pairs.values())
+    table = report(pairs).splitlines()
+    assert len(table) == 2 + len(pairs) and table[2].startswith("| one crop | ")
