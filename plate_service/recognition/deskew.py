@@ -19,7 +19,7 @@ import numpy as np
 SHEARS = tuple(float(s) for s in np.linspace(-0.5, 0.5, 11))
 MIN_SHEAR = 0.05
 # The cut is measured at this size (half the rectified plate): enough for the strokes,
-# and the 11 trials cost about as much as preprocessing one crop for the OCR.
+# and the 11 trials cost 0.3-0.5 ms per plate on 1 thread (under half of one OCR read).
 PROBE_SIZE = (130, 28)
 # Rows left out at the top and bottom of the probe: the plate's frame, not its glyphs.
 PROBE_MARGIN = 3
