@@ -306,10 +306,9 @@ class PlateService:
             self._observer.recognition_finished(time.perf_counter() - started, 1)
             if job is None or result.done():
                 return
-            error = None if job.cancelled() else job.exception()
             if job.cancelled():
                 result.cancel()
-            elif error is not None:
+            elif (error := job.exception()) is not None:
                 result.set_exception(error)
             else:
                 result.set_result(job.result())
