@@ -113,3 +113,9 @@ def match_format(text_latin: str) -> FormatMatch | None:
         if _MAIN_REGEX[plate_format].fullmatch(main) and region.isdigit():
             return FormatMatch(plate_format, main, region)
     return None
+
+
+def is_series(text_latin: str) -> bool:
+    """True when the text is the main part of some format with no region after it (what
+    a cut that stops short of the region reads)."""
+    return any(regex.fullmatch(text_latin) for regex in _MAIN_REGEX.values())

@@ -350,14 +350,39 @@ def test_the_first_reading_stays_when_the_second_look_reads_less_surely() -> Non
     assert np.asarray(plate.corners) == pytest.approx(ROLLED_QUAD, abs=1e-3)
 
 
-@pytest.mark.parametrize(("score", "confidence"), [(0.8, 0.95), (0.4, 0.6)],
-                         ids=["sure reading", "weak find"])
-def test_no_second_look_at_a_sure_reading_or_a_weak_find(
-        score: float, confidence: float) -> None:
-    detector = ScriptedDetector([_as_detection(ROLLED_QUAD, score)])
-    reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA77", confidence)] * 3])
+@pytest.mark.parametrize(("score", "text", "confidence"),
+                         [(0.8, "A001AA77", 0.95), (0.4, "A001AA77", 0.6), (0.4, "A001AA", 0.4)],
+                         ids=["sure reading", "weak find", "weak find, unsure series"])
+def test_no_second_look_at_a_level_plate_read_surely_or_a_weak_find(
+        score: float, text: str, confidence: float) -> None:
+    detector = ScriptedDetector([_as_detection(PLATE_QUAD, score)], [], [])
+    reader = BatchScriptedReader([[reading(valid=False)] + [reading(text, confidence)] * 3])
     PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
-    assert detector.seen == [PHOTO.shape] and reader.sizes == [4]
+    # No window: at most the photo turned (RESCAN_ANGLES) when no plate was reported.
+    assert set(detector.seen) == {PHOTO.shape} and reader.sizes == [4]
+
+
+def test_a_rolled_plate_read_surely_is_found_again_and_its_clipped_region_restored() -> None:
+    # Loose corners of a rolled plate clip the last region digit in every framing alike.
+    detector = ScriptedDetector([_as_detection(ROLLED_QUAD, 0.4)],
+                                [_as_detection(_in_window(ROLLED_QUAD), 0.9)])
+    reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA17", 0.99)] * 3,
+                                  [reading("A001AA177", 0.99)] * 3])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert detector.seen == [PHOTO.shape, (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)]
+    assert [plate.reading.text_latin for plate in result.plates] == ["A001AA177"]
+
+
+def test_a_weak_find_that_surely_reads_a_series_without_region_is_found_again() -> None:
+    # Corners that stop short of the region: "A001AA" and nothing after it.
+    level = _as_detection(PLATE_QUAD, 0.3)
+    detector = ScriptedDetector([level], [_as_detection(_in_window(PLATE_QUAD), 0.9)])
+    reader = BatchScriptedReader([
+        [reading(valid=False)] + [reading("A001AA", 0.99, valid=False)] * 3,
+        [reading("A001AA177", 0.98)] * 3])
+    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    assert detector.seen == [PHOTO.shape, (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)]
+    assert [plate.reading.text_latin for plate in result.plates] == ["A001AA177"]
 
 
 def test_no_new_reading_when_the_second_look_finds_nothing_at_the_centre() -> None:
@@ -379,18 +404,19 @@ def test_a_photo_with_no_plate_found_is_searched_again_turned() -> None:
     # +20 shows it level, the one turned by -20 shows it at -40 and finds it again.
     plate = _turned(PLATE_QUAD, -20)
     detector = ScriptedDetector([], [_as_detection(_turned(plate, RESCAN_ANGLES[0]), 0.9)],
-                                [_as_detection(_turned(plate, RESCAN_ANGLES[1]), 0.6)])
+                                [_as_detection(_turned(plate, RESCAN_ANGLES[1]), 0.6)],
+                                [])  # the rolled plate's second look finds nothing more
     reader = BatchScriptedReader([[reading(valid=False)],
                                   [reading(valid=False)] + [reading("A001AA77", 0.95)] * 3])
     (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
-    assert detector.seen == [PHOTO.shape] * 3
+    assert detector.seen == [PHOTO.shape] * 3 + [(REFINE_WINDOW[1], REFINE_WINDOW[0], 3)]
     (found,) = result.plates
     assert found.reading.text_latin == "A001AA77" and found.detection_score == 0.9
     assert np.asarray(found.corners) == pytest.approx(plate, abs=0.01)
 
 
 def test_no_turned_search_when_a_plate_was_found_or_a_turned_find_falls_outside() -> None:
-    detector = ScriptedDetector([_as_detection(ROLLED_QUAD, 0.9)])
+    detector = ScriptedDetector([_as_detection(PLATE_QUAD, 0.9)])
     reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA77", 0.95)] * 3])
     PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
     assert detector.seen == [PHOTO.shape]
@@ -411,13 +437,14 @@ def test_a_photo_with_a_sure_find_left_unread_is_searched_again_turned_for_more_
         [_as_detection(read, 0.9), junk],
         [],  # the second look at the junk finds nothing
         [_as_detection(_turned(missed, RESCAN_ANGLES[0]), 0.9)],
-        [_as_detection(_turned(read, RESCAN_ANGLES[1]), 0.9)])  # the read plate again
+        [_as_detection(_turned(read, RESCAN_ANGLES[1]), 0.9)],  # the read plate again
+        [])  # the rolled new find's second look finds nothing more
     reader = BatchScriptedReader([
         [reading(valid=False)] + [reading("A001AA77", 0.95)] * 3 + [reading(valid=False)] * 3,
         [reading(valid=False)] + [reading("B002BB99", 0.92)] * 3])
     (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
-    assert detector.seen == [PHOTO.shape, (REFINE_WINDOW[1], REFINE_WINDOW[0], 3),
-                             PHOTO.shape, PHOTO.shape]
+    window = (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)
+    assert detector.seen == [PHOTO.shape, window, PHOTO.shape, PHOTO.shape, window]
     assert reader.sizes == [7, 4]  # only the new find is read again
     assert [plate.reading.text_latin for plate in result.plates] == ["A001AA77", "B002BB99"]
     assert np.asarray(result.plates[1].corners) == pytest.approx(missed, abs=0.01)

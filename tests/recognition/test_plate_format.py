@@ -6,6 +6,7 @@ import pytest
 
 from plate_service.recognition.plate_format import (
     REGIONS,
+    is_series,
     match_format,
     to_cyrillic,
     to_latin,
@@ -50,3 +51,10 @@ def test_region_list_is_real() -> None:
     assert {"01", "77", "99", "102", "116", "150", "190", "750", "777", "799", "977"} <= REGIONS
     assert all(len(r) == 2 or r[0] in "179" for r in REGIONS)
     assert "00" not in REGIONS and "200" not in REGIONS
+
+
+@pytest.mark.parametrize(("text", "series"), [
+    ("O939TY", True), ("AB123", True), ("AB1234", True), ("A1234", True),
+    ("O939TY174", False), ("O939T", False), ("939TY", False), ("", False)])
+def test_a_series_is_a_formats_main_part_with_no_region(text: str, series: bool) -> None:
+    assert is_series(text) is series
