@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
+import uvloop
 from aiohttp import web
 
 from plate_service.app import create_app
@@ -50,7 +51,7 @@ def main() -> None:
     config = load_config()
     configure_logging(config.log_level)
     web.run_app(create_app(config, recognizer_factory=_memoised), host=config.host,
-                port=config.port, print=None, access_log=None)
+                port=config.port, print=None, access_log=None, loop=uvloop.new_event_loop())
 
 
 if __name__ == "__main__":
