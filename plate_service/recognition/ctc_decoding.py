@@ -36,13 +36,20 @@ _LETTER_IDS = np.array([ALPHABET.index(c) + 1 for c in LETTERS_LATIN])
 _REGION3_FIRST_IDS = np.array([ALPHABET.index(c) + 1 for c in REGION3_FIRST_DIGITS])
 
 
+# Each frame's greedy class and its probability, as Python lists: what the candidate
+# search reads first (``_frame_runs``).
+GreedyFrames = tuple[list[int], list[float]]
+
+
 @dataclass(frozen=True)
 class Decoded:
-    """One decoded reading: text, per-character confidences, the path's log-probability."""
+    """One decoded reading: text, per-character confidences, the path's log-probability;
+    for a greedy reading also its frames."""
 
     text_latin: str
     char_confidences: tuple[float, ...]
     log_prob: float
+    frames: GreedyFrames | None = None
 
     @property
     def confidence(self) -> float:
@@ -80,7 +87,7 @@ def decode_greedy_many(probs: np.ndarray) -> list[Decoded]:
     out = []
     for path, frame_probs, logp in zip(paths.tolist(), best.tolist(), log_probs):
         text, confs = _collapse(path, frame_probs)
-        out.append(Decoded(text, confs, logp))
+        out.append(Decoded(text, confs, logp, (path, frame_probs)))
     return out
 
 
@@ -265,6 +272,7 @@ class PlateDecoding:
     plate_format: PlateFormat | None
     region: str | None
     raw_text_latin: str
+    frames: GreedyFrames | None = None
 
 
 def decode_plates(probs: np.ndarray) -> list[PlateDecoding]:
@@ -278,12 +286,12 @@ def decode_plates(probs: np.ndarray) -> list[PlateDecoding]:
     for i, (g, m) in enumerate(zip(greedy, matches)):
         if m is not None:
             out.append(PlateDecoding(g.text_latin, g.char_confidences, g.confidence,
-                                     m.plate_format, m.region, g.text_latin))
+                                     m.plate_format, m.region, g.text_latin, g.frames))
             continue
         constrained = fixed[i]
         if constrained is None:
             out.append(PlateDecoding(g.text_latin, g.char_confidences, g.confidence,
-                                     None, None, g.text_latin))
+                                     None, None, g.text_latin, g.frames))
             continue
         decoded, match = constrained
         # The constrained path is worth less than a greedy one: scale by how much
@@ -291,7 +299,7 @@ def decode_plates(probs: np.ndarray) -> list[PlateDecoding]:
         penalty = math.exp(min(0.0, decoded.log_prob - g.log_prob))
         out.append(PlateDecoding(decoded.text_latin, decoded.char_confidences,
                                  decoded.confidence * penalty, match.plate_format,
-                                 match.region, g.text_latin))
+                                 match.region, g.text_latin, g.frames))
     return out
 
 
@@ -319,11 +327,14 @@ class CtcOutput:
 
     ``found`` is what ``format_beam_search`` finds when the lattice admits a single
     reading (see ``only_readings``), worked out for a whole batch at once; None when the
-    search must run.
+    search must run. ``greedy`` is each frame's greedy class and probability, when the
+    decoder worked them out (it does for every crop read), which spares the search most
+    of its array work.
     """
 
     probs: np.ndarray
     found: list[tuple[str, float]] | None = None
+    greedy: GreedyFrames | None = None
 
 
 def plate_candidates(ctc: CtcOutput, text_latin: str, max_readings: int = MAX_CANDIDATES
@@ -336,7 +347,8 @@ def plate_candidates(ctc: CtcOutput, text_latin: str, max_readings: int = MAX_CA
     is almost always the most probable reading too; when the beam did not keep it, its
     exact probability is computed instead.
     """
-    found = ctc.found if ctc.found is not None else format_beam_search(ctc.probs, max_readings)
+    found = ctc.found if ctc.found is not None else \
+        format_beam_search(ctc.probs, max_readings, ctc.greedy)
     probability = dict(found).get(text_latin)
     if probability is None:
         probability = reading_probability(ctc.probs, text_latin)
@@ -363,34 +375,43 @@ def _fits_some_format(prefix: str) -> bool:
     return False
 
 
-def _frame_runs(probs: np.ndarray) -> list[list[tuple[int, float]]]:
+# A frame whose greedy class is at least this probable offers no other class worth
+# searching: the others share the rest of its probability (which sums to 1 within 1e-6),
+# each less than MIN_CLASS_PROBABILITY.
+_SURE_FRAME = 1.0 - MIN_CLASS_PROBABILITY + 1e-4
+
+
+def _frame_runs(probs: np.ndarray, greedy: GreedyFrames | None = None
+                ) -> list[list[tuple[int, float]]]:
     """Per frame, the (class, probability) pairs worth searching (MIN_CLASS_PROBABILITY),
     with each run of frames that offer one and the same class only merged into one step.
 
     Merging is exact: after the first frame of such a run every prefix ends in that class
     (or in a blank), so each further frame only scales all of them by its probability.
+    ``greedy`` (each frame's most probable class and its probability) settles the frames
+    that are sure of one class; only the other frames' rows are read. Most frames are
+    sure, and on the serving path each array call costs more than the Python around it.
     """
-    likely = probs >= MIN_CLASS_PROBABILITY
-    frames, classes = np.nonzero(likely)
-    runs: list[list[tuple[int, float]]] = []
-    run: list[tuple[int, float]] = []
-    last_frame = -1
-    for t, c, p in zip(frames.tolist(), classes.tolist(), probs[likely].tolist()):
-        if t != last_frame:
-            run = [(c, p)]
-            runs.append(run)
-            last_frame = t
-        else:
-            run.append((c, p))
+    path, best = greedy if greedy is not None else (probs.argmax(axis=1).tolist(),
+                                                    probs.max(axis=1).tolist())
+    unsure = [t for t, p in enumerate(best) if p < _SURE_FRAME]
+    rows = dict(zip(unsure, probs[unsure].tolist())) if unsure else {}
     merged: list[list[tuple[int, float]]] = []
-    alone: tuple[int, float] | None = None  # the last merged step's class, if only one
-    for run in runs:
-        if len(run) == 1 and alone is not None and alone[0] == run[0][0]:
-            alone = (alone[0], alone[1] * run[0][1])
-            merged[-1] = [alone]
+    alone, alone_p = -1, 0.0  # the last step's class and probability, if it has one only
+    for t, (cls, p) in enumerate(zip(path, best)):
+        if p < _SURE_FRAME:
+            run = [(c, q) for c, q in enumerate(rows[t]) if q >= MIN_CLASS_PROBABILITY]
+            if len(run) > 1:
+                merged.append(run)
+                alone = -1
+                continue
+            ((cls, p),) = run
+        if cls == alone:
+            alone_p *= p
+            merged[-1] = [(cls, alone_p)]
         else:
-            merged.append(run)
-            alone = run[0] if len(run) == 1 else None
+            alone, alone_p = cls, p
+            merged.append([(cls, p)])
     return merged
 
 
@@ -434,7 +455,8 @@ def _grow(beams: dict[str, tuple[float, float]], frame: list[tuple[int, float]]
     return grown
 
 
-def format_beam_search(probs: np.ndarray, max_readings: int) -> list[tuple[str, float]]:
+def format_beam_search(probs: np.ndarray, max_readings: int,
+                       greedy: GreedyFrames | None = None) -> list[tuple[str, float]]:
     """The most probable readings of one (T, C) probability matrix that fit a plate format
     with a real region, as (Latin text, probability), most probable first; readings less
     probable than MIN_READING_PROBABILITY are not searched for.
@@ -446,14 +468,14 @@ def format_beam_search(probs: np.ndarray, max_readings: int) -> list[tuple[str, 
     own, summed over the alignments the beam kept: a lower bound of each reading's exact
     probability, and equal to it unless an alignment fell out of the beam. Plain floats
     and dicts: this runs for every plate answered, where numpy's per-call cost would
-    dominate.
+    dominate. ``greedy``: the decoder's frames, when at hand (see ``_frame_runs``).
     """
     # While one prefix is alive (most steps of most crops) it lives in these locals, split
     # into the probability of its paths that end in a blank and in its last character;
     # ``beams`` holds prefix -> that pair while there are more.
     prefix, p_blank, p_char = "", 1.0, 0.0
     beams: dict[str, tuple[float, float]] | None = None
-    for frame in _frame_runs(probs):
+    for frame in _frame_runs(probs, greedy):
         if beams is None:
             if len(frame) == 1:
                 cls, p = frame[0]

@@ -63,5 +63,5 @@ class PlateReader:
                     text=to_cyrillic(d.text_latin), text_latin=d.text_latin,
                     confidence=float(d.confidence), char_confidences=d.char_confidences,
                     plate_format=d.plate_format, region=d.region,
-                    raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs, found)))
+                    raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs, found, d.frames)))
         return readings

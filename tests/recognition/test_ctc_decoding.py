@@ -146,3 +146,21 @@ def test_candidates_from_the_shortcut_equal_the_searched_ones() -> None:
     assert [text for text, _ in shortcut] == [text for text, _ in searched] == ["C181MB190"]
     # The same products, multiplied in another order: equal to the last bits.
     assert shortcut[0][1] == pytest.approx(searched[0][1], rel=1e-12)
+
+
+def test_the_decoders_greedy_frames_leave_the_search_unchanged() -> None:
+    # Rivals just above and just below the probability a class needs to be searched, a
+    # doubled character, and lattices whose boundaries move: the search reads the frames
+    # the greedy path is sure of from the decoder, and the others from the lattice.
+    rng = np.random.default_rng(11)
+    lattices = [ctc_matrix("A123BC77", {2: ("8", 0.0105)}),
+                ctc_matrix("A123BC77", {2: ("8", 0.0095)}),
+                ctc_matrix("A123BC177", {1: ("7", 0.4), 8: ("1", 0.2)})]
+    lattices += [_boundary_lattice(rng, text)
+                 for text in ("A123BC77", "E777KX99", "X999XX999") for _ in range(30)]
+    for lattice in lattices:
+        (greedy,) = decode_greedy_many(lattice[None])
+        assert greedy.frames is not None
+        assert format_beam_search(lattice, 10, greedy.frames) == format_beam_search(lattice, 10)
+    assert len(format_beam_search(lattices[0], 10)) == 2  # the rival at 0.0105 is searched
+    assert len(format_beam_search(lattices[1], 10)) == 1  # the one at 0.0095 is not
