@@ -87,8 +87,8 @@ def compare(a: Path, b: Path, rounds: int, calls: int) -> dict[str, list[tuple[f
     return pairs
 
 
-def report(pairs: dict[str, list[tuple[float, float]]]) -> str:
-    lines = ["| measure | A, ms | B, ms | B / A, median of rounds | each round |",
+def report(pairs: dict[str, list[tuple[float, float]]], unit: str = "round") -> str:
+    lines = [f"| measure | A, ms | B, ms | B / A, median of {unit}s | each {unit} |",
              "|---|---|---|---|---|"]
     for name, rows in pairs.items():
         ratios = [b / a for a, b in rows]

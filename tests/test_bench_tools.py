@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bench.fake_upstream import serve
 from bench.images import provider_crops
+from bench import interleaved
 from bench.paired import compare, report
 from bench.service_load import free_port, process_tree, rss_mb, run_load
 
@@ -166,3 +167,27 @@ def test_paired_comparison_of_a_checkout_with_itself_reports_every_measure() -> 
                for rows in pairs.values())
     table = report(pairs).splitlines()
     assert len(table) == 2 + len(pairs) and table[2].startswith("| one crop | ")
+
+
+def test_an_aliased_checkout_imports_its_own_copy(tmp_path: Path) -> None:
+    package = tmp_path / "checkout" / "plate_service"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "reader.py").write_text("from plate_service.version import NAME\n")
+    (package / "version.py").write_text("NAME = 'checkout'\n")
+    interleaved.alias_checkout(tmp_path / "checkout", "x", tmp_path / "aliased")
+    copy = tmp_path / "aliased" / "plate_service_x"
+    assert (copy / "reader.py").read_text() == "from plate_service_x.version import NAME\n"
+    assert (copy / "version.py").read_text() == "NAME = 'checkout'\n"
+
+
+def test_interleaved_comparison_of_a_checkout_with_itself_reports_every_measure() -> None:
+    root = Path(__file__).resolve().parent.parent
+    pairs = interleaved.compare(root, root, calls=50, blocks=2)
+    assert list(pairs) == ["one crop", "decode + read", "batch of 64", "~1 MP photo"]
+    assert all(len(rows) == 2 and all(a > 0 and b > 0 for a, b in rows)
+               for rows in pairs.values())
+    # Both copies were loaded and are apart from the checkout's own package.
+    assert {"plate_service_a", "plate_service_b"} <= set(sys.modules)
+    assert sys.modules["plate_service_a"] is not sys.modules["plate_service_b"]
+    assert report(pairs, unit="block").splitlines()[0].endswith("median of blocks | each block |")

@@ -1,0 +1,124 @@
+"""``python -m bench.interleaved DIR_A DIR_B``: two checkouts' recognition speed, in one process.
+
+``bench.paired`` times the two checkouts at the same time on two cores; where those cores
+are shared with other guests, each core's speed still drifts on its own. Here both are
+loaded into one process, each under a package name of its own (a copy of its
+``plate_service`` whose imports are renamed), and each measure alternates
+A's call and B's call, swapping who goes first, so every slow spell hits both alike. The
+calls and inputs are ``bench.paired``'s: one crop, decode + auto-mode read, a batch of 64
+crops and a ~1 MP photo, on 1 thread, with this checkout's images. Reported as
+``bench.paired`` reports: per block of calls, the median of A's and of B's; the ratio is
+the median over blocks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import cv2
+import numpy as np
+
+from bench.images import provider_crops, scene_photo
+from bench.paired import report
+
+PACKAGE = "plate_service"
+_MENTION = re.compile(rf"\b{PACKAGE}\b")
+# Generous bounds, the same for both sides: the checks cost the same whatever they are.
+_LIMITS = {"max_bytes": 64 << 20, "max_pixels": 100_000_000, "max_side": 20_000}
+
+
+def alias_checkout(checkout: Path, suffix: str, into: Path) -> None:
+    """Copy ``checkout``'s package into ``into`` as ``plate_service_<suffix>``, every
+    mention of the package in its source renamed alike, so two versions import side by
+    side."""
+    target = into / f"{PACKAGE}_{suffix}"
+    shutil.copytree(checkout / PACKAGE, target,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for source in target.rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        source.write_text(_MENTION.sub(f"{PACKAGE}_{suffix}", text), encoding="utf-8")
+
+
+def _module(suffix: str, name: str) -> ModuleType:
+    return importlib.import_module(f"{PACKAGE}_{suffix}.{name}")
+
+
+def measures(checkout: Path, suffix: str) -> dict[str, tuple[int, Callable[[], object]]]:
+    """The calls to time with the aliased checkout ``suffix``: name -> (calls per 25, call)."""
+    loading = _module(suffix, "recognition.loading")
+    image = _module(suffix, "recognition.image")
+    decode_image, limits = image.decode_image, image.ImageLimits(**_LIMITS)
+    recognizer = loading.load_recognizer(checkout / "models", threads=1)
+    jpegs = provider_crops()
+    crops = [cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) for data in jpegs]
+    batch = [crops[i % len(crops)] for i in range(64)]
+    photo = scene_photo()
+    return {
+        "one crop": (25, lambda: recognizer.recognize([crops[0]], "crop")),
+        "decode + read": (25, lambda: recognizer.recognize([decode_image(jpegs[0], limits)])),
+        "batch of 64": (1, lambda: recognizer.recognize(batch, "crop")),
+        "~1 MP photo": (1, lambda: recognizer.recognize(
+            [decode_image(photo, limits)], "scene")),
+    }
+
+
+def compare(a: Path, b: Path, calls: int, blocks: int) -> dict[str, list[tuple[float, float]]]:
+    """Per measure, (A's median ms, B's median ms) of each block of alternated calls."""
+    cv2.setNumThreads(1)
+    with tempfile.TemporaryDirectory(prefix="bench-interleaved-") as folder:
+        alias_checkout(a, "a", Path(folder))
+        alias_checkout(b, "b", Path(folder))
+        for name in [name for name in sys.modules  # copies an earlier call imported
+                     if name.partition(".")[0] in (f"{PACKAGE}_a", f"{PACKAGE}_b")]:
+            del sys.modules[name]
+        sys.path.insert(0, folder)
+        try:
+            side_a, side_b = measures(a, "a"), measures(b, "b")
+        finally:
+            sys.path.remove(folder)
+        pairs: dict[str, list[tuple[float, float]]] = {}
+        for name, (weight, call_a) in side_a.items():
+            call_b = side_b[name][1]
+            count = max(2, calls * weight // 25 // blocks)
+            for _ in range(max(1, count // 10)):
+                call_a()
+                call_b()
+            for _ in range(blocks):
+                times: tuple[list[float], list[float]] = ([], [])
+                for i in range(count):
+                    for side in ((0, 1) if i % 2 == 0 else (1, 0)):
+                        started = time.perf_counter()
+                        (call_a if side == 0 else call_b)()
+                        times[side].append(time.perf_counter() - started)
+                pairs.setdefault(name, []).append(
+                    (statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000))
+    return pairs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.interleaved",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("a", type=Path, help="checkout A (e.g. a git worktree of a base)")
+    parser.add_argument("b", type=Path, help="checkout B")
+    parser.add_argument("--calls", type=int, default=3000,
+                        help="calls of each side per single-image measure (a 25th for the "
+                             "others)")
+    parser.add_argument("--blocks", type=int, default=8)
+    args = parser.parse_args(argv)
+    print(report(compare(args.a.resolve(), args.b.resolve(), args.calls, args.blocks),
+                 unit="block"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
