@@ -34,8 +34,11 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
                ) -> web.Application:
     """Build the application. ``recognizer_factory`` lets tests inject fake models."""
     factory = recognizer_factory or _load_bundled_models
+    # Request bodies are read as sent: the handlers refuse a compressed one with a JSON
+    # 415, where aiohttp's own decoding would answer br or zstd with a plain-text 400.
     app = web.Application(middlewares=[access_middleware, error_middleware],
-                          client_max_size=config.limits.max_request_bytes)
+                          client_max_size=config.limits.max_request_bytes,
+                          handler_args={"auto_decompress": False})
     app[keys.CONFIG] = config
     app[keys.METRICS] = Metrics(error_code=lambda exc: code_for_exception(exc).code)
 

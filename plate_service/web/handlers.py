@@ -10,6 +10,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from plate_service.answers import AnswerOptions
+from plate_service.errors import BadRequestError
 from plate_service.service import ImageOutcome
 
 from plate_service.web import keys
@@ -56,6 +57,9 @@ async def read_plates(request: web.Request) -> web.Response:
     limits = request.app[keys.CONFIG].limits
     mode = parse_mode(request)
     options = parse_answer_options(request)
+    if parse_format(request) != "json":
+        raise BadRequestError("POST /plates answers JSON only; a drawn image comes from "
+                              "GET /plate/{image_id} or POST /recognize with format=jpeg")
     image_ids = await read_batch_ids(request, limits)
     request["image_ids"] = image_ids
     outcomes = await request.app[keys.SERVICE].read_ids(image_ids, mode)

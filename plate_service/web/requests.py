@@ -186,8 +186,9 @@ def _check_body_size(request: web.Request, limit: int) -> None:
     """Refuse a compressed body, or one whose declared length is over ``limit``."""
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
-        # aiohttp would inflate it before any size check: a small gzip bomb could cost
-        # tens of MB. RFC 9110 section 15.5.16: 415 for an unacceptable content coding.
+        # Inflating it would come before any size check: a small gzip bomb could cost
+        # tens of MB (the app keeps aiohttp from decoding bodies, see ``create_app``).
+        # RFC 9110 section 15.5.16: 415 for an unacceptable content coding.
         raise UnsupportedMediaTypeError(
             f"Content-Encoding {encoding[:40]!r} is not accepted; send the body uncompressed")
     if request.content_length is not None and request.content_length > limit:

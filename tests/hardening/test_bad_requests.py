@@ -263,6 +263,19 @@ async def test_gzip_encoded_upload_junk_is_a_4xx(service: TestClient, body: byte
     assert elapsed[0] < 2 * FAST_S
 
 
+@pytest.mark.parametrize("coding", ["br", "zstd", "deflate", "compress", "x-unknown"])
+@pytest.mark.parametrize(("path", "content_type"), [("/recognize", "image/jpeg"),
+                                                    ("/plates", "application/json")])
+async def test_every_content_coding_gets_the_json_415(
+        service: TestClient, coding: str, path: str, content_type: str) -> None:
+    # Not aiohttp's plain-text 400 ("please install Brotli") for codings it cannot decode.
+    response = await service.post(path, data=b"\x1f\x8b junk",
+                                  headers={"Content-Type": content_type,
+                                           "Content-Encoding": coding})
+    assert response.content_type == "application/json"
+    assert await error_of(response) == (415, "unsupported_media_type")
+
+
 @pytest.mark.parametrize(("content_type", "body", "expected"), [
     ("text/plain", JPEG, (415, "unsupported_media_type")),
     ("multipart/form-data; boundary=x", JPEG, (400, "bad_request")),  # not a form

@@ -75,6 +75,15 @@ async def test_format_must_be_known_and_defaults_to_json(client: TestClient) -> 
         assert (await response.json())["plate"] == "С181МВ190"
 
 
+async def test_a_batch_refuses_to_draw_and_takes_json_as_asked(client: TestClient) -> None:
+    drawn = await client.post("/plates?format=jpeg", json={"image_ids": [10022]})
+    assert drawn.status == 400 and drawn.content_type == "application/json"
+    assert "JSON only" in (await drawn.json())["error"]["message"]
+    plain = await client.post("/plates?format=json", json={"image_ids": [10022]})
+    assert plain.status == 200
+    assert (await plain.json())["results"][0]["plate"] == "С181МВ190"
+
+
 async def test_a_drawn_answer_leaves_its_reading_in_the_cache_but_not_its_pixels(
     client: TestClient, provider: FakeProvider,
 ) -> None:
