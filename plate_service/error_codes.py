@@ -34,7 +34,8 @@ INTERNAL_ERROR = ErrorCode(
 BAD_REQUEST = ErrorCode(
     "bad_request", 400,
     "malformed request: bad JSON, wrong shape, empty list, unknown `mode` or `format`, "
-    "`top_n` or `min_confidence` out of range, a form without an `image` field",
+    "`format=jpeg` on a batch, `top_n` or `min_confidence` out of range, a form without an "
+    "`image` field",
     names_http_status=True)
 INVALID_IMAGE_ID = ErrorCode(
     "invalid_image_id", 400, "image ID not a non-negative integer (or absurdly large)")
@@ -42,7 +43,8 @@ BATCH_TOO_LARGE = ErrorCode("batch_too_large", 413, "more IDs than the batch lim
 PAYLOAD_TOO_LARGE = ErrorCode(
     "payload_too_large", 413, "request body larger than the limit", names_http_status=True)
 UNSUPPORTED_MEDIA_TYPE = ErrorCode(
-    "unsupported_media_type", 415, "upload with a non-image Content-Type",
+    "unsupported_media_type", 415,
+    "upload with a non-image Content-Type, or a request body with a Content-Encoding",
     names_http_status=True)
 IMAGE_NOT_FOUND = ErrorCode("image_not_found", 404, "provider answered 404")
 PROVIDER_TIMEOUT = ErrorCode(
