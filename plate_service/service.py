@@ -45,7 +45,7 @@ class ServiceObserver(Protocol):
 
     def recognition_queue_changed(self, depth: int) -> None: ...
 
-    def recognition_finished(self, seconds: float, images: int) -> None: ...
+    def recognition_finished(self, seconds: float) -> None: ...
 
 
 class _NoObserver:
@@ -58,7 +58,7 @@ class _NoObserver:
     def recognition_queue_changed(self, depth: int) -> None:
         pass
 
-    def recognition_finished(self, seconds: float, images: int) -> None:
+    def recognition_finished(self, seconds: float) -> None:
         pass
 
 
@@ -303,7 +303,7 @@ class PlateService:
             """On the loop, once the thread is done (one wake-up of the loop per image)."""
             self._threads.release()
             self._release_buffered()
-            self._observer.recognition_finished(time.perf_counter() - started, 1)
+            self._observer.recognition_finished(time.perf_counter() - started)
             if job is None or result.done():
                 return
             if job.cancelled():

@@ -20,7 +20,6 @@ from plate_service.observability import MULTIPROCESS_DIR_ENV
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
                    10.0)
-BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
 class Metrics:
@@ -40,33 +39,36 @@ class Metrics:
         self.downloads = Counter("plate_upstream_downloads", "Image downloads by outcome code",
                                  ["code"], registry=self.registry)
         self.recognition_seconds = Histogram(
-            "plate_recognition_duration_seconds", "Decode + recognition time of one batch",
+            "plate_recognition_duration_seconds", "Decode + recognition time of one image",
             buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.recognition_batch = Histogram(
-            "plate_recognition_batch_size", "Images per recognition batch",
-            buckets=BATCH_BUCKETS, registry=self.registry)
         self.queue_depth = Gauge("plate_recognition_queue_depth",
                                  "Images accepted for recognition and not finished",
                                  multiprocess_mode="livesum", registry=self.registry)
         self.cache_lookups = Counter("plate_cache_lookups", "Result cache lookups by outcome",
                                      ["result"], registry=self.registry)
-        for result in ("hit", "miss"):
-            self.cache_lookups.labels(result)
+        # Labelled children are looked up once: the lookup costs more than the update,
+        # and with several workers every update already writes a shared file.
+        self._cache_children = (self.cache_lookups.labels("miss"),
+                                self.cache_lookups.labels("hit"))
+        self._download_children: dict[str, Counter] = {"ok": self.downloads.labels("ok")}
         self._request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def cache_lookup(self, hit: bool) -> None:
-        self.cache_lookups.labels("hit" if hit else "miss").inc()
+        self._cache_children[hit].inc()
 
     def recognition_queue_changed(self, depth: int) -> None:
         self.queue_depth.set(depth)
 
     def download_finished(self, seconds: float, error: PlateServiceError | None) -> None:
         self.download_seconds.observe(seconds)
-        self.downloads.labels("ok" if error is None else self._error_code(error)).inc()
+        code = "ok" if error is None else self._error_code(error)
+        child = self._download_children.get(code)
+        if child is None:
+            child = self._download_children[code] = self.downloads.labels(code)
+        child.inc()
 
-    def recognition_finished(self, seconds: float, images: int) -> None:
+    def recognition_finished(self, seconds: float) -> None:
         self.recognition_seconds.observe(seconds)
-        self.recognition_batch.observe(images)
 
     def request_finished(self, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)

@@ -33,7 +33,7 @@ async def test_metrics_count_requests_downloads_recognitions_and_cache(
     assert samples[("plate_http_request_duration_seconds_count", route)] == 3
     assert samples[("plate_upstream_downloads_total", (("code", "ok"),))] == 1
     assert samples[("plate_upstream_downloads_total", (("code", "image_not_found"),))] == 1
-    assert samples[("plate_recognition_batch_size_count", ())] == 1
+    assert samples[("plate_recognition_duration_seconds_count", ())] == 1
     assert samples[("plate_recognition_queue_depth", ())] == 0
     assert samples[("plate_cache_lookups_total", (("result", "hit"),))] == 1
 
