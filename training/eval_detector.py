@@ -28,7 +28,12 @@ from plate_service.recognition.model_card import (
 )
 from plate_service.recognition.pipeline import CORNER_PADDINGS, PlateRecognizer
 from plate_service.recognition.types import Detection
-from training.real_dev_split import crop_scenes, is_training_scene, read_scene_labels
+from training.real_dev_split import (
+    EXTRA_SCENES,
+    crop_scenes,
+    is_training_scene,
+    read_scene_labels,
+)
 from training.rotation import box_corners, rotate_photo, turn_points
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +113,18 @@ def training_half_scenes(data_dir: Path, models_dir: Path) -> dict[str, list[Lab
             if is_training_scene(name)}
 
 
+def extra_scenes(data_dir: Path, models_dir: Path) -> dict[str, list[LabelRow]]:
+    """The real-scenes-extra photos, every labelled plate (unreadable ones too).
+
+    The detector trained on them, so detection figures here are optimistic; the readings
+    show whether a pipeline choice made looking at real-dev carries over to photos no
+    such choice looked at.
+    """
+    if not (data_dir / EXTRA_SCENES / "labels.csv").is_file():
+        return {}
+    return read_scene_labels(data_dir, EXTRA_SCENES)
+
+
 def _scenes_unseen_by_ocr(data_dir: Path, models_dir: Path) -> dict[str, list[LabelRow]]:
     labels = read_scene_labels(data_dir)
     # "real-dev/scenes/s0003.jpg#0" (a plate cut from a scene) -> "scenes/s0003.jpg";
@@ -150,17 +167,18 @@ def _load_pipeline(models_dir: Path, paddings: Sequence[float]) -> PlateRecogniz
     return load_recognizer(models_dir, threads=1, corner_paddings=paddings)
 
 
-def evaluate(data_dir: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
+def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
              draw_dir: Path | None = None,
              paddings: Sequence[float] = CORNER_PADDINGS) -> Tally:
-    """Run the detector, and the full pipeline when the OCR model exists, on ``scenes``."""
+    """Run the detector, and the full pipeline when the OCR model exists, on ``scenes``
+    (names relative to the folder ``photos``)."""
     detector = load_detector(models_dir / "detector", threads=1)
     recognizer = _load_pipeline(models_dir, paddings)
     if recognizer is None:
         print(f"no OCR model in {models_dir / 'ocr'}: detection figures only")
     tally = Tally()
     for name, labels in scenes.items():
-        data = (data_dir / "real-dev" / name).read_bytes()
+        data = (photos / name).read_bytes()
         start = time.perf_counter()
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
         decoded = time.perf_counter()
@@ -221,7 +239,7 @@ def turned_scene(image: np.ndarray, labels: list[LabelRow], degrees: float
     return turned, rows
 
 
-def rotation_sweep(data_dir: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
+def rotation_sweep(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
                    angles: Sequence[float] = SWEEP_ANGLES,
                    paddings: Sequence[float] = CORNER_PADDINGS) -> dict[float, SweepTally]:
     """Exact readings of the full pipeline on every scene turned by each angle; missed
@@ -231,7 +249,7 @@ def rotation_sweep(data_dir: Path, models_dir: Path, scenes: dict[str, list[Labe
         return {}
     sweep = {angle: SweepTally() for angle in angles}
     for name, labels in scenes.items():
-        image = cv2.imread(str(data_dir / "real-dev" / name), cv2.IMREAD_COLOR)
+        image = cv2.imread(str(photos / name), cv2.IMREAD_COLOR)
         for angle in angles:
             turned, rows = turned_scene(image, labels, angle)
             result = recognizer.recognize([turned], mode="scene")[0]
@@ -245,14 +263,14 @@ def rotation_sweep(data_dir: Path, models_dir: Path, scenes: dict[str, list[Labe
     return sweep
 
 
-def time_one_megapixel(data_dir: Path, models_dir: Path, names: list[str],
+def time_one_megapixel(photos: Path, models_dir: Path, names: list[str],
                        paddings: Sequence[float] = CORNER_PADDINGS) -> float:
     """Median ms for decode + detect (+ read) of the scenes re-encoded at ~1 MP, JPEG q90."""
     detector = load_detector(models_dir / "detector", threads=1)
     recognizer = _load_pipeline(models_dir, paddings)
     times = []
     for name in names:
-        image = cv2.imread(str(data_dir / "real-dev" / name), cv2.IMREAD_COLOR)
+        image = cv2.imread(str(photos / name), cv2.IMREAD_COLOR)
         scale = (ONE_MEGAPIXEL / (image.shape[0] * image.shape[1])) ** 0.5
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
@@ -278,6 +296,12 @@ def _widths(widths: list[int], verbose: bool = True) -> str:
         counts, ("<60 px", "60-99 px", "100-199 px", ">=200 px")))
 
 
+# --scenes: the folder under the data root the photos are in, and how to pick them.
+SCENE_SETS = {"held-out": ("real-dev", held_out_scenes),
+              "training-half": ("real-dev", training_half_scenes),
+              "extra": (EXTRA_SCENES, extra_scenes)}
+
+
 def _paddings(text: str) -> tuple[float, ...]:
     try:
         values = tuple(float(part) for part in text.split(","))
@@ -296,10 +320,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--draw", type=Path, default=None,
                         help="write each scene with labels and detections drawn here")
     parser.add_argument("--verbose", action="store_true", help="list misses and wrong reads")
-    parser.add_argument("--scenes", choices=("held-out", "training-half"), default="held-out",
+    parser.add_argument("--scenes", choices=tuple(SCENE_SETS), default="held-out",
                         help="held-out (default): scenes neither model saw; training-half: "
                              "the detector's training scenes whose plates the OCR did not "
-                             "see (a development set for an OCR trained on the other half)")
+                             "see (a development set for an OCR trained on the other half); "
+                             f"extra: the {EXTRA_SCENES} photos, which the detector trained "
+                             "on and no pipeline choice looked at")
     parser.add_argument("--paddings", type=_paddings, default=CORNER_PADDINGS,
                         help="margins of the framings each detected plate is read in, "
                              "comma-separated (default: the service's "
@@ -315,18 +341,25 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.models / "detector").is_dir():
         print(f"skipped: no detector model in {args.models / 'detector'}")
         return 0
-    select = held_out_scenes if args.scenes == "held-out" else training_half_scenes
+    folder, select = SCENE_SETS[args.scenes]
     scenes = select(args.data, args.models)
-    tally = evaluate(args.data, args.models, scenes, args.draw, args.paddings)
-    ms_1mp = time_one_megapixel(args.data, args.models, list(scenes), args.paddings)
+    if not scenes:
+        print(f"skipped: no {args.scenes} scenes under {args.data}")
+        return 0
+    photos = args.data / folder
+    tally = evaluate(photos, args.models, scenes, args.draw, args.paddings)
+    ms_1mp = time_one_megapixel(photos, args.models, list(scenes), args.paddings)
     n = max(tally.scenes, 1)
     if args.scenes == "training-half":
         print("training-half scenes: the detector trained on them, so detection figures "
               "are optimistic; readings count only with an OCR that did not")
+    if args.scenes == "extra":
+        print(f"{EXTRA_SCENES}: the detector trained on them, so detection figures are "
+              "optimistic; every labelled plate counts, unreadable ones too")
     if tuple(args.paddings) != tuple(CORNER_PADDINGS):
         print(f"plates read in framings with margins {args.paddings}, not the service's "
               f"{CORNER_PADDINGS}")
-    print(f"{args.scenes} real-dev scenes: {tally.scenes}, labelled plates: {tally.plates}")
+    print(f"{args.scenes} {folder} scenes: {tally.scenes}, labelled plates: {tally.plates}")
     print(f"detection recall@IoU0.5:  {tally.matched / max(tally.plates, 1):.3f} "
           f"({tally.matched}/{tally.plates})")
     print(f"detection precision:      {tally.matched / max(tally.detections, 1):.3f} "
@@ -348,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     if (args.models / "ocr").is_dir() and not args.no_sweep:
         print("rotation sweep (each scene turned about its first plate's centre, "
               "borders reflected; + is counter-clockwise):")
-        for angle, turned in rotation_sweep(args.data, args.models, scenes,
+        for angle, turned in rotation_sweep(photos, args.models, scenes,
                                             paddings=args.paddings).items():
             print(f"  {angle:+4.0f} deg: exact {turned.exact / max(turned.plates, 1):.3f} "
                   f"({turned.exact}/{turned.plates}), false readings per image "

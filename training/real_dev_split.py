@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 SPLIT_SALT = "plate-detector-split-v1"
+# More labelled car photos beside real-dev (the detector trains on them).
+EXTRA_SCENES = "real-scenes-extra"
 
 
 def is_training_scene(file_name: str) -> bool:
@@ -51,13 +53,16 @@ def training_crops(data_dir: Path) -> dict[str, bool]:
             for file, scene in crop_scenes(data_dir).items()}
 
 
-def read_scene_labels(data_dir: Path) -> dict[str, list[tuple[int, int, int, int, str]]]:
-    """``scenes/sNNNN.jpg`` -> its labelled plates as (x1, y1, x2, y2, plate_latin)."""
+def read_scene_labels(data_dir: Path, folder: str = "real-dev"
+                      ) -> dict[str, list[tuple[int, int, int, int, str]]]:
+    """``scenes/NNNN.jpg`` of ``folder`` -> its labelled plates as (x1, y1, x2, y2,
+    plate_latin)."""
     scenes: dict[str, list[tuple[int, int, int, int, str]]] = {}
-    with (data_dir / "real-dev" / "labels.csv").open(encoding="utf-8", newline="") as handle:
+    with (data_dir / folder / "labels.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             if row["kind"] != "scene":
                 continue
-            box = (int(row["x1"]), int(row["y1"]), int(row["x2"]), int(row["y2"]))
+            box = (round(float(row["x1"])), round(float(row["y1"])),
+                   round(float(row["x2"])), round(float(row["y2"])))
             scenes.setdefault(row["file"], []).append((*box, row["plate_latin"]))
     return scenes

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from training.eval_detector import turned_scene
+from training.eval_detector import SCENE_SETS, extra_scenes, turned_scene
 
 
 def test_a_turned_scene_keeps_its_first_plate_in_place_and_boxes_the_turned_labels() -> None:
@@ -26,3 +28,16 @@ def test_a_zero_turn_changes_nothing() -> None:
     turned, rows = turned_scene(image, labels, 0)
     assert np.array_equal(turned, image)
     assert rows == labels
+
+
+def test_the_extra_scenes_are_every_labelled_plate_of_the_extra_photos(tmp_path: Path) -> None:
+    assert extra_scenes(tmp_path, tmp_path) == {}  # no folder: nothing to score
+    folder = tmp_path / SCENE_SETS["extra"][0]
+    folder.mkdir()
+    (folder / "labels.csv").write_text(
+        "file,kind,plate_latin,x1,y1,x2,y2,notes\n"
+        "scenes/x0001.jpg,scene,T963KY178,564,641.6,715,680,\n"
+        "scenes/x0001.jpg,scene,X448PE47,10,20,30,40,unreadable_plates_present\n"
+        "crops/c0001.png,crop,A001AA77,0,0,0,0,\n", encoding="utf-8")
+    assert extra_scenes(tmp_path, tmp_path) == {
+        "scenes/x0001.jpg": [(564, 642, 715, 680, "T963KY178"), (10, 20, 30, 40, "X448PE47")]}

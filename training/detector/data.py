@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from plate_service.recognition.detector import PAD_VALUE, letterbox
-from training.real_dev_split import is_training_scene, read_scene_labels
+from training.real_dev_split import EXTRA_SCENES, is_training_scene, read_scene_labels
 from training.rotation import box_corners as _box_corners
 from training.rotation import rotate_photo, turn_points
 
@@ -38,10 +38,7 @@ LEVEL_SHARE = 0.45
 LEVEL_SD, MAX_ROLL = 4.0, 35.0
 # Share of real training photos turned about one of their plates before use.
 TURNED_PHOTO_SHARE = 0.5
-# The extra real photos; their notes tag tilted plates and plates present but unread.
-EXTRA_SCENES = "real-scenes-extra"
-
-try:  # helper-1's renderer of GOST plates with known text; real crops stand in without it
+try:  # the renderer of GOST plates with known text; real crops stand in without it
     from training.synth.plate import random_text, render_plate
 
     from plate_service.recognition.types import PlateFormat
