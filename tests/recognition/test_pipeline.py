@@ -15,6 +15,7 @@ from plate_service.recognition.pipeline import (
     REFINE_PLATE_WIDTH,
     RESCAN_ANGLES,
     REFINE_WINDOW,
+    TILE_MIN_SIDE,
     PlateRecognizer,
     best_reading,
     cut_plate,
@@ -458,3 +459,31 @@ def test_no_turned_search_when_every_sure_find_was_read() -> None:
     (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
     assert detector.seen == [PHOTO.shape] and reader.sizes == [7]
     assert [plate.reading.text_latin for plate in result.plates] == ["A001AA77"]
+
+
+DASHCAM = np.zeros((900, 1600, 3), dtype=np.uint8)  # over TILE_MIN_SIDE on its long side
+
+
+def test_a_large_photo_with_no_plate_read_is_searched_tile_by_tile() -> None:
+    assert max(DASHCAM.shape[:2]) >= TILE_MIN_SIDE
+    # Tiles of 920x518 px, at x 0 and 680, y 0 and 382; the plate is found in the last.
+    in_tile = PLATE_QUAD + [100, 50]
+    detector = ScriptedDetector([], [], [],  # the whole photo, then turned by each angle
+                                [], [], [], [_as_detection(in_tile, 0.9)])
+    reader = BatchScriptedReader([[reading(valid=False)],
+                                  [reading(valid=False)] + [reading("A001AA77", 0.95)] * 3])
+    (result,) = PlateRecognizer(reader, detector).recognize([DASHCAM], "scene")
+    assert detector.seen == [DASHCAM.shape] * 3 + [(518, 920, 3)] * 4
+    (plate,) = result.plates
+    assert plate.reading.text_latin == "A001AA77" and plate.source == "scene"
+    assert np.asarray(plate.corners) == pytest.approx(in_tile + [680, 382])
+
+
+@pytest.mark.parametrize("photo", [PHOTO, DASHCAM], ids=["small photo", "plate read"])
+def test_no_tile_search_on_a_small_photo_or_once_a_plate_was_read(photo: np.ndarray) -> None:
+    found = [_as_detection(PLATE_QUAD, 0.9)] if photo is DASHCAM else []
+    detector = ScriptedDetector(found, [], [])
+    plate = [reading("A001AA77", 0.95)] * 3 if found else []
+    reader = BatchScriptedReader([[reading(valid=False)] + plate])
+    PlateRecognizer(reader, detector).recognize([photo], "scene")
+    assert set(detector.seen) == {photo.shape}  # at most the turned search, no tiles
