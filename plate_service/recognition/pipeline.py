@@ -374,26 +374,26 @@ class PlateRecognizer:
                             if not any(_holds(plate.box, find) for plate in result.plates)]
                         for i, result in enumerate(results)
                         if _may_miss_plates(result, finds_of[i])}
-        again = [i for i, finds in turned_finds.items() if finds]
-        if again:
-            turned = self._read([images[i] for i in again],
-                                [("scene", turned_finds[i]) for i in again])
-            for i, scene in zip(again, turned):
-                if scene.plates:
-                    results[i] = replace(results[i], plates=_best_first(
-                        results[i].plates + scene.plates))
+        for i, scene in self._read_finds(images, turned_finds).items():
+            results[i] = replace(results[i], plates=_best_first(
+                results[i].plates + scene.plates))
         # Large photos still without a plate, searched tile by tile (TILE_MIN_SIDE).
         tiled_finds = {i: self._tiled_finds(images[i]) for i, result in enumerate(results)
                        if result.mode == "scene" and not result.plates
                        and max(images[i].shape[:2]) >= TILE_MIN_SIDE}
-        again = [i for i, finds in tiled_finds.items() if finds]
-        if again:
-            tiled = self._read([images[i] for i in again],
-                               [("scene", tiled_finds[i]) for i in again])
-            for i, scene in zip(again, tiled):
-                if scene.plates:
-                    results[i] = scene
+        for i, scene in self._read_finds(images, tiled_finds).items():
+            results[i] = scene
         return results
+
+    def _read_finds(self, images: Sequence[np.ndarray], finds: dict[int, list[Detection]]
+                    ) -> dict[int, ImageRecognition]:
+        """Read image ``i`` as a scene with the plates ``finds[i]``, each image that has
+        some, in one batch; the scenes that gave plates, by image index."""
+        again = [i for i, found in finds.items() if found]
+        if not again:
+            return {}
+        scenes = self._read([images[i] for i in again], [("scene", finds[i]) for i in again])
+        return {i: scene for i, scene in zip(again, scenes) if scene.plates}
 
     def _tiled_finds(self, image: np.ndarray) -> list[Detection]:
         """Plates the detector finds in TILE_GRID x TILE_GRID overlapping tiles of the
