@@ -118,7 +118,8 @@ def extra_scenes(data_dir: Path, models_dir: Path) -> dict[str, list[LabelRow]]:
 
     The detector trained on them, so detection figures here are optimistic; the readings
     show whether a pipeline choice made looking at real-dev carries over to photos no
-    such choice looked at.
+    such choice looked at. ``models_dir`` goes unused: every ``SCENE_SETS`` entry is
+    called alike, and no model's card lists these photos as held out.
     """
     if not (data_dir / EXTRA_SCENES / "labels.csv").is_file():
         return {}

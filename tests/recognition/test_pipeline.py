@@ -24,7 +24,7 @@ from plate_service.recognition.pipeline import (
     order_corners,
     plate_roll,
 )
-from plate_service.recognition.types import Detection, OcrReading
+from plate_service.recognition.types import Detection, ImageRecognition, OcrReading
 from tests.fakes import FakeDetector, FakeReader, reading
 
 CROP = np.zeros((56, 260, 3), dtype=np.uint8)
@@ -319,15 +319,22 @@ def test_the_second_look_window_shows_the_plate_level_centred_and_enlarged() -> 
     assert min(angle % 90, 90 - angle % 90) < 1
 
 
-def test_an_unsure_plate_is_found_again_in_a_level_window_and_its_surer_reading_kept() -> None:
-    first = _as_detection(ROLLED_QUAD, 0.8)
-    again = _as_detection(_in_window(ROLLED_QUAD) + [3, 0], 0.9)  # a little to the right
-    detector = ScriptedDetector([first], [again])
-    reader = BatchScriptedReader([
-        [reading(valid=False)] + [reading("A001AA77", 0.6)] * 3,
-        [reading("B002BB99", 0.95)] * 3,
-    ])
+def _looked_at_twice(quad: np.ndarray, score: float, first: OcrReading, again: OcrReading,
+                     shift: tuple[float, float] = (0.0, 0.0)
+                     ) -> tuple[ImageRecognition, ScriptedDetector, BatchScriptedReader]:
+    """A photo with one find at ``quad`` read as ``first`` in each framing, then, if it
+    gets a second look, found again in its window (moved by ``shift`` window pixels) and
+    read as ``again`` in each framing."""
+    detector = ScriptedDetector([_as_detection(quad, score)],
+                                [_as_detection(_in_window(quad) + list(shift), 0.9)])
+    reader = BatchScriptedReader([[reading(valid=False)] + [first] * 3, [again] * 3])
     (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    return result, detector, reader
+
+
+def test_an_unsure_plate_is_found_again_in_a_level_window_and_its_surer_reading_kept() -> None:
+    result, detector, reader = _looked_at_twice(  # found again a little to the right
+        ROLLED_QUAD, 0.8, reading("A001AA77", 0.6), reading("B002BB99", 0.95), (3.0, 0.0))
     assert detector.seen == [PHOTO.shape, (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)]
     assert reader.sizes == [4, 3]
     (plate,) = result.plates
@@ -341,11 +348,8 @@ def test_an_unsure_plate_is_found_again_in_a_level_window_and_its_surer_reading_
 
 
 def test_the_first_reading_stays_when_the_second_look_reads_less_surely() -> None:
-    detector = ScriptedDetector([_as_detection(ROLLED_QUAD, 0.8)],
-                                [_as_detection(_in_window(ROLLED_QUAD), 0.9)])
-    reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA77", 0.8)] * 3,
-                                  [reading("B002BB99", 0.5)] * 3])
-    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    result, _, _ = _looked_at_twice(ROLLED_QUAD, 0.8, reading("A001AA77", 0.8),
+                                    reading("B002BB99", 0.5))
     (plate,) = result.plates
     assert plate.reading.text_latin == "A001AA77"
     assert np.asarray(plate.corners) == pytest.approx(ROLLED_QUAD, abs=1e-3)
@@ -365,23 +369,16 @@ def test_no_second_look_at_a_level_plate_read_surely_or_a_weak_find(
 
 def test_a_rolled_plate_read_surely_is_found_again_and_its_clipped_region_restored() -> None:
     # Loose corners of a rolled plate clip the last region digit in every framing alike.
-    detector = ScriptedDetector([_as_detection(ROLLED_QUAD, 0.4)],
-                                [_as_detection(_in_window(ROLLED_QUAD), 0.9)])
-    reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA17", 0.99)] * 3,
-                                  [reading("A001AA177", 0.99)] * 3])
-    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    result, detector, _ = _looked_at_twice(ROLLED_QUAD, 0.4, reading("A001AA17", 0.99),
+                                           reading("A001AA177", 0.99))
     assert detector.seen == [PHOTO.shape, (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)]
     assert [plate.reading.text_latin for plate in result.plates] == ["A001AA177"]
 
 
 def test_a_weak_find_that_surely_reads_a_series_without_region_is_found_again() -> None:
     # Corners that stop short of the region: "A001AA" and nothing after it.
-    level = _as_detection(PLATE_QUAD, 0.3)
-    detector = ScriptedDetector([level], [_as_detection(_in_window(PLATE_QUAD), 0.9)])
-    reader = BatchScriptedReader([
-        [reading(valid=False)] + [reading("A001AA", 0.99, valid=False)] * 3,
-        [reading("A001AA177", 0.98)] * 3])
-    (result,) = PlateRecognizer(reader, detector).recognize([PHOTO], "scene")
+    result, detector, _ = _looked_at_twice(PLATE_QUAD, 0.3, reading("A001AA", 0.99, valid=False),
+                                           reading("A001AA177", 0.98))
     assert detector.seen == [PHOTO.shape, (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)]
     assert [plate.reading.text_latin for plate in result.plates] == ["A001AA177"]
 
