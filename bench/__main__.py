@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import recognition, scheduling
-from bench.service_load import (cpu_seconds, load, naive_service, own_cpu_seconds,
-                                plate_service, pss_mb, rss_mb, upstream)
-from plate_service.config import load_config
+from bench.service_load import (cpu_seconds, largest_worker_mb, load, naive_service,
+                                own_cpu_seconds, plate_service, pss_mb, rss_mb, upstream)
+from plate_service.config import BASE_WORKER_MB, load_config
 from plate_service.recognition.loading import load_recognizer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -182,11 +182,12 @@ def main() -> None:
         after_warm = rss_mb(pid), pss_mb(pid)
         load(url, 64, requests - requests // 10)
         after_all = rss_mb(pid), pss_mb(pid)
+        worker_mb, worker_file_mb = largest_worker_mb(pid)
     emit("The master and all its worker processes together. RSS adds up each process's "
-         "resident memory, so the library pages the workers share (about 50 MB per worker "
-         "here) count once per worker; PSS splits shared pages between the processes that "
-         "share them, and its sum is what they really hold (what a container's memory "
-         "limit is charged, besides the page cache).")
+         "resident memory, so the pages of library files the workers share count once per "
+         "worker; PSS splits shared pages between the processes that share them, and its "
+         "sum is what they really hold (what a container's memory limit is charged, "
+         "besides the page cache).")
     emit()
     emit("| moment | RSS, summed | PSS, summed |")
     emit("|---|---|---|")
@@ -194,6 +195,15 @@ def main() -> None:
     emit(f"| after {requests // 10:,} requests | {after_warm[0]:.0f} MB "
          f"| {after_warm[1]:.0f} MB |")
     emit(f"| after {requests:,} requests | {after_all[0]:.0f} MB | {after_all[1]:.0f} MB |")
+    emit()
+    emit(f"The largest worker after {requests:,} requests: **{worker_mb:.0f} MB** RSS, of "
+         f"which {worker_file_mb:.0f} MB are pages of files (mostly libraries) and the rest "
+         f"anonymous memory; the README's worst-case formula counts {BASE_WORKER_MB} MB for "
+         "a warm worker (`BASE_WORKER_MB`). How many pages of a library one touch maps "
+         "depends on the file system under the virtual environment and on the kernel "
+         "(larger page-cache folios map more of the file around each page used), so the "
+         "file part, and RSS with it, differs between machines; those pages are clean and "
+         "shared, and PSS moves less.")
     emit()
     heavy_requests(emit, args.models_dir, scale)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,23 @@ def rss_mb(pid: int) -> float:
     return _summed_kb(pid, "status", "VmRSS:") / 1024
 
 
+def largest_worker_mb(pid: int) -> tuple[float, float]:
+    """RSS of the largest process under ``pid`` (``pid`` itself without workers), and how
+    much of it is pages of files (RSS minus anonymous memory: libraries, models), in MB."""
+    members = process_tree(pid)
+    largest = (0.0, 0.0)
+    for member in members[1:] or members:
+        try:
+            with open(f"/proc/{member}/smaps_rollup", encoding="ascii") as lines:
+                fields = {line.split()[0]: int(line.split()[1]) for line in lines
+                          if line.startswith(("Rss:", "Anonymous:"))}
+        except OSError:
+            continue
+        rss_kb = fields.get("Rss:", 0)
+        largest = max(largest, (rss_kb / 1024, (rss_kb - fields.get("Anonymous:", 0)) / 1024))
+    return largest
+
+
 def pss_mb(pid: int) -> float:
     """Proportional memory of ``pid`` and its descendants, in MB: shared pages split
     between the processes that share them, so the sum is what the processes really use."""

@@ -7,12 +7,16 @@ from pathlib import Path
 import pytest
 
 from plate_service.config import (
+    BASE_WORKER_MB,
     DEFAULT_IMAGE_PROVIDER_URL,
     MAX_WORKERS,
+    RECOGNITION_BYTES_PER_PIXEL,
     load_config,
     usable_cpus,
+    worst_case_worker_bytes,
 )
 from plate_service.errors import ConfigError
+from tests.conftest import REPO_ROOT
 
 
 def test_defaults_without_environment() -> None:
@@ -74,3 +78,16 @@ def test_running_without_a_detector_must_be_asked_for() -> None:
 def test_bad_values_fail_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         load_config({name: value})
+
+
+def test_the_readmes_memory_formula_is_the_codes() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    config = load_config({})
+    assert (f"{BASE_WORKER_MB} MB + DOWNLOAD_CONCURRENCY x MAX_IMAGE_BYTES + WORKER_THREADS "
+            f"x {RECOGNITION_BYTES_PER_PIXEL} x MAX_IMAGE_PIXELS") in readme
+    defaults = (f"{BASE_WORKER_MB} MB + {config.upstream.concurrency} x "
+                f"{config.limits.max_image_bytes // 2**20} MiB + "
+                f"{config.recognition.worker_threads} x {RECOGNITION_BYTES_PER_PIXEL} x "
+                f"{config.limits.max_image_pixels // 10**6} MP = "
+                f"{worst_case_worker_bytes(config) / 1e9:.1f} GB")
+    assert defaults in " ".join(readme.split())
