@@ -24,7 +24,7 @@ from bench.fake_upstream import serve
 from bench.images import provider_crops
 from bench import interleaved
 from bench.paired import compare, report
-from bench.service_load import free_port, process_tree, rss_mb, run_load
+from bench.service_load import free_port, largest_worker_mb, process_tree, rss_mb, run_load
 
 
 async def _provider(latency_ms: float) -> AsyncIterator[str]:
@@ -155,6 +155,22 @@ def test_process_figures_cover_the_workers() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_largest_worker_is_the_child_holding_the_most_memory() -> None:
+    holder = "import sys, time; data = bytearray(80 * 2**20); print(flush=True); time.sleep(30)"
+    children = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+                for code in ("import time; print(flush=True); time.sleep(30)", holder)]
+    try:
+        for child in children:
+            assert child.stdout is not None
+            child.stdout.readline()  # started, and the holder has its memory
+        rss, file_pages = largest_worker_mb(os.getpid())
+        assert rss > 80 and rss - file_pages > 80  # the holder's, mostly anonymous
+    finally:
+        for child in children:
+            child.kill()
+            child.communicate()
 
 
 def test_paired_comparison_of_a_checkout_with_itself_reports_every_measure() -> None:
