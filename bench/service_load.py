@@ -45,16 +45,17 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def _field_kb(member: int, path: str, field: str) -> int:
+    """One ``field`` (in kB) of ``/proc/<member>/<path>``; 0 once the process is gone."""
+    try:
+        with open(f"/proc/{member}/{path}", encoding="ascii") as lines:
+            return next(int(line.split()[1]) for line in lines if line.startswith(field))
+    except (OSError, StopIteration):
+        return 0
+
+
 def _summed_kb(pid: int, path: str, field: str) -> int:
-    total_kb = 0
-    for member in process_tree(pid):
-        try:
-            with open(f"/proc/{member}/{path}", encoding="ascii") as lines:
-                total_kb += next(int(line.split()[1]) for line in lines
-                                 if line.startswith(field))
-        except (OSError, StopIteration):
-            pass
-    return total_kb
+    return sum(_field_kb(member, path, field) for member in process_tree(pid))
 
 
 def rss_mb(pid: int) -> float:
@@ -65,19 +66,14 @@ def rss_mb(pid: int) -> float:
 
 def largest_worker_mb(pid: int) -> tuple[float, float]:
     """RSS of the largest process under ``pid`` (``pid`` itself without workers), and how
-    much of it is pages of files (RSS minus anonymous memory: libraries, models), in MB."""
+    much of it is pages of files (RSS minus anonymous memory: mostly libraries), in MB."""
+    def rss_and_file_kb(member: int) -> tuple[int, int]:
+        rss_kb = _field_kb(member, "smaps_rollup", "Rss:")
+        return rss_kb, rss_kb - _field_kb(member, "smaps_rollup", "Anonymous:")
+
     members = process_tree(pid)
-    largest = (0.0, 0.0)
-    for member in members[1:] or members:
-        try:
-            with open(f"/proc/{member}/smaps_rollup", encoding="ascii") as lines:
-                fields = {line.split()[0]: int(line.split()[1]) for line in lines
-                          if line.startswith(("Rss:", "Anonymous:"))}
-        except OSError:
-            continue
-        rss_kb = fields.get("Rss:", 0)
-        largest = max(largest, (rss_kb / 1024, (rss_kb - fields.get("Anonymous:", 0)) / 1024))
-    return largest
+    rss_kb, file_kb = max(rss_and_file_kb(member) for member in members[1:] or members)
+    return rss_kb / 1024, file_kb / 1024
 
 
 def pss_mb(pid: int) -> float:

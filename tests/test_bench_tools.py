@@ -158,7 +158,7 @@ def test_process_figures_cover_the_workers() -> None:
 
 
 def test_the_largest_worker_is_the_child_holding_the_most_memory() -> None:
-    holder = "import sys, time; data = bytearray(80 * 2**20); print(flush=True); time.sleep(30)"
+    holder = "import time; data = bytearray(80 * 2**20); print(flush=True); time.sleep(30)"
     children = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
                 for code in ("import time; print(flush=True); time.sleep(30)", holder)]
     try:
