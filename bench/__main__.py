@@ -173,11 +173,9 @@ def main() -> None:
     emit(f"The largest worker after {requests:,} requests: **{worker_mb:.0f} MB** RSS, of "
          f"which {worker_file_mb:.0f} MB are pages of files (mostly libraries) and the rest "
          f"anonymous memory; the README's worst-case formula counts {BASE_WORKER_MB} MB for "
-         "a warm worker (`BASE_WORKER_MB`). How many pages of a library one touch maps "
-         "depends on the file system under the virtual environment and on the kernel "
-         "(larger page-cache folios map more of the file around each page used), so the "
-         "file part, and RSS with it, differs between machines; those pages are clean and "
-         "shared, and PSS moves less.")
+         "a warm worker (`BASE_WORKER_MB`). The file part varies between machines and "
+         "between runs on one machine, and RSS with it; those pages are clean and shared, "
+         "so PSS moves less.")
     emit()
     heavy_requests(emit, args.models_dir, scale)
     args.out.parent.mkdir(parents=True, exist_ok=True)

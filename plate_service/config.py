@@ -43,8 +43,8 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 # The worst-case memory of one worker process (README, "Memory"), measured with
 # `make bench` on 12 MP and 30 MP photos: a worker with its models loaded and warm
-# holds about BASE_WORKER_MB (147 MB of RSS measured, 80 of them pages of library files,
-# whose count depends on the file system and kernel); recognising one image peaks at about
+# holds about BASE_WORKER_MB (124 to 147 MB of RSS measured on one machine, the spread all
+# in its pages of library files, 56 to 80 MB); recognising one image peaks at about
 # RECOGNITION_BYTES_PER_PIXEL bytes per pixel over that (the decoded BGR picture, its
 # grey copy read whole, resize buffers); the gunicorn master of several workers holds
 # MASTER_MB.
