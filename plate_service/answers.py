@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin
 
 from plate_service.errors import BadRequestError
-from plate_service.recognition.ctc_decoding import MAX_CANDIDATES
+from plate_service.recognition.candidate_search import MAX_CANDIDATES
 from plate_service.recognition.regions import region_name
 from plate_service.recognition.types import ImageRecognition, PlateResult
 

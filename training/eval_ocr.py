@@ -25,7 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from plate_service.recognition.ctc_decoding import plate_candidates
+from plate_service.recognition.candidate_search import plate_candidates
 from plate_service.recognition.loading import load_reader
 from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.ocr import PlateReader
