@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin
 
 from plate_service.errors import BadRequestError
+from plate_service.recognition.calibration import describe_targets
 from plate_service.recognition.candidate_search import MAX_CANDIDATES
 from plate_service.recognition.regions import region_name
 from plate_service.recognition.types import ImageRecognition, PlateResult
@@ -73,9 +74,7 @@ class Plate:
     region: str | None = _about("Region code", example="190")
     region_name: str | None = _about("Federal subject of the region code",
                                      example="Московская область")
-    confidence: float = _about(
-        "Calibrated: plates reported with >= 0.9 were read right >= 99% of the time on "
-        "held-out images, >= 0.5 >= 95%", **_ZERO_TO_ONE)
+    confidence: float = _about(f"Calibrated: {describe_targets()}", **_ZERO_TO_ONE)
     candidates: list[Candidate] = _about(
         "Readings that fit a GOST format, text first, then by probability",
         maxItems=MAX_TOP_N)

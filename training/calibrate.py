@@ -43,8 +43,9 @@ from training.eval_ocr import load_rows
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_MODELS = REPO_ROOT / "models"
-# Bands of reported confidence the table lists (lower bounds; the last band includes 1).
-BANDS = (0.0, 0.5, 0.7, 0.9, 0.99)
+# Bands of reported confidence the table lists (lower bounds; the last band includes 1):
+# the targets' levels among them, so that each target keeps whole bands.
+BANDS = tuple(sorted({0.0, 0.7, 0.99, *(level for level, _ in TARGETS)}))
 # A threshold must also hold for this many of the least sure plates it admits.
 EDGE_PLATES = 10
 # Raw knots closer than this are pulled apart, so that the map stays strictly increasing.
