@@ -152,7 +152,7 @@ def table_data(samples: Sequence[Sample], mapping: Callable[[float], float]
 
 
 def format_table(table: dict[str, Any]) -> str:
-    """The table ``make eval-ocr`` prints and the README and model card quote."""
+    """The table ``make eval-ocr`` prints and the model card (models/README.md) quotes."""
     lines = [f"confidence calibration on {table['plates']} plates reported on held-out "
              f"images ({table['crops']} from crops, {table['scene_plates']} from scenes, "
              f"{table.get('rotated_plates', 0)} from rotated scenes), "

@@ -221,7 +221,7 @@ def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None
 
 
 def format_report(report: EvalReport) -> str:
-    """Human-readable summary, the same text the README quotes."""
+    """Human-readable summary, the same text the model card (models/README.md) quotes."""
     lines = []
     if report.left_out:
         lines.append(f"({report.left_out} real-dev rows left out: the model trained on them)")
