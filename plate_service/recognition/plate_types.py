@@ -65,7 +65,6 @@ class PlateType:
     sources: tuple[str, ...]
     single_source: str | None
     region_background: Colour | None = None
-    caption: str | None = None
 
     @property
     def slots(self) -> tuple[Slot, ...]:
@@ -112,7 +111,7 @@ def _row(data: dict[str, Any]) -> PlateType:
                            bool(region["flag"])),
         lines=tuple(tuple(line) for line in data["lines"]),
         sources=tuple(data["sources"]), single_source=data["single_source"],
-        region_background=data.get("region_background"), caption=data.get("caption"))
+        region_background=data.get("region_background"))
     _check(row)
     return row
 

@@ -23,7 +23,7 @@ from plate_service.recognition.plate_types import (
 from plate_service.recognition.types import PlateFormat
 from plate_service.web.openapi import build_openapi
 
-OPTIONAL = {"single_source", "region_background", "caption"}
+OPTIONAL = {"single_source", "region_background"}
 REQUIRED_TYPES = ["1", "1А", "1Б", "2", "3", "4", "4А", "4Б", "5", "6", "7", "8", "9", "10",
                   "11", "15", "20", "21", "22"]
 SERVED_NAMES = {"1": "private", "1Б": "taxi", "2": "trailer", "20": "police", "15": "transit"}

@@ -21,6 +21,7 @@ from plate_service.recognition.plate_format import (
     REGIONS_3,
 )
 from plate_service.recognition.types import PlateFormat
+from training.synth.conditions import jpeg, low_freq, weather
 from training.synth.glyphs import draw_glyph
 
 # Plate geometry in millimetres (GOST R 50577 type 1: 520 x 112).
@@ -165,46 +166,12 @@ def render_plate(rng: np.random.Generator, text_latin: str, plate_format: PlateF
     return img
 
 
-def _low_freq(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
-    """Smooth random field in [0, 1] (for dirt, uneven light)."""
-    small = rng.random((max(2, cells * shape[0] // shape[1] + 1), cells + 1)).astype(np.float32)
-    return cv2.resize(small, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC).clip(0, 1)
-
-
-def weather(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
-    """Dirt, uneven light, shadow and glare on a BGR image (float math, uint8 out)."""
-    h, w = img.shape[:2]
-    x = img.astype(np.float32)
-    if rng.random() < 0.6:  # dirt: darker blotches
-        dirt = _low_freq(rng, (h, w), int(rng.integers(4, 20)))
-        x *= (1 - rng.uniform(0.1, 0.5) * dirt)[..., None]
-    if rng.random() < 0.5:  # illumination gradient
-        gx = np.linspace(rng.uniform(0.5, 1.2), rng.uniform(0.5, 1.2), w, dtype=np.float32)
-        x *= gx[None, :, None]
-    if rng.random() < 0.25:  # hard shadow across part of the plate
-        x0 = int(rng.uniform(0, w))
-        k = rng.uniform(0.3, 0.7)
-        mask = np.zeros((h, w), np.float32)
-        pts = np.array([[x0, 0], [w, 0], [w, h], [x0 + int(rng.uniform(-0.3, 0.3) * w), h]])
-        cv2.fillPoly(mask, [pts.astype(np.int32)], 1.0)
-        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, h / 20))
-        x *= (1 - (1 - k) * mask)[..., None]
-    if rng.random() < 0.2:  # glare: a bright soft blob
-        mask = np.zeros((h, w), np.float32)
-        cv2.ellipse(mask, (int(rng.uniform(0, w)), int(rng.uniform(0, h))),
-                    (int(rng.uniform(0.05, 0.3) * w), int(rng.uniform(0.2, 0.8) * h)),
-                    float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
-        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, h / 8))
-        x += rng.uniform(60, 170) * mask[..., None]
-    return x.clip(0, 255).astype(np.uint8)
-
-
 def _surround(rng: np.random.Generator, plate: np.ndarray, pad_x: int, pad_y: int) -> np.ndarray:
     """Put the plate on a car-ish background, sometimes with a dealer frame's text."""
     h, w = plate.shape[:2]
     canvas = np.empty((h + 2 * pad_y, w + 2 * pad_x, 3), np.uint8)
     canvas[:] = rng.integers(0, 256, size=3)
-    noise = _low_freq(rng, canvas.shape[:2], 8)
+    noise = low_freq(rng, canvas.shape[:2], 8)
     canvas = (canvas.astype(np.float32) * (0.6 + 0.8 * noise[..., None])).clip(0, 255)
     canvas = canvas.astype(np.uint8)
     if rng.random() < 0.35:  # dealer frame: a dark band with light text under the plate
@@ -293,15 +260,6 @@ def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np
         crop = (crop.astype(np.float32) + rng.normal(0, noise_sigma, crop.shape)).clip(0, 255)
         crop = crop.astype(np.uint8)
     return jpeg(crop, int(rng.integers(30, 96)))
-
-
-def jpeg(img: np.ndarray, quality: int) -> np.ndarray:
-    """Round-trip through JPEG, as every real input has been."""
-    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise RuntimeError("JPEG encode failed")
-    flag = cv2.IMREAD_GRAYSCALE if img.ndim == 2 else cv2.IMREAD_COLOR
-    return cv2.imdecode(buf, flag)
 
 
 def provider_style(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
