@@ -27,7 +27,7 @@ DIGIT_ASPECT, LETTER_ASPECT = 0.6, 0.81
 PITCH_GAP, GROUP_GAP = 0.12, 0.16
 # Two-line plates: character heights over the line's height, the region cell's share of
 # the width.
-TWO_LINE_CHAR, TWO_LINE_REGION, REGION_CELL_SHARE = 0.72, 0.5, 0.43
+TWO_LINE_CHAR, TWO_LINE_REGION, REGION_CELL_SHARE = 0.68, 0.5, 0.43
 TWO_LINE_LETTER = 0.85  # letters over digits on two-line plates
 
 
@@ -41,11 +41,13 @@ class PlacedGlyph:
 
 @dataclass(frozen=True)
 class PlateLayout:
-    """Everything drawn on one plate: glyphs in text order, the region cell, and where
-    "RUS" and the flag go (None when the type has none)."""
+    """Everything drawn on one plate: glyphs in text order (the first ``main_count`` the
+    pattern's, then the region's), the region cell, and where "RUS" and the flag go (None
+    when the type has none)."""
 
     size: tuple[float, float]
     glyphs: tuple[PlacedGlyph, ...]
+    main_count: int
     region_cell: Box
     rus: Box | None
     flag: Box | None
@@ -145,4 +147,5 @@ def plate_layout(row: PlateType, text_latin: str) -> PlateLayout:
     flag = (start + rus_w + gap, caption_y, flag_w, caption_h) if row.region.flag else None
     # Lines were filled in the pattern's order, so this is the text's order too.
     main = [g for key in sorted(glyphs) for g in glyphs[key]]
-    return PlateLayout((width, height), tuple(main + region_glyphs), cell, rus, flag)
+    return PlateLayout((width, height), tuple(main + region_glyphs), len(main), cell, rus,
+                       flag)
