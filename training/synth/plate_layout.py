@@ -105,47 +105,60 @@ def _place_runs(runs: list[list[str]], x0: float, x1: float, baseline: float,
     return placed
 
 
+def _one_line(row: PlateType, runs: dict[tuple[int, int], list[list[str]]], region: str
+              ) -> tuple[list[PlacedGlyph], Box, float]:
+    """The main glyphs, the region cell and the region digits' height of a one-line plate."""
+    width, height = row.size_mm
+    cell_x = REGION_CELL_X[3 if len(region) == 3 else 2] * width / 520.0
+    main = _place_runs(runs[(0, 0)], 18.0, cell_x - 10.0, BASELINE, DIGIT_H, LETTER_H)
+    cell = (cell_x, FRAME_INSET, width - FRAME_INSET - cell_x, height - 2 * FRAME_INSET)
+    return main, cell, REGION_H
+
+
+def _two_lines(row: PlateType, runs: dict[tuple[int, int], list[list[str]]]
+               ) -> tuple[list[PlacedGlyph], Box, float]:
+    """The same for a two-line plate: each line half the height inside the frame, the
+    region cell at the right of its line."""
+    width, height = row.size_mm
+    band = (height - 2 * FRAME_INSET) / 2
+    cell_w = (width - 2 * FRAME_INSET) * REGION_CELL_SHARE
+    region_line = next(li for li, line in enumerate(row.lines) if REGION_CELL in line)
+    cell = (width - FRAME_INSET - cell_w, FRAME_INSET + region_line * band, cell_w, band)
+    char_h = TWO_LINE_CHAR * band
+    main = []
+    for li, line in enumerate(row.lines):
+        base = FRAME_INSET + (li + 0.5) * band + char_h / 2
+        right = cell[0] - 4.0 if REGION_CELL in line else width - FRAME_INSET - 6.0
+        ci = next(i for i, c in enumerate(line) if c != REGION_CELL)
+        main += _place_runs(runs[(li, ci)], FRAME_INSET + 6.0, right, base, char_h,
+                            TWO_LINE_LETTER * char_h)
+    return main, cell, TWO_LINE_REGION * band
+
+
 def plate_layout(row: PlateType, text_latin: str) -> PlateLayout:
-    """The layout of ``text_latin`` (the pattern's characters, then the region) on ``row``."""
+    """The layout of ``text_latin`` (the pattern's characters, then the region) on ``row``.
+
+    Lines are filled in the pattern's order, so the glyphs come in the text's order.
+    """
     groups, region = split_text(row, text_latin)
     runs = _cell_runs(row, groups)
-    width, height = float(row.size_mm[0]), float(row.size_mm[1])
-    inner_right, inner_bottom = width - FRAME_INSET, height - FRAME_INSET
-    glyphs: dict[tuple[int, int], list[PlacedGlyph]] = {}
     if row.line_count == 1:
-        cell_x = REGION_CELL_X[3 if len(region) == 3 else 2] * width / 520.0
-        glyphs[(0, 0)] = _place_runs(runs[(0, 0)], 18.0, cell_x - 10.0, BASELINE, DIGIT_H,
-                                     LETTER_H)
-        cell = (cell_x, FRAME_INSET, inner_right - cell_x, inner_bottom - FRAME_INSET)
-        region_h, region_top = REGION_H, 12.0
+        main, cell, region_h = _one_line(row, runs, region)
     else:
-        band = (height - 2 * FRAME_INSET) / 2
-        cell_w = (width - 2 * FRAME_INSET) * REGION_CELL_SHARE
-        region_line = next(li for li, line in enumerate(row.lines) if REGION_CELL in line)
-        cell = (inner_right - cell_w, FRAME_INSET + region_line * band, cell_w, band)
-        char_h = TWO_LINE_CHAR * band
-        for li, line in enumerate(row.lines):
-            base = FRAME_INSET + (li + 0.5) * band + char_h / 2
-            right = cell[0] - 4.0 if REGION_CELL in line else inner_right - 6.0
-            ci = next(i for i, c in enumerate(line) if c != REGION_CELL)
-            glyphs[(li, ci)] = _place_runs(runs[(li, ci)], FRAME_INSET + 6.0, right, base,
-                                           char_h, TWO_LINE_LETTER * char_h)
-        region_h = TWO_LINE_REGION * band
-        region_top = cell[1] + 0.1 * band
-    rus_flag = row.region.rus or row.region.flag
-    caption_h = 0.16 * (cell[3])
-    if not rus_flag:  # the region digits take the whole cell's height
-        region_top += (cell[3] - region_h) / 2 - (region_top - cell[1])
-    region_glyphs = _place_runs([list(region)], cell[0] + 3.0, cell[0] + cell[2] - 3.0,
-                                region_top + region_h, region_h, region_h)
-    caption_y = cell[1] + cell[3] - caption_h - 0.07 * cell[3]
+        main, cell, region_h = _two_lines(row, runs)
+    cx, cy, cw, ch = cell
+    # Region digits near the cell's top over "RUS" and the flag, or centred without them.
+    has_caption = row.region.rus or row.region.flag
+    region_top = cy + (0.07 * ch if has_caption else (ch - region_h) / 2)
+    region_glyphs = _place_runs([list(region)], cx + 3.0, cx + cw - 3.0, region_top + region_h,
+                                region_h, region_h)
+    caption_h = 0.16 * ch
+    caption_y = cy + ch - caption_h - 0.07 * ch
     rus_w = 2.8 * caption_h if row.region.rus else 0.0
     flag_w = 2.5 * caption_h if row.region.flag else 0.0
     gap = caption_h * 0.5 if rus_w and flag_w else 0.0
-    start = cell[0] + (cell[2] - rus_w - flag_w - gap) / 2
+    start = cx + (cw - rus_w - flag_w - gap) / 2
     rus = (start, caption_y, rus_w, caption_h) if row.region.rus else None
     flag = (start + rus_w + gap, caption_y, flag_w, caption_h) if row.region.flag else None
-    # Lines were filled in the pattern's order, so this is the text's order too.
-    main = [g for key in sorted(glyphs) for g in glyphs[key]]
-    return PlateLayout((width, height), tuple(main + region_glyphs), len(main), cell, rus,
-                       flag)
+    return PlateLayout((float(row.size_mm[0]), float(row.size_mm[1])),
+                       tuple(main + region_glyphs), len(main), cell, rus, flag)
