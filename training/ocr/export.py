@@ -48,7 +48,7 @@ def export_onnx(model: PlateOcrNet, spec: InputSpec, out_dir: Path,
                           dynamo=False)
     card = ModelCard(weights=WEIGHTS_NAME, sha256="", input=spec,
                      decoding=OcrDecoding(alphabet=ALPHABET, blank_index=BLANK_INDEX,
-                                         plate_types=DECODER_PLATE_TYPES),
+                                          plate_types=DECODER_PLATE_TYPES),
                      metrics=metrics or {}, training=training or {})
     stamp_metadata(path, card, "plate-service OCR: CNN + CTC over GOST R 50577 plate "
                    "characters")
