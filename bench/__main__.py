@@ -172,10 +172,10 @@ def main() -> None:
     emit()
     emit(f"The largest worker after {requests:,} requests: **{worker_mb:.0f} MB** RSS, of "
          f"which {worker_file_mb:.0f} MB are pages of files (mostly libraries) and the rest "
-         f"anonymous memory; the README's worst-case formula counts {BASE_WORKER_MB} MB for "
-         "a warm worker (`BASE_WORKER_MB`). The file part varies between machines and "
-         "between runs on one machine, and RSS with it; those pages are clean and shared, "
-         "so PSS moves less.")
+         "anonymous memory; the worst-case formula (docs/configuration.md) counts "
+         f"{BASE_WORKER_MB} MB for a warm worker (`BASE_WORKER_MB`). The file part varies "
+         "between machines and between runs on one machine, and RSS with it; those pages are "
+         "clean and shared, so PSS moves less.")
     emit()
     heavy_requests(emit, args.models_dir, scale)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -248,7 +248,8 @@ def heavy_requests(emit: Callable[[str], None], models_dir: Path, scale: float) 
          f"{big.start_rss_mb:.0f} MB).")
     emit()
     emit("Recognising one photo, in a process of its own (`python -m bench.image_memory`): "
-         "the peak over the warm process, the constant of the README's worst-case formula.")
+         "the peak over the warm process, the constant of the worst-case formula "
+         "(docs/configuration.md).")
     emit()
     emit("| photo | JPEG | peak over the warm process | bytes per pixel |")
     emit("|---|---|---|---|")

@@ -3,7 +3,7 @@
 Runs in its own process, so that nothing else has raised the peak (VmHWM) before: load
 the models, warm up on a small photo, reset the peak, then decode and recognise one
 generated photo. Prints JSON: pixels, JPEG bytes, peak MB over the warm process, and
-that peak in bytes per pixel (the README's worst-case memory formula uses it).
+that peak in bytes per pixel (the worst-case memory formula of docs/configuration.md uses it).
 """
 
 from __future__ import annotations

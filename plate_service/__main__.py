@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m plate_service",
         description="Offline reader of Russian licence plates. Without a command, runs the "
                     "HTTP service (configured by environment variables: IMAGE_PROVIDER_URL, "
-                    "HOST, PORT, ... see README).")
+                    "HOST, PORT, ... see docs/configuration.md).")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("serve", help="run the HTTP service (the default)")
     add_read_command(commands)

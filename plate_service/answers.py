@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin
 
 from plate_service.errors import BadRequestError
-from plate_service.recognition.ctc_decoding import MAX_CANDIDATES
+from plate_service.recognition.calibration import describe_targets
+from plate_service.recognition.candidate_search import MAX_CANDIDATES
 from plate_service.recognition.regions import region_name
 from plate_service.recognition.types import ImageRecognition, PlateResult
 
@@ -55,7 +56,7 @@ def _about(description: str = "", *, omit_if_none: bool = False, **schema: Any) 
 
 
 @dataclass(frozen=True)
-class Candidate:
+class CandidateAnswer:
     """An alternative reading of a plate that fits a GOST format."""
 
     text: str = _about(example="С181МВ190")
@@ -73,10 +74,8 @@ class Plate:
     region: str | None = _about("Region code", example="190")
     region_name: str | None = _about("Federal subject of the region code",
                                      example="Московская область")
-    confidence: float = _about(
-        "Calibrated: plates reported with >= 0.9 were read right >= 99% of the time on "
-        "held-out images, >= 0.5 >= 95%", **_ZERO_TO_ONE)
-    candidates: list[Candidate] = _about(
+    confidence: float = _about(f"Calibrated: {describe_targets()}", **_ZERO_TO_ONE)
+    candidates: list[CandidateAnswer] = _about(
         "Readings that fit a GOST format, text first, then by probability",
         maxItems=MAX_TOP_N)
     box: list[int] = _about("x1, y1, x2, y2 in image pixels", minItems=4, maxItems=4)
@@ -124,7 +123,7 @@ def plate_answer(plate: PlateResult, top_n: int) -> Plate:
         region=reading.region,
         region_name=region_name(reading.region),
         confidence=round(plate.confidence, 4),
-        candidates=[Candidate(c.text, c.text_latin, round(c.probability, 6))
+        candidates=[CandidateAnswer(c.text, c.text_latin, round(c.probability, 6))
                     for c in plate.candidates[:top_n]],
         box=list(plate.box),
         corners=[[round(x, 1), round(y, 1)] for x, y in plate.corners],

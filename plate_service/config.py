@@ -41,13 +41,13 @@ DEFAULT_ALLOW_NO_DETECTOR = False
 DEFAULT_WORKER_TIMEOUT_S = 60.0
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
-# The worst-case memory of one worker process (README, "Memory"), measured with
-# `make bench` on 12 MP and 30 MP photos: a worker with its models loaded and warm
-# holds about BASE_WORKER_MB (124 to 147 MB of RSS measured on one machine, the spread all
-# in its pages of library files, 56 to 80 MB); recognising one image peaks at about
-# RECOGNITION_BYTES_PER_PIXEL bytes per pixel over that (the decoded BGR picture, its
-# grey copy read whole, resize buffers); the gunicorn master of several workers holds
-# MASTER_MB.
+# The worst-case memory of one worker process (docs/configuration.md, "Memory"):
+# BASE_WORKER_MB bounds a worker with its models loaded and warm (its RSS, measured below
+# it, moves between runs with its share of library file pages); recognising one image
+# peaks at about RECOGNITION_BYTES_PER_PIXEL bytes per pixel over that (the decoded BGR
+# picture, its grey copy read whole, resize buffers); the gunicorn master of several
+# workers holds MASTER_MB. `make bench` measures the first two (docs/benchmarks.md,
+# sections 4 and 5).
 BASE_WORKER_MB = 160
 RECOGNITION_BYTES_PER_PIXEL = 6
 MASTER_MB = 40

@@ -1,7 +1,7 @@
 """The API's stable error codes, written once: each with its HTTP status and meaning.
 
 The server's error answers (``plate_service.web.middleware``), the OpenAPI document, the
-README's table (checked by a test) and the Python client's exception classes
+table in docs/api.md (checked by a test) and the Python client's exception classes
 (``plate_service.api_client``) all derive from ``ERROR_CODES`` and ``EXCEPTION_CODES``.
 Only ``plate_service.errors`` is imported, so every layer and the client may use it.
 """
@@ -72,7 +72,7 @@ METHOD_NOT_ALLOWED = ErrorCode(
 HTTP_ERROR = ErrorCode(
     "http_error", 400, "any other refusal by the HTTP layer (answered with its own 4xx status)")
 
-# Every code, in the order the README's table lists them.
+# Every code, in the order the table of docs/api.md lists them.
 ERROR_CODES: tuple[ErrorCode, ...] = (
     INVALID_IMAGE_ID, BAD_REQUEST, BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
     NOT_FOUND, METHOD_NOT_ALLOWED, IMAGE_NOT_FOUND, PROVIDER_TIMEOUT, PROVIDER_UNAVAILABLE,

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from plate_service.recognition.ctc_decoding import CtcOutput
+from plate_service.recognition.candidate_search import CtcOutput
+from plate_service.recognition.ctc_decoding import decode_plates
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, NUM_CLASSES
 from plate_service.recognition.types import Detection, OcrReading, PlateFormat
@@ -31,6 +32,31 @@ def ctc_matrix(text_latin: str, doubts: dict[int, tuple[str, float]] | None = No
     return probs
 
 
+def boundary_lattice(rng: np.random.Generator, text_latin: str) -> np.ndarray:
+    """A (T, C) CTC output spelling ``text_latin`` in runs of 1-3 frames with blank runs
+    between, where frames at a run's edge may also offer the neighbouring class (a blank,
+    or the run's character) with probabilities around the candidate search's 1% thresholds."""
+    classes: list[int] = []
+    for char in text_latin:
+        classes += [BLANK_INDEX] * int(rng.integers(1, 3))
+        classes += [ALPHABET.index(char) + 1] * int(rng.integers(1, 4))
+    classes += [BLANK_INDEX]
+    probs = np.full((len(classes), NUM_CLASSES), 1e-4)
+    probs[np.arange(len(classes)), classes] = 1.0
+    last = -2
+    for t in range(1, len(classes) - 1):
+        if classes[t - 1] != classes[t + 1] and t > last + 1 and rng.random() < 0.5:
+            neighbour = classes[t - 1] if classes[t - 1] != classes[t] else classes[t + 1]
+            probs[t, neighbour] = rng.choice([0.003, 0.012, 0.02, 0.05, 0.4, 0.9])
+            last = t
+    return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def ctc_output(probs: np.ndarray, found: list[tuple[str, float]] | None = None) -> CtcOutput:
+    """One crop's CTC output as the reader keeps it: with the decoder's greedy frames."""
+    return CtcOutput(probs, decode_plates(probs[None])[0].frames, found)
+
+
 def reading(text_latin: str = "C181MB190", confidence: float = 0.9,
             valid: bool = True, doubts: dict[int, tuple[str, float]] | None = None
             ) -> OcrReading:
@@ -41,7 +67,7 @@ def reading(text_latin: str = "C181MB190", confidence: float = 0.9,
         char_confidences=tuple(confidence for _ in text_latin),
         plate_format=PlateFormat.PRIVATE if valid else None,
         region=text_latin[6:] if valid else None, raw_text_latin=text_latin,
-        ctc=CtcOutput(ctc_matrix(text_latin, doubts)),
+        ctc=ctc_output(ctc_matrix(text_latin, doubts)),
     )
 
 

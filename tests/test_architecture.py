@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,18 @@ def test_service_layer_knows_nothing_of_http() -> None:
 def test_errors_module_imports_nothing_from_the_package() -> None:
     assert not [n for n in _imports(REPO_ROOT / "plate_service" / "errors.py")
                 if n.startswith("plate_service")]
+
+
+# The CTC decoders, lowest first: the pure post-processing of the OCR output that training
+# shares with serving, so numpy, the plate formats and the decoders below, nothing else.
+DECODERS = ["ctc_decoding", "candidate_search", "search_shortcut"]
+
+
+@pytest.mark.parametrize("position", range(len(DECODERS)), ids=DECODERS)
+def test_decoders_import_numpy_the_plate_formats_and_the_decoders_below(position: int) -> None:
+    allowed = {"numpy", "plate_service.recognition.plate_format",
+               "plate_service.recognition.types",
+               *(f"plate_service.recognition.{below}" for below in DECODERS[:position])}
+    path = REPO_ROOT / "plate_service" / "recognition" / f"{DECODERS[position]}.py"
+    assert sorted(name for name in _imports(path) if name not in allowed
+                  and name.split(".")[0] not in sys.stdlib_module_names) == []

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+import plate_service
 from plate_service.config import (
     BASE_WORKER_MB,
     DEFAULT_IMAGE_PROVIDER_URL,
+    MASTER_MB,
     MAX_WORKERS,
     RECOGNITION_BYTES_PER_PIXEL,
     load_config,
@@ -17,6 +20,8 @@ from plate_service.config import (
 )
 from plate_service.errors import ConfigError
 from tests.conftest import REPO_ROOT
+
+CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
 
 
 def test_defaults_without_environment() -> None:
@@ -80,14 +85,49 @@ def test_bad_values_fail_naming_the_variable(name: str, value: str) -> None:
         load_config({name: value})
 
 
-def test_the_readmes_memory_formula_is_the_codes() -> None:
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_documented_memory_formula_is_the_codes() -> None:
+    doc = CONFIGURATION_DOC.read_text(encoding="utf-8")
     config = load_config({})
     assert (f"{BASE_WORKER_MB} MB + DOWNLOAD_CONCURRENCY x MAX_IMAGE_BYTES + WORKER_THREADS "
-            f"x {RECOGNITION_BYTES_PER_PIXEL} x MAX_IMAGE_PIXELS") in readme
+            f"x {RECOGNITION_BYTES_PER_PIXEL} x MAX_IMAGE_PIXELS") in doc
     defaults = (f"{BASE_WORKER_MB} MB + {config.upstream.concurrency} x "
                 f"{config.limits.max_image_bytes // 2**20} MiB + "
                 f"{config.recognition.worker_threads} x {RECOGNITION_BYTES_PER_PIXEL} x "
                 f"{config.limits.max_image_pixels // 10**6} MP = "
                 f"{worst_case_worker_bytes(config) / 1e9:.1f} GB")
-    assert defaults in " ".join(readme.split())
+    text = " ".join(doc.split())
+    assert defaults in text
+    assert f"add {MASTER_MB} MB (`MASTER_MB`)" in text
+
+
+class _RecordingEnvironment(dict[str, str]):
+    """An empty environment that notes every variable asked of it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.asked.add(key)
+        return super().get(key, default)
+
+
+def _documented_settings() -> list[tuple[str, str]]:
+    """(variable, default) of each row of the configuration table."""
+    doc = CONFIGURATION_DOC.read_text(encoding="utf-8")
+    checkout = str(Path(plate_service.__file__).resolve().parent.parent)
+    return [(name, default.replace("<checkout>", checkout)) for name, default in
+            re.findall(r"^\| `([A-Z_0-9]+)` \| `([^`]*)` \| .+ \|$", doc, flags=re.M)]
+
+
+def test_the_configuration_table_lists_each_variable_the_code_reads_once() -> None:
+    environment = _RecordingEnvironment()
+    load_config(environment)
+    names = [name for name, _ in _documented_settings()]
+    assert sorted(names) == sorted(environment.asked)
+
+
+@pytest.mark.parametrize(("name", "default"), _documented_settings())
+def test_each_documented_default_is_the_real_one(name: str, default: str) -> None:
+    assert load_config({name: default}) == load_config({}), (
+        f"{name}={default!r} as documented changes the configuration")

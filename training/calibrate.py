@@ -43,8 +43,9 @@ from training.eval_ocr import load_rows
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_MODELS = REPO_ROOT / "models"
-# Bands of reported confidence the table lists (lower bounds; the last band includes 1).
-BANDS = (0.0, 0.5, 0.7, 0.9, 0.99)
+# Bands of reported confidence the table lists (lower bounds; the last band includes 1):
+# the targets' levels among them, so that each target keeps whole bands.
+BANDS = tuple(sorted({0.0, 0.7, 0.99, *(level for level, _ in TARGETS)}))
 # A threshold must also hold for this many of the least sure plates it admits.
 EDGE_PLATES = 10
 # Raw knots closer than this are pulled apart, so that the map stays strictly increasing.
@@ -151,7 +152,7 @@ def table_data(samples: Sequence[Sample], mapping: Callable[[float], float]
 
 
 def format_table(table: dict[str, Any]) -> str:
-    """The table ``make eval-ocr`` prints and the README and model card quote."""
+    """The table ``make eval-ocr`` prints and the model card (models/README.md) quotes."""
     lines = [f"confidence calibration on {table['plates']} plates reported on held-out "
              f"images ({table['crops']} from crops, {table['scene_plates']} from scenes, "
              f"{table.get('rotated_plates', 0)} from rotated scenes), "

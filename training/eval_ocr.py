@@ -25,7 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from plate_service.recognition.ctc_decoding import plate_candidates
+from plate_service.recognition.candidate_search import plate_candidates
 from plate_service.recognition.loading import load_reader
 from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.ocr import PlateReader
@@ -221,7 +221,7 @@ def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None
 
 
 def format_report(report: EvalReport) -> str:
-    """Human-readable summary, the same text the README quotes."""
+    """Human-readable summary, the same text the model card (models/README.md) quotes."""
     lines = []
     if report.left_out:
         lines.append(f"({report.left_out} real-dev rows left out: the model trained on them)")

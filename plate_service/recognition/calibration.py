@@ -18,6 +18,15 @@ FIT_COMMAND = "python -m training.calibrate"
 TARGETS: tuple[tuple[float, float], ...] = ((0.5, 0.95), (0.9, 0.99))
 
 
+def describe_targets() -> str:
+    """``TARGETS`` in words, highest first, as the API's description of confidence states
+    them."""
+    (level, share), *lower = sorted(TARGETS, reverse=True)
+    return ", ".join([f"plates reported with >= {level:g} were read right >= {share:.0%} of "
+                      "the time on held-out images",
+                      *(f">= {level:g} >= {share:.0%}" for level, share in lower)])
+
+
 @dataclass(frozen=True)
 class ConfidenceCalibration:
     """A piecewise-linear, increasing map of raw confidence (``raw``) onto reported

@@ -1,16 +1,10 @@
-"""CTC decoding of the OCR output, kept to GOST plate formats.
-
-The best reading (greedy, and a Viterbi search constrained to the formats), alternative
-readings (a prefix beam search kept to the formats) and the exact probability of any given
-reading (the CTC forward algorithm).
-"""
+"""The best reading of the OCR model's CTC output: greedy, and when that fits no GOST plate
+format, a Viterbi search constrained to the formats (``candidate_search`` lists the others)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -37,19 +31,17 @@ _REGION3_FIRST_IDS = np.array([ALPHABET.index(c) + 1 for c in REGION3_FIRST_DIGI
 
 
 # Each frame's greedy class and its probability, as Python lists: what the candidate
-# search reads first (``_frame_runs``).
+# search reads first (``candidate_search._frame_runs``).
 GreedyFrames = tuple[list[int], list[float]]
 
 
 @dataclass(frozen=True)
 class Decoded:
-    """One decoded reading: text, per-character confidences, the path's log-probability;
-    for a greedy reading also its frames."""
+    """One decoded reading: text, per-character confidences, the path's log-probability."""
 
     text_latin: str
     char_confidences: tuple[float, ...]
     log_prob: float
-    frames: GreedyFrames | None = None
 
     @property
     def confidence(self) -> float:
@@ -79,21 +71,22 @@ def _char_confidences(probs: np.ndarray, path: np.ndarray) -> tuple[str, tuple[f
     return _collapse(path.tolist(), probs[np.arange(len(path)), path].tolist())
 
 
-def decode_greedy_many(probs: np.ndarray) -> list[Decoded]:
-    """Best-path CTC decoding of every (T, NUM_CLASSES) matrix in ``probs`` (N, T, C)."""
+def _decode_greedy_many(probs: np.ndarray) -> list[tuple[Decoded, GreedyFrames]]:
+    """Best-path CTC decoding of every (T, NUM_CLASSES) matrix in ``probs`` (N, T, C),
+    each reading with the frames it came from."""
     paths = probs.argmax(axis=2)
     best = probs.max(axis=2)
     log_probs = np.log(np.maximum(best, 1e-30)).sum(axis=1).tolist()
     out = []
     for path, frame_probs, logp in zip(paths.tolist(), best.tolist(), log_probs):
         text, confs = _collapse(path, frame_probs)
-        out.append(Decoded(text, confs, logp, (path, frame_probs)))
+        out.append((Decoded(text, confs, logp), (path, frame_probs)))
     return out
 
 
 def decode_greedy(probs: np.ndarray) -> Decoded:
     """Best-path CTC decoding of one (T, NUM_CLASSES) probability matrix."""
-    return decode_greedy_many(probs[None])[0]
+    return _decode_greedy_many(probs[None])[0][0]
 
 
 def _slot_sets(pattern: str, region_len: int) -> list[np.ndarray]:
@@ -104,14 +97,11 @@ def _slot_sets(pattern: str, region_len: int) -> list[np.ndarray]:
     return sets
 
 
-def _viterbi(log_probs: np.ndarray, slots: list[np.ndarray]) -> tuple[float, np.ndarray] | None:
-    """Most probable CTC frame path emitting exactly one class from each slot, in order."""
-    return _viterbi_many(log_probs[None], [slots])[0][0]
-
-
 def _viterbi_many(log_probs: np.ndarray, slot_lists: list[list[np.ndarray]]
                   ) -> list[list[tuple[float, np.ndarray] | None]]:
-    """Constrained CTC Viterbi for B crops x P slot sequences at once; [b][p] -> result.
+    """Constrained CTC Viterbi for B crops x P slot sequences at once: [b][p] is the
+    score and frame path of the most probable path emitting exactly one class from each
+    slot of sequence p, in order, or None when no path can.
 
     ``log_probs`` is (B, T, C). States: "in slot k emitting class c" and "blank after
     slot k, last class c"; a repeat of the same class in the next slot must pass through
@@ -257,11 +247,6 @@ def decode_constrained_many(probs: np.ndarray) -> list[tuple[Decoded, FormatMatc
     return out
 
 
-def decode_constrained(probs: np.ndarray) -> tuple[Decoded, FormatMatch] | None:
-    """``decode_constrained_many`` for one (T, C) matrix."""
-    return decode_constrained_many(probs[None])[0]
-
-
 @dataclass(frozen=True)
 class PlateDecoding:
     """Final decoding of one crop: the reading to report and what the format check said."""
@@ -272,26 +257,26 @@ class PlateDecoding:
     plate_format: PlateFormat | None
     region: str | None
     raw_text_latin: str
-    frames: GreedyFrames | None = None
+    frames: GreedyFrames
 
 
 def decode_plates(probs: np.ndarray) -> list[PlateDecoding]:
     """Greedy CTC for each (T, C) matrix of ``probs`` (N, T, C); the readings that fit no
     format then go through constrained decoding together, in one batched pass."""
-    greedy = decode_greedy_many(probs)
-    matches = [match_format(g.text_latin) for g in greedy]
+    greedy = _decode_greedy_many(probs)
+    matches = [match_format(g.text_latin) for g, _ in greedy]
     failed = [i for i, m in enumerate(matches) if m is None]
     fixed = dict(zip(failed, decode_constrained_many(probs[failed])))
     out = []
-    for i, (g, m) in enumerate(zip(greedy, matches)):
+    for i, ((g, frames), m) in enumerate(zip(greedy, matches)):
         if m is not None:
             out.append(PlateDecoding(g.text_latin, g.char_confidences, g.confidence,
-                                     m.plate_format, m.region, g.text_latin, g.frames))
+                                     m.plate_format, m.region, g.text_latin, frames))
             continue
         constrained = fixed[i]
         if constrained is None:
             out.append(PlateDecoding(g.text_latin, g.char_confidences, g.confidence,
-                                     None, None, g.text_latin, g.frames))
+                                     None, None, g.text_latin, frames))
             continue
         decoded, match = constrained
         # The constrained path is worth less than a greedy one: scale by how much
@@ -299,309 +284,5 @@ def decode_plates(probs: np.ndarray) -> list[PlateDecoding]:
         penalty = math.exp(min(0.0, decoded.log_prob - g.log_prob))
         out.append(PlateDecoding(decoded.text_latin, decoded.char_confidences,
                                  decoded.confidence * penalty, match.plate_format,
-                                 match.region, g.text_latin, g.frames))
+                                 match.region, g.text_latin, frames))
     return out
-
-
-def decode_plate(probs: np.ndarray) -> PlateDecoding:
-    """Greedy CTC, then constrained decoding when the greedy reading fits no format."""
-    return decode_plates(probs[None])[0]
-
-
-# The most alternative readings listed for one plate.
-MAX_CANDIDATES = 10
-# A frame's class enters the search only when at least this probable: a reading that needs
-# a character the model gave less than this is at most this likely. Real crops have a few
-# such frames each (mostly where a character meets a blank); at 1e-3 the search kept
-# 3x as many prefixes and cost about 15% of reading a crop, at 1e-2 about 6%.
-MIN_CLASS_PROBABILITY = 1e-2
-# Prefixes (and so readings) less probable than this are dropped, for the same reason.
-MIN_READING_PROBABILITY = 1e-2
-# Prefixes kept after each frame: enough for the ten readings the API can ask for.
-BEAM_WIDTH = 16
-
-
-@dataclass(frozen=True, eq=False)
-class CtcOutput:
-    """One crop's (T, C) CTC probabilities, as the OCR model gave them.
-
-    ``found`` is what ``format_beam_search`` finds when the lattice admits a single
-    reading (see ``only_readings``), worked out for a whole batch at once; None when the
-    search must run. ``greedy`` is each frame's greedy class and probability, when the
-    decoder worked them out (it does for every crop read), which spares the search most
-    of its array work.
-    """
-
-    probs: np.ndarray
-    found: list[tuple[str, float]] | None = None
-    greedy: GreedyFrames | None = None
-
-
-def plate_candidates(ctc: CtcOutput, text_latin: str, max_readings: int = MAX_CANDIDATES
-                     ) -> list[tuple[str, float]]:
-    """Up to ``max_readings`` readings of a plate read as ``text_latin`` (which fits a
-    format), as (Latin text, probability): ``text_latin`` first, then the most probable
-    others (``format_beam_search``).
-
-    The reported text comes from the best single alignment (or the constrained one), which
-    is almost always the most probable reading too; when the beam did not keep it, its
-    exact probability is computed instead.
-    """
-    found = ctc.found if ctc.found is not None else \
-        format_beam_search(ctc.probs, max_readings, ctc.greedy)
-    probability = dict(found).get(text_latin)
-    if probability is None:
-        probability = reading_probability(ctc.probs, text_latin)
-    others = [item for item in found if item[0] != text_latin]
-    return [(text_latin, probability)] + others[:max_readings - 1]
-
-
-@lru_cache(maxsize=None)
-def _fits_some_format(prefix: str) -> bool:
-    """Whether ``prefix`` (Latin) can still grow into a plate of some format: the main part's
-    letters and digits in place, then a region of 2 or 3 digits, a 3-digit one starting with
-    a digit some real one starts with. Whether the finished region is a real one is checked
-    at the end."""
-    for pattern in FORMAT_PATTERNS.values():
-        if len(prefix) > len(pattern) + 3:
-            continue
-        main, region = prefix[:len(pattern)], prefix[len(pattern):]
-        if not all((c in LETTERS_LATIN) if kind == "L" else c.isdigit()
-                   for c, kind in zip(main, pattern)):
-            continue
-        if region.isdigit() or not region:
-            if len(region) < 3 or region[0] in REGION3_FIRST_DIGITS:
-                return True
-    return False
-
-
-# A frame whose greedy class is at least this probable offers no other class worth
-# searching: the others share the rest of its probability (which sums to 1 within 1e-6),
-# each less than MIN_CLASS_PROBABILITY.
-_SURE_FRAME = 1.0 - MIN_CLASS_PROBABILITY + 1e-4
-
-
-def _frame_runs(probs: np.ndarray, greedy: GreedyFrames | None = None
-                ) -> list[list[tuple[int, float]]]:
-    """Per frame, the (class, probability) pairs worth searching (MIN_CLASS_PROBABILITY),
-    with each run of frames that offer one and the same class only merged into one step.
-
-    Merging is exact: after the first frame of such a run every prefix ends in that class
-    (or in a blank), so each further frame only scales all of them by its probability.
-    ``greedy`` (each frame's most probable class and its probability) settles the frames
-    that are sure of one class; only the other frames' rows are read. Most frames are
-    sure, and on the serving path each array call costs more than the Python around it.
-    """
-    path, best = greedy if greedy is not None else (probs.argmax(axis=1).tolist(),
-                                                    probs.max(axis=1).tolist())
-    unsure = [t for t, p in enumerate(best) if p < _SURE_FRAME]
-    rows = dict(zip(unsure, probs[unsure].tolist())) if unsure else {}
-    merged: list[list[tuple[int, float]]] = []
-    alone, alone_p = -1, 0.0  # the last step's class and probability, if it has one only
-    for t, (cls, p) in enumerate(zip(path, best)):
-        if p < _SURE_FRAME:
-            run = [(c, q) for c, q in enumerate(rows[t]) if q >= MIN_CLASS_PROBABILITY]
-            if len(run) > 1:
-                merged.append(run)
-                alone = -1
-                continue
-            ((cls, p),) = run
-        if cls == alone:
-            alone_p *= p
-            merged[-1] = [(cls, alone_p)]
-        else:
-            alone, alone_p = cls, p
-            merged.append([(cls, p)])
-    return merged
-
-
-def _grow(beams: dict[str, tuple[float, float]], frame: list[tuple[int, float]]
-          ) -> dict[str, list[float]]:
-    """One step of the prefix beam search: every prefix through one frame's classes."""
-    grown: dict[str, list[float]] = {}
-    for prefix, (p_blank, p_char) in beams.items():
-        total = p_blank + p_char
-        last = prefix[-1:]
-        for cls, p in frame:
-            if cls == BLANK_INDEX:
-                entry = grown.get(prefix)
-                if entry is None:
-                    grown[prefix] = [total * p, 0.0]
-                else:
-                    entry[0] += total * p
-                continue
-            char = ALPHABET[cls - 1]
-            if char == last:
-                # The same character again: the path stays on it, unless a blank
-                # separated the two, which spells it twice.
-                entry = grown.get(prefix)
-                if entry is None:
-                    grown[prefix] = [0.0, p_char * p]
-                else:
-                    entry[1] += p_char * p
-                extend = p_blank * p
-            else:
-                extend = total * p
-            if extend < MIN_READING_PROBABILITY:
-                continue
-            longer = prefix + char
-            if not _fits_some_format(longer):
-                continue
-            entry = grown.get(longer)
-            if entry is None:
-                grown[longer] = [0.0, extend]
-            else:
-                entry[1] += extend
-    return grown
-
-
-def format_beam_search(probs: np.ndarray, max_readings: int,
-                       greedy: GreedyFrames | None = None) -> list[tuple[str, float]]:
-    """The most probable readings of one (T, C) probability matrix that fit a plate format
-    with a real region, as (Latin text, probability), most probable first; readings less
-    probable than MIN_READING_PROBABILITY are not searched for.
-
-    A CTC prefix beam search: each prefix carries the summed probability of every frame
-    path that spells it, split by whether the path's last frame is a blank (so that a
-    repeated letter needs a blank between, as CTC requires). Prefixes that no format allows
-    are never extended, so the beam is spent on plates. The probabilities are the model's
-    own, summed over the alignments the beam kept: a lower bound of each reading's exact
-    probability, and equal to it unless an alignment fell out of the beam. Plain floats
-    and dicts: this runs for every plate answered, where numpy's per-call cost would
-    dominate. ``greedy``: the decoder's frames, when at hand (see ``_frame_runs``).
-    """
-    # While one prefix is alive (most steps of most crops) it lives in these locals, split
-    # into the probability of its paths that end in a blank and in its last character;
-    # ``beams`` holds prefix -> that pair while there are more.
-    prefix, p_blank, p_char = "", 1.0, 0.0
-    beams: dict[str, tuple[float, float]] | None = None
-    for frame in _frame_runs(probs, greedy):
-        if beams is None:
-            if len(frame) == 1:
-                cls, p = frame[0]
-                total = p_blank + p_char
-                if cls == BLANK_INDEX:
-                    p_blank, p_char = total * p, 0.0
-                    if p_blank < MIN_READING_PROBABILITY:
-                        return []
-                    continue
-                char = ALPHABET[cls - 1]
-                if prefix[-1:] != char:
-                    # A repeated character is left to _grow: it may be spelled twice.
-                    prefix, p_blank, p_char = prefix + char, 0.0, total * p
-                    if p_char < MIN_READING_PROBABILITY or not _fits_some_format(prefix):
-                        return []
-                    continue
-            beams = {prefix: (p_blank, p_char)}
-        if len(frame) == 1 and frame[0][0] == BLANK_INDEX:
-            # The common frame: only a blank is likely; every prefix just ends in it.
-            p = frame[0][1]
-            grown = {text: [(pb + pc) * p, 0.0] for text, (pb, pc) in beams.items()}
-        else:
-            grown = _grow(beams, frame)
-        beams = {text: (pb, pc) for text, (pb, pc) in grown.items()
-                 if pb + pc >= MIN_READING_PROBABILITY}
-        if len(beams) > BEAM_WIDTH:
-            beams = dict(sorted(beams.items(), key=lambda item: item[1][0] + item[1][1],
-                                reverse=True)[:BEAM_WIDTH])
-        if not beams:
-            return []
-        if len(beams) == 1:
-            ((prefix, (p_blank, p_char)),) = beams.items()
-            beams = None
-    final = beams if beams is not None else {prefix: (p_blank, p_char)}
-    readings = [(text, pb + pc) for text, (pb, pc) in final.items()
-                if match_format(text) is not None]
-    readings.sort(key=lambda item: item[1], reverse=True)
-    return readings[:max_readings]
-
-
-def only_readings(probs: np.ndarray, greedy: Sequence[str], plates: Sequence[bool]
-                  ) -> list[list[tuple[str, float]] | None]:
-    """For each (T, C) matrix of ``probs`` (N, T, C), read greedily as ``greedy``, which
-    ``plates`` says fits a format with a real region or not: what ``format_beam_search``
-    finds when the lattice admits no other reading (that one with its probability, or
-    nothing); None when it may (then the search must run).
-
-    Most crops' lattices are this simple: every frame offers one class worth searching,
-    or two where a character meets a blank at the edge of its run (the next frame, or the
-    one before, surely that character, the frame on the other side surely not). Every
-    path through such a lattice spells the greedy text, and the search's probability is
-    the product over frames of the classes it keeps: both at a run's end (they extend
-    one prefix), and at a run's start each one that leaves the prefix at least
-    MIN_READING_PROBABILITY likely, as the search prunes. Array operations over the
-    batch, where the search is a Python loop per crop.
-    """
-    if len(probs) == 0:
-        return []
-    probs = probs.astype(np.float64)  # the search multiplies Python floats
-    likely = probs >= MIN_CLASS_PROBABILITY
-    count = likely.sum(axis=2)
-    first = probs.argmax(axis=2)
-    p_first = probs.max(axis=2)
-    others = np.where(likely, probs, -1.0)
-    np.put_along_axis(others, first[:, :, None], -1.0, axis=2)
-    second = others.argmax(axis=2)
-    p_second = np.take_along_axis(probs, second[:, :, None], axis=2)[:, :, 0]
-    sure = count == 1
-    pair = (count == 2) & ((first == BLANK_INDEX) | (second == BLANK_INDEX))
-    char = np.where(first == BLANK_INDEX, second, first)
-    p_char = np.where(first == BLANK_INDEX, p_second, p_first)
-    p_blank = np.where(first == BLANK_INDEX, p_first, p_second)
-    before_sure = np.zeros_like(sure)
-    before_sure[:, 1:] = sure[:, :-1]
-    after_sure = np.zeros_like(sure)
-    after_sure[:, :-1] = sure[:, 1:]
-    before_char = np.zeros_like(sure)
-    before_char[:, 1:] = first[:, :-1] == char[:, 1:]
-    after_char = np.zeros_like(sure)
-    after_char[:, :-1] = first[:, 1:] == char[:, :-1]
-    edge = np.zeros_like(sure)
-    edge[:, 0] = True
-    end_edge = np.zeros_like(sure)
-    end_edge[:, -1] = True
-    starts = pair & after_sure & after_char & (edge | (before_sure & ~before_char))
-    ends = pair & before_sure & before_char & (end_edge | (after_sure & ~after_char))
-    simple = (sure | starts | ends).all(axis=1)
-    unpruned = np.where(sure, p_first, p_char + p_blank)
-    # The search prunes at a run's start by the mass before that frame, which earlier
-    # pruning lowered. Decide on the unpruned masses, recompute the masses with those
-    # decisions and decide again: where nothing changes, the decisions are the search's.
-    factor, decided = unpruned, None
-    for _ in range(2):
-        before = np.ones_like(factor)
-        before[:, 1:] = np.cumprod(factor, axis=1)[:, :-1]
-        keep_char = before * p_char >= MIN_READING_PROBABILITY
-        keep_blank = before * p_blank >= MIN_READING_PROBABILITY
-        factor = np.where(starts, keep_char * p_char + keep_blank * p_blank, unpruned)
-        if decided is not None:
-            simple &= ~(starts & ((keep_char != decided[0]) | (keep_blank != decided[1]))
-                        ).any(axis=1)
-        decided = (keep_char, keep_blank)
-    masses = np.prod(factor, axis=1).tolist()
-    return [None if not ok else [(text, mass)] if plate and mass >= MIN_READING_PROBABILITY
-            else [] for text, plate, mass, ok in zip(greedy, plates, masses, simple.tolist())]
-
-
-def reading_probability(probs: np.ndarray, text_latin: str) -> float:
-    """Exact CTC probability of ``text_latin`` under one (T, C) probability matrix: the sum
-    over every frame path that collapses to it (the forward algorithm, in log space)."""
-    labels = [ALPHABET.index(c) + 1 for c in text_latin]
-    num_frames = probs.shape[0]
-    if not labels:
-        return float(np.prod(probs[:, BLANK_INDEX]))
-    # States: blank, label 1, blank, label 2, ..., label L, blank.
-    states = np.full(2 * len(labels) + 1, BLANK_INDEX)
-    states[1::2] = labels
-    log_probs = np.log(np.maximum(probs[:, states].astype(np.float64), 1e-300))
-    # A label may be reached from two states back unless it repeats the label before it.
-    skip = np.zeros(len(states), dtype=bool)
-    skip[3::2] = np.asarray(labels[1:]) != np.asarray(labels[:-1])
-    alpha = np.full(len(states), -np.inf)
-    alpha[:2] = log_probs[0, :2]
-    for t in range(1, num_frames):
-        one_back = np.concatenate(([-np.inf], alpha[:-1]))
-        two_back = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, one_back), two_back) + log_probs[t]
-    total = np.logaddexp(alpha[-1], alpha[-2])
-    return math.exp(float(total)) if np.isfinite(total) else 0.0

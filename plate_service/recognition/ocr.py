@@ -8,10 +8,12 @@ import numpy as np
 import onnxruntime as ort
 
 from plate_service.errors import InferenceError
-from plate_service.recognition.ctc_decoding import CtcOutput, decode_plates, only_readings
+from plate_service.recognition.candidate_search import CtcOutput
+from plate_service.recognition.ctc_decoding import decode_plates
 from plate_service.recognition.model_card import ModelCard, OcrDecoding
 from plate_service.recognition.plate_format import to_cyrillic
 from plate_service.recognition.preprocess import preprocess_batch
+from plate_service.recognition.search_shortcut import only_readings
 from plate_service.recognition.types import OcrReading
 
 
@@ -63,5 +65,5 @@ class PlateReader:
                     text=to_cyrillic(d.text_latin), text_latin=d.text_latin,
                     confidence=float(d.confidence), char_confidences=d.char_confidences,
                     plate_format=d.plate_format, region=d.region,
-                    raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs, found, d.frames)))
+                    raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs, d.frames, found)))
         return readings

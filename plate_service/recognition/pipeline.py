@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from plate_service.recognition.calibration import IDENTITY, ConfidenceCalibration
-from plate_service.recognition.ctc_decoding import plate_candidates
+from plate_service.recognition.candidate_search import plate_candidates
 from plate_service.recognition.deskew import shear_matrix, upright_shear
 from plate_service.recognition.plate_format import is_series, to_cyrillic
 from plate_service.recognition.types import (

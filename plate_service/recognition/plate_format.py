@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from plate_service.recognition.plate_types import PlateType, plate_type
+from plate_service.recognition.regions import region_names
 from plate_service.recognition.types import PlateFormat
 
 LETTERS_LATIN = "ABEKMHOPCTYX"
@@ -19,50 +20,10 @@ NUM_CLASSES = len(ALPHABET) + 1
 _LATIN_TO_CYRILLIC = str.maketrans(LETTERS_LATIN, LETTERS_CYRILLIC)
 _CYRILLIC_TO_LATIN = str.maketrans(LETTERS_CYRILLIC, LETTERS_LATIN)
 
-# Real region codes in use (Order of the MVD on registration plates, with later additions).
-# Three-digit codes start with 1, 7 or 9. Two-digit codes: every one of 01..99 has been
-# issued at some point (80-88 include legacy and the 2022 new-region codes).
-REGIONS_2 = frozenset(f"{n:02d}" for n in range(1, 100))
-REGIONS_3 = frozenset(
-    {
-        "102", "702",  # Bashkortostan
-        "103",  # Buryatia
-        "113",  # Mordovia
-        "116", "716",  # Tatarstan
-        "118",  # Udmurtia
-        "121",  # Chuvashia
-        "122",  # Altai krai
-        "123", "193",  # Krasnodar krai
-        "124",  # Krasnoyarsk krai
-        "125", "725",  # Primorsky krai
-        "126",  # Stavropol krai
-        "134",  # Volgograd oblast
-        "136",  # Voronezh oblast
-        "138",  # Irkutsk oblast
-        "142",  # Kemerovo oblast
-        "147",  # Leningrad oblast
-        "150", "190", "750", "790",  # Moscow oblast
-        "152",  # Nizhny Novgorod oblast
-        "154",  # Novosibirsk oblast
-        "155",  # Omsk oblast
-        "156",  # Orenburg oblast
-        "159",  # Perm krai
-        "161", "761",  # Rostov oblast
-        "163", "763",  # Samara oblast
-        "164",  # Saratov oblast
-        "173",  # Ulyanovsk oblast
-        "174", "774",  # Chelyabinsk oblast
-        "177", "197", "199", "777", "797", "799", "977",  # Moscow
-        "178", "198",  # Saint Petersburg
-        "180",  # Donetsk People's Republic
-        "181",  # Luhansk People's Republic
-        "184",  # Kherson oblast
-        "185",  # Zaporozhye oblast
-        "186",  # Khanty-Mansi autonomous okrug
-        "196",  # Sverdlovsk oblast
-    }
-)
-REGIONS = REGIONS_2 | REGIONS_3
+# Real region codes in use: the ones the data file names a subject for (it names its source).
+REGIONS = frozenset(region_names())
+REGIONS_2 = frozenset(code for code in REGIONS if len(code) == 2)
+REGIONS_3 = frozenset(code for code in REGIONS if len(code) == 3)
 # What a 3-digit region can start with: the decoders prune every other first digit.
 REGION3_FIRST_DIGITS = "".join(sorted({code[0] for code in REGIONS_3}))
 

@@ -7,7 +7,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from plate_service.recognition.ctc_decoding import CtcOutput
+    from plate_service.recognition.candidate_search import CtcOutput
 
 Box = tuple[int, int, int, int]
 """(x1, y1, x2, y2) in pixels of the original image, x2/y2 exclusive."""

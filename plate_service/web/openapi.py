@@ -8,7 +8,7 @@ from plate_service.answers import (
     DEFAULT_MIN_CONFIDENCE,
     DEFAULT_TOP_N,
     MAX_TOP_N,
-    Candidate,
+    CandidateAnswer,
     Plate,
     Recognition,
     Timings,
@@ -112,7 +112,7 @@ def _schemas(config: Config) -> dict[str, Any]:
     recognition = json_schema(Recognition)
     recognition["properties"]["image_id"]["maximum"] = config.limits.max_image_id
     return {
-        **{cls.__name__: json_schema(cls) for cls in (Candidate, Plate, Timings)},
+        **{cls.__name__: json_schema(cls) for cls in (CandidateAnswer, Plate, Timings)},
         "Recognition": recognition,
         "Error": {
             "type": "object",

@@ -1,4 +1,4 @@
-"""Fault injection on the upstream side: each misbehaviour maps to the README error table,
+"""Fault injection on the upstream side: each misbehaviour maps to the error table of docs/api.md,
 in bounded time, while the service keeps answering other requests."""
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ import pytest
 from plate_service.errors import ModelLoadError
 from plate_service.recognition.calibration import (
     CALIBRATION_NAME,
+    TARGETS,
     ConfidenceCalibration,
+    describe_targets,
     load_calibration,
 )
 from plate_service.recognition.model_card import OcrDecoding, read_card
@@ -34,7 +36,13 @@ def test_knots_must_increase() -> None:
 def test_the_shipped_calibration_fits_the_shipped_ocr_weights() -> None:
     card = read_card(OCR_DIR, OcrDecoding)
     calibration = load_calibration(OCR_DIR, card.sha256)
-    assert calibration.reported[1:3] == (0.5, 0.9)
+    assert calibration.reported[1:-1] == tuple(level for level, _ in TARGETS)
+
+
+def test_the_targets_in_words_name_each_level_and_share() -> None:
+    words = describe_targets()
+    for level, share in TARGETS:
+        assert f">= {level:g}" in words and f">= {share:.0%}" in words
 
 
 def test_a_calibration_for_other_weights_is_refused(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Alternative readings: the format-constrained beam search and exact reading probabilities."""
+"""The best reading of a CTC output: greedy, and the Viterbi search kept to GOST formats."""
 
 from __future__ import annotations
 
@@ -8,159 +8,171 @@ import numpy as np
 import pytest
 
 from plate_service.recognition.ctc_decoding import (
-    CtcOutput,
-    decode_greedy_many,
-    format_beam_search,
-    only_readings,
-    plate_candidates,
-    reading_probability,
+    PlateDecoding,
+    _slot_sets,
+    _viterbi_many,
+    decode_greedy,
+    decode_plates,
 )
-from plate_service.recognition.plate_format import match_format
 from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, NUM_CLASSES
-from tests.fakes import ctc_matrix
+from plate_service.recognition.types import PlateFormat
 
 
-def _collapse(path: tuple[int, ...]) -> str:
-    chars, prev = [], BLANK_INDEX
-    for k in path:
+def probs_for(frames: list[dict[str, float]]) -> np.ndarray:
+    """A (T, C) probability matrix: each frame gives some chars ('-' = blank) a probability;
+    the rest of the mass is spread evenly over the other classes."""
+    out = np.zeros((len(frames), NUM_CLASSES))
+    for t, frame in enumerate(frames):
+        rest = (1.0 - sum(frame.values())) / (NUM_CLASSES - len(frame))
+        out[t, :] = rest
+        for ch, p in frame.items():
+            out[t, BLANK_INDEX if ch == "-" else ALPHABET.index(ch) + 1] = p
+    return out
+
+
+def clean(text: str) -> list[dict[str, float]]:
+    """Frames spelling ``text`` confidently, a blank between characters."""
+    frames: list[dict[str, float]] = [{"-": 0.97}]
+    for ch in text:
+        frames += [{ch: 0.97}, {"-": 0.97}]
+    return frames
+
+
+def decode_plate(probs: np.ndarray) -> PlateDecoding:
+    """The decoding of one (T, C) matrix, as the reader decodes a batch of one."""
+    (decoded,) = decode_plates(probs[None])
+    return decoded
+
+
+def test_greedy_collapses_repeats_and_blanks() -> None:
+    frames = [{"A": 0.9}, {"A": 0.8}, {"-": 0.9}, {"7": 0.6}, {"-": 0.9}, {"7": 0.95}]
+    decoded = decode_greedy(probs_for(frames))
+    assert decoded.text_latin == "A77"
+    assert decoded.char_confidences == pytest.approx((0.9, 0.6, 0.95))
+    assert decoded.confidence == pytest.approx(0.6)
+
+
+def _reference_greedy(probs: np.ndarray) -> tuple[str, list[float], float]:
+    """Best path decoding written the slow, obvious way, frame by frame."""
+    text, confs, logp, prev = "", [], 0.0, BLANK_INDEX
+    for frame in probs:
+        k = int(np.argmax(frame))
+        logp += float(np.log(frame[k]))
         if k != BLANK_INDEX and k != prev:
-            chars.append(ALPHABET[k - 1])
+            text += ALPHABET[k - 1]
+            confs.append(float(frame[k]))
+        elif k != BLANK_INDEX:
+            confs[-1] = max(confs[-1], float(frame[k]))
         prev = k
-    return "".join(chars)
+    return text, confs, logp
 
 
-def test_reading_probability_is_the_sum_over_every_path_that_spells_it() -> None:
+def test_greedy_matches_frame_by_frame_decoding() -> None:
+    rng = np.random.default_rng(5)
+    logits = rng.normal(0, 3, (40, 32, NUM_CLASSES))
+    logits[:, ::2, BLANK_INDEX] += 2  # plenty of blanks and repeats, like a real model
+    probs = (np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)).astype(np.float32)
+    for decoded, batched, matrix in zip(map(decode_greedy, probs), decode_plates(probs), probs):
+        text, confs, logp = _reference_greedy(matrix)
+        assert decoded.text_latin == batched.raw_text_latin == text
+        assert decoded.char_confidences == pytest.approx(confs)
+        assert decoded.log_prob == pytest.approx(logp, rel=1e-5)
+        assert batched.frames == (matrix.argmax(axis=1).tolist(), matrix.max(axis=1).tolist())
+
+
+def test_clean_reading_keeps_greedy_and_format() -> None:
+    result = decode_plate(probs_for(clean("C181MB190")))
+    assert result.text_latin == "C181MB190"
+    assert result.plate_format is PlateFormat.PRIVATE
+    assert result.region == "190"
+    assert len(result.char_confidences) == 9
+    assert min(result.char_confidences) > 0.9
+
+
+def test_constrained_decoding_fixes_letter_digit_confusion() -> None:
+    # The first character looks slightly more like 0 than O: greedy reads "0181MB190",
+    # which fits no format; the constrained decoder must pick O, the letter.
+    frames = clean("O181MB190")
+    frames[1] = {"0": 0.5, "O": 0.45}
+    result = decode_plate(probs_for(frames))
+    assert result.raw_text_latin == "0181MB190"
+    assert result.text_latin == "O181MB190"
+    assert result.plate_format is PlateFormat.PRIVATE
+    # The forced character is reported with its own (lower) probability.
+    assert result.char_confidences[0] == pytest.approx(0.45)
+    assert result.confidence < 0.45
+
+
+def test_constrained_decoding_fixes_invalid_region() -> None:
+    # "290" is no region; the second-best first region digit (1) makes it 190.
+    frames = clean("C181MB290")
+    frames[13] = {"2": 0.5, "1": 0.4}
+    result = decode_plate(probs_for(frames))
+    assert result.raw_text_latin == "C181MB290"
+    assert result.text_latin == "C181MB190"
+
+
+def test_constrained_decoding_inserts_lost_repeat() -> None:
+    # Greedy merges "77" into one 7 (no blank between): 8 chars "A123BC7" + ... here the
+    # region "77" collapses to "7", which fits nothing; a blank's second-best mass lets
+    # the constrained path split them.
+    frames = clean("A123BC") + [{"7": 0.9}, {"7": 0.55, "-": 0.4}, {"7": 0.9}, {"-": 0.97}]
+    result = decode_plate(probs_for(frames))
+    assert result.raw_text_latin == "A123BC7"
+    assert result.text_latin == "A123BC77"
+
+
+def test_unfixable_reading_is_reported_as_not_matching() -> None:
+    # Twelve confident digits: any format would need to drop three and invent letters.
+    result = decode_plate(probs_for(clean("123456789012")))
+    assert result.plate_format is None
+    assert result.region is None
+    assert result.text_latin == "123456789012"
+
+
+def test_viterbi_equals_brute_force_on_a_small_lattice() -> None:
     rng = np.random.default_rng(3)
-    classes = [BLANK_INDEX, ALPHABET.index("A") + 1, ALPHABET.index("7") + 1]
-    probs = np.zeros((4, NUM_CLASSES))
-    probs[:, classes] = rng.dirichlet(np.ones(3), size=4)
-    totals: dict[str, float] = {}
-    for path in itertools.product(classes, repeat=4):
-        text = _collapse(path)
-        totals[text] = totals.get(text, 0.0) + float(np.prod(probs[np.arange(4), path]))
-    for text in ("A", "AA", "A7A", "7", ""):
-        assert reading_probability(probs, text) == pytest.approx(totals.get(text, 0.0))
-
-
-def test_a_doubtful_digit_gives_two_readings_with_the_models_odds() -> None:
-    probs = ctc_matrix("A123BC77", {1: ("7", 0.3)})
-    readings = format_beam_search(probs, 10)
-    assert [text for text, _ in readings] == ["A123BC77", "A723BC77"]
-    for text, probability in readings:
-        assert probability == pytest.approx(reading_probability(probs, text), rel=1e-5)
-    assert readings[0][1] == pytest.approx(0.7, rel=1e-5)
-
-
-def test_only_readings_that_fit_a_format_are_listed() -> None:
-    # A letter slot cannot hold a digit, nor a region slot a letter.
-    probs = ctc_matrix("O123BC77", {0: ("0", 0.4), 7: ("B", 0.45)})
-    assert [text for text, _ in format_beam_search(probs, 10)] == ["O123BC77"]
-
-
-def test_a_repeated_character_needs_a_blank_between() -> None:
-    probs = ctc_matrix("A111AA77")
-    assert [text for text, _ in format_beam_search(probs, 10)] == ["A111AA77"]
-    probs[4] = 0  # the blank between the first two ones becomes a one
-    probs[4, ALPHABET.index("1") + 1] = 1
-    # The first two ones now merge: A11AA77 fits no format.
-    assert format_beam_search(probs, 10) == []
-
-
-def test_the_reported_text_comes_first_even_when_another_reading_is_likelier() -> None:
-    probs = ctc_matrix("A123BC77", {1: ("7", 0.6)})
-    candidates = plate_candidates(CtcOutput(probs), "A123BC77", 3)
-    assert [text for text, _ in candidates] == ["A123BC77", "A723BC77"]
-    assert candidates[0][1] == pytest.approx(0.4, rel=1e-5)
-
-
-def test_candidates_stop_at_the_asked_number() -> None:
-    probs = ctc_matrix("A123BC77", {1: ("7", 0.3), 2: ("7", 0.3), 3: ("8", 0.3)})
-    assert len(plate_candidates(CtcOutput(probs), "A123BC77", 3)) == 3
-    assert len(plate_candidates(CtcOutput(probs), "A123BC77", 10)) == 8
-
-
-def test_a_977_region_is_a_candidate() -> None:
-    probs = ctc_matrix("A123BC977", {6: ("7", 0.3)})
-    assert [text for text, _ in format_beam_search(probs, 10)] == ["A123BC977", "A123BC777"]
-
-
-def _boundary_lattice(rng: np.random.Generator, text: str) -> np.ndarray:
-    """``text`` spelled in runs of 1-3 frames with blank runs between, where frames at a
-    run's edge may also offer the neighbouring class (a blank, or the run's character)
-    with probabilities around the search's 1% thresholds."""
-    classes: list[int] = []
-    for char in text:
-        classes += [BLANK_INDEX] * int(rng.integers(1, 3))
-        classes += [ALPHABET.index(char) + 1] * int(rng.integers(1, 4))
-    classes += [BLANK_INDEX]
-    probs = np.full((len(classes), NUM_CLASSES), 1e-4)
-    probs[np.arange(len(classes)), classes] = 1.0
-    last = -2
-    for t in range(1, len(classes) - 1):
-        if classes[t - 1] != classes[t + 1] and t > last + 1 and rng.random() < 0.5:
-            neighbour = classes[t - 1] if classes[t - 1] != classes[t] else classes[t + 1]
-            probs[t, neighbour] = rng.choice([0.003, 0.012, 0.02, 0.05, 0.4, 0.9])
-            last = t
-    return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
-
-
-def _only(batch: np.ndarray) -> list[list[tuple[str, float]] | None]:
-    greedy = [d.text_latin for d in decode_greedy_many(batch)]
-    return only_readings(batch, greedy, [match_format(text) is not None for text in greedy])
-
-
-def test_a_lattice_that_only_moves_character_boundaries_needs_no_search() -> None:
-    rng = np.random.default_rng(7)
-    texts = ["A123BC77", "E777KX99", "M245TP163", "X999XX999", "B001BB01"]
-    lattices = [_boundary_lattice(rng, text) for text in texts for _ in range(40)]
-    known = 0
-    for lattice in lattices:
-        (found,) = _only(lattice[None])
-        if found is not None:
-            known += 1
-            search = format_beam_search(lattice, 10)
-            assert [text for text, _ in found] == [text for text, _ in search]
-            assert [p for _, p in found] == pytest.approx([p for _, p in search], rel=1e-9)
-    assert known > 150  # most of these lattices are simple
-
-
-def test_a_doubled_character_or_a_rival_character_needs_the_search() -> None:
-    # The blank between the two 7s also offers a 7: one path spells a single 7.
-    doubled = ctc_matrix("A123BC77")
-    gap = 2 * len("A123BC7")
-    doubled[gap] = 0.0
-    doubled[gap, [BLANK_INDEX, ALPHABET.index("7") + 1]] = (0.6, 0.4)
-    rival = ctc_matrix("A123BC77", {3: ("8", 0.3)})
-    assert _only(np.stack([doubled, rival])) == [None, None]
-    clean = ctc_matrix("A123BC77")
-    assert _only(clean[None]) == [[("A123BC77", 1.0)]]
-    assert _only(ctc_matrix("A123B")[None]) == [[]]  # one reading, but no plate
-
-
-def test_candidates_from_the_shortcut_equal_the_searched_ones() -> None:
-    lattice = _boundary_lattice(np.random.default_rng(3), "C181MB190")
-    (found,) = _only(lattice[None])
+    num_frames = 4
+    logits = rng.normal(size=(num_frames, NUM_CLASSES)) * 2
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    log_probs = np.log(probs)
+    slots = [np.array([1, 2]), np.array([1, 3])]  # classes "0"/"1", then "0"/"2"
+    ((found,),) = _viterbi_many(log_probs[None], [slots])
     assert found is not None
-    shortcut = plate_candidates(CtcOutput(lattice, found), "C181MB190")
-    searched = plate_candidates(CtcOutput(lattice), "C181MB190")
-    assert [text for text, _ in shortcut] == [text for text, _ in searched] == ["C181MB190"]
-    # The same products, multiplied in another order: equal to the last bits.
-    assert shortcut[0][1] == pytest.approx(searched[0][1], rel=1e-12)
+    score, path = found
+    best = -np.inf
+    for cand in itertools.product(range(NUM_CLASSES), repeat=num_frames):
+        collapsed = [k for i, k in enumerate(cand) if k != 0 and (i == 0 or cand[i - 1] != k)]
+        if len(collapsed) == 2 and collapsed[0] in (1, 2) and collapsed[1] in (1, 3):
+            best = max(best, float(sum(log_probs[t, k] for t, k in enumerate(cand))))
+    assert score == pytest.approx(best)
+    assert float(log_probs[np.arange(num_frames), path].sum()) == pytest.approx(best)
 
 
-def test_the_decoders_greedy_frames_leave_the_search_unchanged() -> None:
-    # Rivals just above and just below the probability a class needs to be searched, a
-    # doubled character, and lattices whose boundaries move: the search reads the frames
-    # the greedy path is sure of from the decoder, and the others from the lattice.
-    rng = np.random.default_rng(11)
-    lattices = [ctc_matrix("A123BC77", {2: ("8", 0.0105)}),
-                ctc_matrix("A123BC77", {2: ("8", 0.0095)}),
-                ctc_matrix("A123BC177", {1: ("7", 0.4), 8: ("1", 0.2)})]
-    lattices += [_boundary_lattice(rng, text)
-                 for text in ("A123BC77", "E777KX99", "X999XX999") for _ in range(30)]
-    for lattice in lattices:
-        (greedy,) = decode_greedy_many(lattice[None])
-        assert greedy.frames is not None
-        assert format_beam_search(lattice, 10, greedy.frames) == format_beam_search(lattice, 10)
-    assert len(format_beam_search(lattices[0], 10)) == 2  # the rival at 0.0105 is searched
-    assert len(format_beam_search(lattices[1], 10)) == 1  # the one at 0.0095 is not
+def test_slot_sets_restrict_three_digit_region_start() -> None:
+    sets = _slot_sets("LDDDLL", 3)
+    assert len(sets) == 9
+    assert {ALPHABET[i - 1] for i in sets[6]} == {"1", "7", "9"}
+
+
+def test_moscows_977_region_is_kept_not_forced_into_another() -> None:
+    result = decode_plate(probs_for(clean("A123BC977")))
+    assert (result.text_latin, result.region) == ("A123BC977", "977")
+    # A doubtful first region digit: the real region 977 beats the non-region 277.
+    frames = clean("A123BC277")
+    frames[13] = {"2": 0.5, "9": 0.4}
+    assert decode_plate(probs_for(frames)).text_latin == "A123BC977"
+
+
+def test_batched_decoding_equals_one_by_one() -> None:
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(6, 32, NUM_CLASSES)) * 3
+    probs = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
+    fixable = clean("O181MB190")
+    fixable[1] = {"0": 0.5, "O": 0.45}
+    probs = np.concatenate([probs, probs_for(fixable)[None, :32]
+                            if len(fixable) >= 32 else
+                            np.pad(probs_for(fixable), ((0, 32 - len(fixable)), (0, 0)),
+                                   constant_values=0)[None]])
+    batched = decode_plates(probs)
+    assert batched == [decode_plate(p) for p in probs]

@@ -11,7 +11,7 @@ import pytest
 
 from plate_service.errors import InferenceError
 from demo_provider.images import bundled_plates
-from plate_service.recognition.ctc_decoding import plate_candidates
+from plate_service.recognition.candidate_search import plate_candidates
 from plate_service.recognition.loading import load_reader
 from plate_service.recognition.ocr import ONLY_READINGS_MIN_BATCH, PlateReader
 from plate_service.recognition.plate_format import ALPHABET

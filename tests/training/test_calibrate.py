@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plate_service.recognition.calibration import TARGETS
 from training.calibrate import Sample, fit, format_table, lowest_threshold, table_data
 
 
@@ -20,7 +21,7 @@ def test_the_threshold_is_the_lowest_that_keeps_the_share_and_skips_known_misses
 def test_the_fitted_map_meets_both_targets_on_the_samples() -> None:
     samples = _samples(*[(0.3 + i / 200, i % 12 != 0) for i in range(140)])
     calibration = fit(samples, "sha")
-    for level, share in ((0.5, 0.95), (0.9, 0.99)):
+    for level, share in TARGETS:
         kept = [s for s in samples if calibration.apply(s.raw) >= level]
         assert sum(s.right for s in kept) >= share * len(kept)
     assert calibration.table["plates"] == 140

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from tests.conftest import REPO_ROOT
 from tests.fake_provider import Answer, FakeProvider
 from tests.fakes import FakeReader, plate_like_jpeg
 
@@ -215,6 +218,25 @@ async def test_health_and_ready(client: TestClient) -> None:
     ready = await client.get("/ready")
     assert ready.status == 200
     assert (await ready.json())["status"] == "ready"
+
+
+def _json_examples(heading: str) -> list[dict[str, object]]:
+    """The JSON examples of one section of docs/api.md, in order."""
+    doc = (REPO_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    section = doc.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0]
+    return [json.loads(block) for block in re.findall(r"```json\n(.+?)```", section, re.S)]
+
+
+async def test_the_documented_health_and_ready_answers_are_the_apps(
+    client: TestClient
+) -> None:
+    health, ready = _json_examples("## `GET /health`, `GET /ready`")
+    assert (await (await client.get("/health")).json()) == health
+    answered = await (await client.get("/ready")).json()
+    assert {key: type(value) for key, value in answered.items()} == {
+        key: type(value) for key, value in ready.items()}
+    assert (answered["status"], answered["pending_recognitions"]) == (
+        ready["status"], ready["pending_recognitions"])
 
 
 async def test_ready_turns_503_while_the_queue_is_full_and_back(

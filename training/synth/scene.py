@@ -1,7 +1,7 @@
 """A drawn car photo carrying one of our rendered plates: pictures for the docs, no real data.
 
 ``python -m training.synth.scene OUT.png`` writes one; ``make docs-images`` reads it with
-the bundled models and draws what they found (docs/example-car.jpg in the README).
+the bundled models and draws what they found (docs/example-car.jpg, shown in docs/api.md).
 """
 
 from __future__ import annotations
