@@ -33,7 +33,13 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from plate_service.errors import ModelLoadError
-from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, NUM_CLASSES
+from plate_service.recognition.plate_format import (
+    ALPHABET,
+    BLANK_INDEX,
+    DECODER_PLATE_TYPES,
+    NUM_CLASSES,
+)
+from plate_service.recognition.plate_types import plate_types
 
 CARD_NAME = "card.json"
 CARD_FORMAT = 2
@@ -60,12 +66,18 @@ class InputSpec:
 @dataclass(frozen=True)
 class OcrDecoding:
     """How the OCR's CTC output maps to characters: output class k + 1 is ``alphabet[k]``
-    and class ``blank_index`` is the blank. Both must be the decoder's own."""
+    and class ``blank_index`` is the blank. Both must be the decoder's own.
+
+    ``plate_types`` are the GOST types (rows of ``plate_types.json``) the weights were
+    trained to read, in the order the format check tries them; they must be types of the
+    table and the ones the decoders keep to.
+    """
 
     KIND: ClassVar[str] = "ocr"
 
     alphabet: str
     blank_index: int
+    plate_types: tuple[str, ...]
 
     def validate(self) -> None:
         if self.alphabet != ALPHABET:
@@ -74,6 +86,13 @@ class OcrDecoding:
         if self.blank_index != BLANK_INDEX:
             raise ValueError(f"blank_index {self.blank_index} differs from the decoder's "
                              f"{BLANK_INDEX}")
+        known = {row.gost_type for row in plate_types()}
+        unknown = [t for t in self.plate_types if t not in known]
+        if unknown:
+            raise ValueError(f"plate_types {unknown} are no types of plate_types.json")
+        if self.plate_types != DECODER_PLATE_TYPES:
+            raise ValueError(f"plate_types {list(self.plate_types)} differ from the types the "
+                             f"decoders read, {list(DECODER_PLATE_TYPES)}")
 
     def check_outputs(self, spec: InputSpec, shapes: list[list[Any]]) -> None:
         """One output (batch, time steps, classes) with a class per character + blank."""
@@ -148,7 +167,8 @@ class ModelCard(Generic[D]):
             "input_channels": spec.channels, "input_height": spec.height,
             "input_width": spec.width, "normalisation": spec.normalisation,
             **dataclasses.asdict(self.decoding)}
-        return {key: str(value) for key, value in facts.items()}
+        return {key: ",".join(value) if isinstance(value, tuple) else str(value)
+                for key, value in facts.items()}
 
     def to_json(self) -> str:
         data = {"format": CARD_FORMAT, "kind": self.kind, "weights": self.weights,
@@ -214,7 +234,7 @@ def _parse_facts(cls: type[_F], data: Any, where: str) -> _F:
     _typed(data, dict, where)
     fields = {f.name: f.type for f in dataclasses.fields(cls)}
     _check_keys(data, set(fields), where)
-    kinds = {"int": int, "float": float, "str": str}
+    kinds = {"int": int, "float": float, "str": str, "tuple[str, ...]": tuple}
     values = {name: _typed(data[name], kinds[str(kind)], f"{where}.{name}")
               for name, kind in fields.items()}
     facts = cls(**values)
@@ -231,9 +251,14 @@ def _check_keys(data: dict[str, Any], expected: set[str], where: str) -> None:
 
 
 def _typed(value: Any, kind: type, where: str) -> Any:
-    """``value`` if it is a ``kind`` (an int is a float too; a bool is never a number)."""
+    """``value`` if it is a ``kind`` (an int is a float too; a bool is never a number; a
+    tuple is a JSON list of strings)."""
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if kind is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise TypeError(f"{where} is {value!r}, not a list of strings")
+        return tuple(value)
     if isinstance(value, bool) or not isinstance(value, kind):
         raise TypeError(f"{where} is {value!r}, not {kind.__name__}")
     return value

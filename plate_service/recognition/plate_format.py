@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from plate_service.recognition.plate_types import PlateType, plate_type
 from plate_service.recognition.regions import region_names
 from plate_service.recognition.types import PlateFormat
 
@@ -26,14 +27,24 @@ REGIONS_3 = frozenset(code for code in REGIONS if len(code) == 3)
 # What a 3-digit region can start with: the decoders prune every other first digit.
 REGION3_FIRST_DIGITS = "".join(sorted({code[0] for code in REGIONS_3}))
 
+# The GOST types (plate_types.json) the decoders keep to: the ones today's OCR model reads,
+# one-line plates whose pattern has no fixed letters. The OCR card lists the types its
+# weights read (``decoding.plate_types``) and is refused unless it lists exactly these.
+# Order matters: ``match_format`` tries them in turn, private plates first.
+DECODER_PLATE_TYPES: tuple[str, ...] = ("1", "1Б", "2", "20", "15")
+
+
+def _main_pattern(row: PlateType) -> str:
+    """A one-line type's pattern as the decoders spell it: L (letter) / D (digit)."""
+    if row.line_count != 1 or any(slot.kind == "fixed" for slot in row.slots):
+        raise ValueError(f"the decoders read no type {row.gost_type} plate ({row.pattern!r})")
+    return "".join("L" if slot.kind == "L" else "D" for slot in row.slots)
+
+
 # Each format's main part as a pattern of L (letter) / D (digit); the region follows.
 FORMAT_PATTERNS: dict[PlateFormat, str] = {
-    PlateFormat.PRIVATE: "LDDDLL",
-    PlateFormat.TAXI: "LLDDD",
-    PlateFormat.TRAILER: "LLDDDD",
-    PlateFormat.POLICE: "LDDDD",
-    PlateFormat.TRANSIT: "LLDDDL",
-}
+    PlateFormat(row.name): _main_pattern(row)
+    for row in map(plate_type, DECODER_PLATE_TYPES)}
 _CLASS_REGEX = {"L": f"[{LETTERS_LATIN}]", "D": "[0-9]"}
 _MAIN_REGEX = {plate_format: re.compile("".join(_CLASS_REGEX[c] for c in pattern))
                for plate_format, pattern in FORMAT_PATTERNS.items()}

@@ -20,13 +20,18 @@ RecognitionMode = Literal["auto", "crop", "scene"]
 
 
 class PlateFormat(str, Enum):
-    """GOST R 50577 one-line plate types the reader knows."""
+    """The API names of the plate types the reader knows (``plate_format.DECODER_PLATE_TYPES``).
 
-    PRIVATE = "private"  # L DDD LL + region (type 1)
-    TAXI = "taxi"  # LL DDD + region
-    TRAILER = "trailer"  # LL DDDD + region
-    POLICE = "police"  # L DDDD + region
-    TRANSIT = "transit"  # LL DDD L + region
+    Each member is a row of ``plate_types.json``, whose pattern, size and colours live
+    there; the enum exists so that code can name them. ``plate_format`` builds its
+    patterns through it, so a name the table lacks fails at import.
+    """
+
+    PRIVATE = "private"  # type 1
+    TAXI = "taxi"  # type 1Б
+    TRAILER = "trailer"  # type 2
+    POLICE = "police"  # type 20
+    TRANSIT = "transit"  # type 15
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import onnxruntime as ort
 import torch
 
 from plate_service.recognition.model_card import InputSpec, ModelCard, OcrDecoding
-from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX
+from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, DECODER_PLATE_TYPES
 from training.model_export import stamp_metadata, write_card
 from training.ocr.model import PlateOcrNet
 
@@ -47,7 +47,8 @@ def export_onnx(model: PlateOcrNet, spec: InputSpec, out_dir: Path,
                           dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
                           dynamo=False)
     card = ModelCard(weights=WEIGHTS_NAME, sha256="", input=spec,
-                     decoding=OcrDecoding(alphabet=ALPHABET, blank_index=BLANK_INDEX),
+                     decoding=OcrDecoding(alphabet=ALPHABET, blank_index=BLANK_INDEX,
+                                          plate_types=DECODER_PLATE_TYPES),
                      metrics=metrics or {}, training=training or {})
     stamp_metadata(path, card, "plate-service OCR: CNN + CTC over GOST R 50577 plate "
                    "characters")

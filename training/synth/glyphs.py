@@ -44,7 +44,7 @@ def _six(variant: int) -> list[Stroke]:
 
 
 def glyph_strokes(char: str, variant: int = 0) -> list[Stroke]:
-    """Centre lines of a character (Latin look-alike or digit) in a unit box, y down."""
+    """Centre lines of a character (Latin look-alike, Latin D or digit) in a unit box, y down."""
     v = variant % 2
     if char == "0":
         return [_stadium(0, 0, 1, 1)]
@@ -100,6 +100,9 @@ def glyph_strokes(char: str, variant: int = 0) -> list[Stroke]:
                 + [(0.95, 0.6)], [(1.0, 0.0), (1.0, 0.75)] + _arc(0.55, 0.75, 0.45, 0.25, 0, 120)]
     if char == "X":
         return [[(0.0, 0.0), (1.0, 1.0)], [(1.0, 0.0), (0.0, 1.0)]]
+    if char == "D":  # Latin D, printed on diplomatic plates
+        return [[(0.0, 0.0), (0.45, 0.0)] + _arc(0.45, 0.5, 0.55, 0.5, 270, 450)
+                + [(0.0, 1.0), (0.0, 0.0)]]
     if char == "R":  # only for the "RUS" caption
         return [[(0.0, 1.0), (0.0, 0.0), (0.6, 0.0)] + _arc(0.6, 0.27, 0.4, 0.27, 270, 450)
                 + [(0.0, 0.54)], [(0.4, 0.54), (1.0, 1.0)]]

@@ -1,4 +1,7 @@
-"""Render GOST R 50577 one-line plates with known text and make them look like real crops.
+"""Synthetic OCR crops: plates of the types the OCR reads, made to look like real crops.
+
+The plates come from ``plate_draw`` (any row of the type table); this module samples the
+formats and imitates how real crops come.
 
 Two real input styles are imitated: the upstream's (grayscale, tight, 260x56 JPEG) and
 crops cut from phone photos (colour, perspective, blur, glare, shadow, dirt, JPEG,
@@ -8,26 +11,18 @@ loose or clipped borders, down to ~15 px high). Everything is drawn with numpy/c
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-from plate_service.recognition.plate_format import (
-    DIGITS,
-    FORMAT_PATTERNS,
-    LETTERS_LATIN,
-    REGIONS_2,
-    REGIONS_3,
-)
+from plate_service.recognition.plate_types import by_name
 from plate_service.recognition.types import PlateFormat
-from training.synth.glyphs import draw_glyph
+from training.synth.conditions import jpeg, low_freq, weather
+from training.synth.plate_draw import draw_plate, random_plate_text
 
-# Plate geometry in millimetres (GOST R 50577 type 1: 520 x 112).
-PLATE_W, PLATE_H = 520, 112
-SEPARATOR_X = 386
-DIGIT_H, LETTER_H, REGION_H = 76, 58, 58
-BASELINE_Y = 95
 PROVIDER_SIZE = (260, 56)
 
 # Format mix: real traffic is nearly all private plates.
@@ -44,8 +39,6 @@ FORMAT_WEIGHTS: dict[PlateFormat, float] = {
 TILTED_SHARE = 0.12
 CLIPPED_SHARE = 0.12
 DARK_SHARE = 0.05
-_REGIONS_2 = sorted(REGIONS_2)
-_REGIONS_3 = sorted(REGIONS_3)
 
 
 @dataclass(frozen=True)
@@ -60,143 +53,13 @@ class SynthSample:
 
 def random_text(rng: np.random.Generator, plate_format: PlateFormat) -> str:
     """A random valid text for a format: main part from its pattern plus a real region."""
-    chars = []
-    pattern = FORMAT_PATTERNS[plate_format]
-    digit_run = "".join(rng.choice(list(DIGITS), size=4))
-    if rng.random() < 0.15:  # vanity numbers (777, 001, 100) are common on real cars
-        d = str(rng.integers(0, 10))
-        digit_run = d * 4 if rng.random() < 0.5 else "00" + d * 2
-    di = 0
-    for c in pattern:
-        if c == "L":
-            chars.append(str(rng.choice(list(LETTERS_LATIN))))
-        else:
-            chars.append(digit_run[di])
-            di += 1
-    if rng.random() < 0.1 and pattern.count("L") >= 2:  # repeated letters (MM, OO) too
-        idx = [i for i, c in enumerate(pattern) if c == "L"]
-        chars[idx[-1]] = chars[idx[-2]]
-    region = str(rng.choice(_REGIONS_3 if rng.random() < 0.4 else _REGIONS_2))
-    return "".join(chars) + region
-
-
-def _colours(rng: np.random.Generator, plate_format: PlateFormat) -> tuple[tuple[int, ...], ...]:
-    """(background, ink) BGR for a format, with wear: nothing is pure white or black."""
-    ink_v = int(rng.integers(0, 70))
-    ink = (ink_v, ink_v, ink_v)
-    if plate_format is PlateFormat.TAXI:
-        bg = (int(rng.integers(0, 60)), int(rng.integers(170, 230)), int(rng.integers(200, 255)))
-    elif plate_format is PlateFormat.POLICE:
-        bg = (int(rng.integers(120, 200)), int(rng.integers(50, 110)), int(rng.integers(0, 40)))
-        w = int(rng.integers(200, 255))
-        ink = (w, w, w)
-    else:
-        base = int(rng.integers(150, 256))
-        tint = rng.integers(-25, 26, size=3)
-        bg = tuple(int(np.clip(base + t, 0, 255)) for t in tint)
-    return bg, ink
+    return random_plate_text(rng, by_name(plate_format.value))
 
 
 def render_plate(rng: np.random.Generator, text_latin: str, plate_format: PlateFormat,
                  scale: float = 1.0) -> np.ndarray:
     """A clean, frontal BGR plate image, ``scale`` pixels per millimetre."""
-    pattern = FORMAT_PATTERNS[plate_format]
-    main, region = text_latin[:len(pattern)], text_latin[len(pattern):]
-    bg, ink = _colours(rng, plate_format)
-    w, h = int(round(PLATE_W * scale)), int(round(PLATE_H * scale))
-    img = np.empty((h, w, 3), dtype=np.uint8)
-    img[:] = bg
-    s = scale
-    rim = max(1.0, rng.uniform(1.5, 3.5) * s)
-    inset = rng.uniform(1.0, 3.0) * s
-    cv2.rectangle(img, (int(inset), int(inset)), (int(w - inset), int(h - inset)), ink,
-                  max(1, int(round(rim))), cv2.LINE_AA)
-    sep = SEPARATOR_X * s + rng.uniform(-4, 4) * s
-    cv2.line(img, (int(sep), int(inset)), (int(sep), int(h - inset)), ink,
-             max(1, int(round(rim))), cv2.LINE_AA)
-    thick = rng.uniform(0.11, 0.16)  # stroke width relative to digit height
-    variants = rng.integers(0, 2, size=len(text_latin))
-    width_k = rng.uniform(0.78, 1.0)
-    letter_h = LETTER_H * rng.uniform(0.95, 1.05)
-    # Main field: private plates follow the GOST positions; other formats are spread evenly.
-    if plate_format is PlateFormat.PRIVATE:
-        lefts = [24, 82, 137, 192, 254, 309]
-        widths = [47, 46, 46, 46, 48, 48]
-    else:
-        n = len(pattern)
-        pitch = (370 - 20) / n
-        lefts = [20 + i * pitch + pitch * 0.08 for i in range(n)]
-        widths = [pitch * 0.84] * n
-    shift = rng.uniform(-5, 5)
-    baseline = BASELINE_Y + rng.uniform(-3, 3)
-    for i, (ch, cls) in enumerate(zip(main, pattern)):
-        gh = DIGIT_H if cls == "D" else letter_h
-        gw = widths[i] * width_k
-        x = lefts[i] + (widths[i] - gw) / 2 + shift
-        draw_glyph(img, ch, (x * s, (baseline - gh) * s, gw * s, gh * s),
-                   thick * DIGIT_H * s, ink, int(variants[i]))
-    # Region box: digits on top, "RUS" and the flag below.
-    n_reg = len(region)
-    reg_w = 38.0 if n_reg == 2 else 31.0
-    reg_gap = 8.0 if n_reg == 2 else 4.0
-    total = n_reg * reg_w + (n_reg - 1) * reg_gap
-    rx0 = (SEPARATOR_X + PLATE_W - 4) / 2 - total / 2 + rng.uniform(-3, 3)
-    ry0 = rng.uniform(9, 14)
-    rh = REGION_H * rng.uniform(0.92, 1.05)
-    for i, ch in enumerate(region):
-        draw_glyph(img, ch, ((rx0 + i * (reg_w + reg_gap)) * s, ry0 * s, reg_w * s, rh * s),
-                   thick * 0.85 * DIGIT_H * s, ink, int(variants[len(main) + i]))
-    cap_y, cap_h = ry0 + rh + rng.uniform(4, 8), rng.uniform(13, 17)
-    cx = SEPARATOR_X + rng.uniform(14, 22)
-    for ch in "RUS":
-        draw_glyph(img, ch, (cx * s, cap_y * s, 10 * s, cap_h * s), 2.5 * s, ink)
-        cx += 13
-    fx = cx + 4
-    fw, fh = 36 * s, cap_h * s
-    for k, col in enumerate([(250, 250, 250), (170, 60, 20), (40, 40, 210)]):
-        y0 = cap_y * s + k * fh / 3
-        cv2.rectangle(img, (int(fx * s), int(y0)), (int(fx * s + fw), int(y0 + fh / 3)), col,
-                      -1)
-    cv2.rectangle(img, (int(fx * s), int(cap_y * s)), (int(fx * s + fw), int(cap_y * s + fh)),
-                  ink, 1)
-    for bx, by in ((12, 56), (SEPARATOR_X + 122, 42)):  # bolt heads
-        if rng.random() < 0.7:
-            cv2.circle(img, (int(bx * s), int(by * s)), max(1, int(3 * s)), ink, -1, cv2.LINE_AA)
-    return img
-
-
-def _low_freq(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
-    """Smooth random field in [0, 1] (for dirt, uneven light)."""
-    small = rng.random((max(2, cells * shape[0] // shape[1] + 1), cells + 1)).astype(np.float32)
-    return cv2.resize(small, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC).clip(0, 1)
-
-
-def weather(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
-    """Dirt, uneven light, shadow and glare on a BGR image (float math, uint8 out)."""
-    h, w = img.shape[:2]
-    x = img.astype(np.float32)
-    if rng.random() < 0.6:  # dirt: darker blotches
-        dirt = _low_freq(rng, (h, w), int(rng.integers(4, 20)))
-        x *= (1 - rng.uniform(0.1, 0.5) * dirt)[..., None]
-    if rng.random() < 0.5:  # illumination gradient
-        gx = np.linspace(rng.uniform(0.5, 1.2), rng.uniform(0.5, 1.2), w, dtype=np.float32)
-        x *= gx[None, :, None]
-    if rng.random() < 0.25:  # hard shadow across part of the plate
-        x0 = int(rng.uniform(0, w))
-        k = rng.uniform(0.3, 0.7)
-        mask = np.zeros((h, w), np.float32)
-        pts = np.array([[x0, 0], [w, 0], [w, h], [x0 + int(rng.uniform(-0.3, 0.3) * w), h]])
-        cv2.fillPoly(mask, [pts.astype(np.int32)], 1.0)
-        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, h / 20))
-        x *= (1 - (1 - k) * mask)[..., None]
-    if rng.random() < 0.2:  # glare: a bright soft blob
-        mask = np.zeros((h, w), np.float32)
-        cv2.ellipse(mask, (int(rng.uniform(0, w)), int(rng.uniform(0, h))),
-                    (int(rng.uniform(0.05, 0.3) * w), int(rng.uniform(0.2, 0.8) * h)),
-                    float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
-        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, h / 8))
-        x += rng.uniform(60, 170) * mask[..., None]
-    return x.clip(0, 255).astype(np.uint8)
+    return draw_plate(rng, by_name(plate_format.value), text_latin, scale)
 
 
 def _surround(rng: np.random.Generator, plate: np.ndarray, pad_x: int, pad_y: int) -> np.ndarray:
@@ -204,7 +67,7 @@ def _surround(rng: np.random.Generator, plate: np.ndarray, pad_x: int, pad_y: in
     h, w = plate.shape[:2]
     canvas = np.empty((h + 2 * pad_y, w + 2 * pad_x, 3), np.uint8)
     canvas[:] = rng.integers(0, 256, size=3)
-    noise = _low_freq(rng, canvas.shape[:2], 8)
+    noise = low_freq(rng, canvas.shape[:2], 8)
     canvas = (canvas.astype(np.float32) * (0.6 + 0.8 * noise[..., None])).clip(0, 255)
     canvas = canvas.astype(np.uint8)
     if rng.random() < 0.35:  # dealer frame: a dark band with light text under the plate
@@ -295,15 +158,6 @@ def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np
     return jpeg(crop, int(rng.integers(30, 96)))
 
 
-def jpeg(img: np.ndarray, quality: int) -> np.ndarray:
-    """Round-trip through JPEG, as every real input has been."""
-    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise RuntimeError("JPEG encode failed")
-    flag = cv2.IMREAD_GRAYSCALE if img.ndim == 2 else cv2.IMREAD_COLOR
-    return cv2.imdecode(buf, flag)
-
-
 def provider_style(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """What the upstream serves: grayscale, resized to 260x56, JPEG quality ~95."""
     gray = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
@@ -320,7 +174,7 @@ def make_sample(seed: int | tuple[int, ...]) -> SynthSample:
     text = random_text(rng, plate_format)
     # Final crop height, log-uniform over what real crops show; render no finer than needed.
     target_h = int(np.exp(rng.uniform(np.log(15), np.log(110))))
-    scale = float(np.clip(target_h * 1.6 / PLATE_H, 0.4, 1.0))
+    scale = float(np.clip(target_h * 1.6 / by_name(plate_format.value).size_mm[1], 0.4, 1.0))
     plate = render_plate(rng, text, plate_format, scale)
     if rng.random() < DARK_SHARE:
         plate = 255 - plate  # light characters on a dark plate (old or special series)
@@ -335,3 +189,17 @@ def make_sample(seed: int | tuple[int, ...]) -> SynthSample:
 def make_samples(base_seed: int, count: int, start: int = 0) -> list[SynthSample]:
     """``count`` samples; sample i depends only on (base_seed, i), so chunks can be split."""
     return [make_sample((base_seed, i)) for i in range(start, start + count)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m training.synth.plate --sheet build/plate-types.png``: draw every type."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--sheet", type=Path, required=True, help="where to write the sheet")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    from training.synth.sheet import write_sheet  # the sheet draws through this module
+    print(write_sheet(args.sheet, args.seed))
+
+
+if __name__ == "__main__":
+    main()
