@@ -5,13 +5,20 @@ BIN := $(VENV)/bin
 IMAGE ?= plate-service
 BASE_IMAGE ?= python:3.11-slim
 PORT ?= 8080
+# pip runs again only when what it installs from changes; the stamps live in .venv, so a
+# new venv starts without them.
+PACKAGING := setup.py setup.cfg constraints.txt
+INSTALLED := $(VENV)/.installed
+INSTALLED_TRAIN := $(VENV)/.installed-train
 
 .PHONY: help venv install install-train run test lint train-ocr eval-ocr train-detector \
         eval-detector eval bench docker-build docker-run docker-smoke docs-images clean \
         constraints
 
 help:  ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
+	  | sed $(foreach name,PORT IMAGE,-e 's/\$$($(name))/$($(name))/g') \
+	  | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,15 +26,23 @@ $(BIN)/python:
 
 venv: $(BIN)/python
 
-install: venv  ## install the service and test tools into .venv (versions from constraints.txt)
+$(INSTALLED): $(PACKAGING) | $(BIN)/python
 	$(BIN)/pip install -q -c constraints.txt -e '.[test,lint]'
+	touch $@
 
-install-train: install  ## add the training extra (CPU torch) to .venv
+$(INSTALLED_TRAIN): $(INSTALLED)
 	$(BIN)/pip install -q -c constraints.txt -e '.[test,lint,train]'
+	touch $@
 
+install: $(INSTALLED)  ## install the service and test tools into .venv (versions from constraints.txt)
+
+install-train: $(INSTALLED_TRAIN)  ## add the training extra (CPU torch) to .venv
+
+# .venv holds exactly the new pins, so its stamps stay fresh.
 constraints: install-train  ## re-pin constraints.txt to what .venv holds now
 	{ sed -n '1,2p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^#' \
 	  | sed 's/+cpu$$//'; } > constraints.txt.new && mv constraints.txt.new constraints.txt
+	touch $(INSTALLED) $(INSTALLED_TRAIN)
 
 run: install  ## run the service on $(PORT) (IMAGE_PROVIDER_URL, PORT, ... from the environment)
 	PORT=$(PORT) $(BIN)/python -m plate_service
