@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 IMAGE ?= plate-service
-BASE_IMAGE ?= python:3.11-slim
+# Empty: the Dockerfile's pinned default; offline: BASE_IMAGE=local/python:3.11-slim.
+BASE_IMAGE ?=
 PORT ?= 8080
+# The image's tag is the package's version (setup.cfg), the one the manifest names.
+VERSION := $(shell sed -n 's/^version *= *//p' setup.cfg)
 # pip runs again only when what it installs from changes; the stamps live in .venv, so a
 # new venv starts without them.
 PACKAGING := setup.py setup.cfg constraints.txt
@@ -17,7 +20,7 @@ INSTALLED_TRAIN := $(VENV)/.installed-train
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
-	  | sed $(foreach name,PORT IMAGE,-e 's/\$$($(name))/$($(name))/g') \
+	  | sed $(foreach name,PORT IMAGE VERSION,-e 's/\$$($(name))/$($(name))/g') \
 	  | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 $(BIN)/python:
@@ -68,11 +71,11 @@ eval-detector: install  ## detector + full pipeline on ../shared/data/real-dev/s
 
 eval: eval-ocr eval-detector  ## every eval
 
-docker-build:  ## build the image (BASE_IMAGE=local/python:3.11-slim offline)
-	docker build --build-arg BASE_IMAGE=$(BASE_IMAGE) -t $(IMAGE) .
+docker-build:  ## build the image $(IMAGE):$(VERSION) (BASE_IMAGE=local/python:3.11-slim offline)
+	docker build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t $(IMAGE):$(VERSION) .
 
 docker-run:  ## run the image on $(PORT)
-	docker run --rm -p $(PORT):8080 $(IMAGE)
+	docker run --rm -p $(PORT):8080 $(IMAGE):$(VERSION)
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .pytest_cache .mypy_cache build *.egg-info
