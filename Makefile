@@ -13,10 +13,15 @@ VERSION := $(shell sed -n 's/^version *= *//p' setup.cfg)
 PACKAGING := setup.py setup.cfg constraints.txt
 INSTALLED := $(VENV)/.installed
 INSTALLED_TRAIN := $(VENV)/.installed-train
+# The scanner of the deployment files, in a venv of its own inside .venv: its many
+# dependencies never meet the service's pins (constraints.txt).
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
 .PHONY: help venv install install-train run test lint train-ocr eval-ocr train-detector \
         eval-detector eval bench docker-build docker-run docker-smoke docs-images clean \
-        constraints
+        constraints scan
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -88,6 +93,19 @@ docs-images: install  ## README pictures: docs/example-car.jpg (CLI --draw), doc
 	$(BIN)/python -m plate_service read --mode scene --draw docs build/docs/example-car.png
 	@command -v chromedriver >/dev/null || { echo "docs/try-it.png needs chromium and chromium-driver"; exit 1; }
 	TRY_IT_SCREENSHOT=docs/try-it.png $(BIN)/python -m pytest -q tests/web/test_try_it_browser.py
+
+# -qq: pip's errors only; its warnings about this machine's package indexes run to a
+# hundred lines for checkov's hundred dependencies.
+$(CHECKOV_INSTALLED):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -qq checkov==$(CHECKOV_VERSION)
+	touch $@
+
+scan: $(CHECKOV_INSTALLED)  ## checkov on deploy/kubernetes and the Dockerfile; any finding fails
+	$(CHECKOV_VENV)/bin/checkov -d deploy/kubernetes --framework kubernetes --skip-download \
+	  --quiet --compact
+	$(CHECKOV_VENV)/bin/checkov -f Dockerfile --framework dockerfile --skip-download --quiet \
+	  --compact
 
 docker-smoke: install  ## build the image, run it next to a demo provider, check answers
 	.ci/docker-smoke
