@@ -88,7 +88,7 @@ clean:  ## remove caches (keeps .venv)
 bench: install  ## benchmarks -> docs/benchmarks.md (several minutes; QUICK=1 for a short run)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
 
-docs-images: install  ## README pictures: docs/example-car.jpg (CLI --draw), docs/try-it.png (Chromium)
+docs-images: install  ## the docs' pictures: docs/example-car.jpg (CLI --draw), docs/try-it.png (Chromium)
 	$(BIN)/python -m training.synth.scene build/docs/example-car.png
 	$(BIN)/python -m plate_service read --mode scene --draw docs build/docs/example-car.png
 	@command -v chromedriver >/dev/null || { echo "docs/try-it.png needs chromium and chromium-driver"; exit 1; }

@@ -118,6 +118,12 @@ def test_pods_run_the_image_make_docker_build_tags_with_the_package_version(
     assert image.rpartition(":")[2] == _package_version()
 
 
+def test_the_readme_runs_the_image_tag_make_docker_build_gives() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    tags = set(re.findall(r"\bplate-service:(\S+)", readme))
+    assert tags == {_package_version()}
+
+
 def test_the_network_policy_lets_in_the_service_port_and_out_the_provider_and_dns(
     deployment: dict[str, Any]
 ) -> None:
