@@ -42,7 +42,6 @@ class StoppableWorker(GunicornUVLoopWebWorker):
         signal.signal(signal.SIGTERM, self.handle_exit)
         signal.signal(signal.SIGINT, self.handle_quit)
         signal.signal(signal.SIGQUIT, self.handle_quit)
-        signal.siginterrupt(signal.SIGTERM, False)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held since the fork
 
     def run(self) -> None:
