@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from plate_service.observability.logs import JsonFormatter
+from plate_service.web.server_log import ServerLog
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -84,3 +85,15 @@ async def test_a_request_the_server_cannot_parse_is_a_400_and_one_warning_line(
     assert "\n" not in line["message"]
     assert line["message"] == ("Error handling request from 127.0.0.1: "
                                "400 Invalid header value char")
+
+
+def test_other_server_errors_stay_errors_with_their_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    try:
+        raise RuntimeError("a bug of ours")
+    except RuntimeError as exc:
+        ServerLog().exception("Unhandled exception", exc_info=exc)
+    (record,) = caplog.records
+    assert record.levelname == "ERROR"
+    assert "a bug of ours" in json.loads(JsonFormatter().format(record))["exception"]
