@@ -191,7 +191,8 @@ def serve_workers(config: Config, holder: socket.socket,
     """Run ``config.workers`` processes until SIGTERM/SIGINT; the exit code.
 
     ``holder`` is the port's socket from ``listen(..., for_workers=True)``, kept until the
-    end. ``create_app`` runs in each worker after the fork.
+    master stops (closed here too when it never started). ``create_app`` runs in each
+    worker after the fork.
     """
     try:
         metrics_dir = tempfile.mkdtemp(prefix="plate-service-metrics-")
