@@ -13,7 +13,7 @@ from plate_service.app import create_app
 from plate_service.config import Config, RecognitionConfig, UpstreamConfig
 from plate_service.recognition.detector import box_iou
 from tests.conftest import MODELS_DIR
-from tests.fake_provider import Answer, FakeProvider
+from testkit.fake_provider import Answer, FakeProvider
 
 
 SCENE_ID = 500

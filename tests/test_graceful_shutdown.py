@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bench.service_load import free_port
 from demo_provider.images import bundled_plates
 from tests.conftest import MODELS_DIR
-from tests.fake_provider import FakeProvider, serving
+from testkit.fake_provider import FakeProvider, serving
+from testkit.processes import free_port
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from tests.fake_provider import Answer, FakeProvider, Fault
+from testkit.fake_provider import Answer, FakeProvider, Fault
 from tests.fakes import encode, plate_like_jpeg
 from tests.hardening.conftest import (
     CONNECT_TIMEOUT_S,
