@@ -1,28 +1,34 @@
 """The benchmark's own commands, run as a developer runs them (``python -m bench.X``).
 
 Their figures go into docs/benchmarks.md, so they must measure what they say: a fake
-upstream that answered the wrong image, or an A/B run that timed one checkout twice,
-would make the numbers there wrong. The tests never import
+upstream that answered the wrong image, an A/B run that timed one checkout twice, or a
+photo table that dropped a set would make the numbers there wrong. The tests never import
 ``bench``: what it shares with them lives in ``testkit``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import cv2
+import numpy as np
 import pytest
 
 from demo_provider.images import bundled_plates
 from tests.conftest import MODELS_DIR, REPO_ROOT
+from tests.fakes import plate_like_jpeg
+from tests.requirements import missing
 from testkit.fake_provider import FakeProvider, serving
 from testkit.processes import free_port
 
@@ -140,3 +146,66 @@ def test_interleaved_runs_each_checkouts_own_code_down_to_its_absolute_imports(
                  check=False)
     assert run.returncode != 0
     assert "checkout B runs its own model_card" in run.stderr
+
+
+def _scene(seed: int) -> np.ndarray:
+    """A 640x480 textured photo with a plate-like crop pasted at (200, 300)."""
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(0, 255, (30, 40, 3), dtype=np.uint8)
+    photo = cv2.resize(noise, (640, 480), interpolation=cv2.INTER_CUBIC)
+    plate = cv2.imdecode(np.frombuffer(plate_like_jpeg(), np.uint8), cv2.IMREAD_COLOR)
+    assert plate is not None
+    photo[300:356, 200:460] = plate
+    return photo
+
+
+def _labelled_folder(root: Path, photos: int) -> Path:
+    """``root/labels.csv`` and ``root/scenes/``, the layout of ../shared/data's folders."""
+    (root / "scenes").mkdir(parents=True)
+    with (root / "labels.csv").open("w", newline="", encoding="utf-8") as labels:
+        writer = csv.writer(labels)
+        writer.writerow(["file", "kind", "plate_latin", "x1", "y1", "x2", "y2"])
+        for number in range(photos):
+            cv2.imwrite(str(root / "scenes" / f"s{number}.jpg"), _scene(number))
+            writer.writerow([f"scenes/s{number}.jpg", "scene", "A123BC77", 200, 300, 460, 356])
+        writer.writerow(["crops/c0.png", "crop", "A123BC77", "", "", "", ""])
+    return root
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    yield _labelled_folder(tmp_path_factory.mktemp("labelled"), photos=3)
+
+
+def _spreads(row: list[str]) -> tuple[int, list[float], list[float]]:
+    """(photos, [median, p90, max] in ms, the same in decodes) of one row of the table."""
+    found = [re.fullmatch(r"(\d+) ms \(([\d.]+)x decode\)", cell) for cell in row[1:]]
+    assert all(found), row
+    return (int(row[0]), [float(m[1]) for m in found if m],
+            [float(m[2]) for m in found if m])
+
+
+@pytest.mark.parametrize("folder", ["scenes", "."])
+def test_photo_times_come_per_set_in_ms_and_in_decodes(labelled: Path, folder: str) -> None:
+    table = _table(_bench("bench.photos", str(labelled / folder), "--rotate", "15",
+                          "--repeats", "1").stdout)
+    assert list(table) == ["upright", "turned +15°", "photo without a plate"]
+    for row in table.values():
+        photos, ms, decodes = _spreads(row)
+        assert photos == 3
+        assert 0 < ms[0] <= ms[1] <= ms[2]
+        assert 1 < decodes[0] <= decodes[1] <= decodes[2]  # a read costs more than a decode
+
+
+def test_photo_times_refuse_a_folder_without_labels(tmp_path: Path) -> None:
+    run = _bench("bench.photos", str(tmp_path), check=False)
+    assert run.returncode != 0 and "no labels.csv" in run.stderr
+
+
+def test_photo_times_on_the_real_photos(shared_data: Path) -> None:
+    scenes = shared_data / "real-dev" / "scenes"
+    if not (scenes.parent / "labels.csv").is_file():
+        missing(f"no labelled real-dev photos at {scenes}")
+    table = _table(_bench("bench.photos", str(scenes),
+                          "--limit", "3", "--repeats", "1").stdout)
+    assert [_spreads(row)[0] for row in table.values()] == [3, 3]
