@@ -306,21 +306,21 @@ def labelled_photos(emit: Callable[[str], None], models_dir: Path, folder: Path,
     """Section 8: real photos one by one, in ms and in decodes of the same photo."""
     emit("## 8. Labelled photos, one at a time")
     emit()
-    if not any((f / photos.LABELS).is_file() for f in (folder, folder.parent)):
+    if photos.labels_folder(folder) is None:
         emit(f"Skipped: no labelled photos at {folder} (`--photos DIR`).")
         emit()
         return
     angles = [angle for angle in SWEEP_ANGLES if angle]
     repeats = photos.DEFAULT_REPEATS if scale == 1 else 1
-    emit(f"`python -m bench.photos {folder.name} "
+    emit(f"`python -m bench.photos {os.path.relpath(folder, REPO)} "
          + " ".join(f"--rotate {angle:g}" for angle in angles)
-         + f"{'' if scale == 1 else ' --repeats 1'}`: each labelled photo of "
-         f"`{folder.parent.name}/{folder.name}` decoded and recognised as the service reads an "
+         + f"{'' if scale == 1 else ' --repeats 1'}`: each labelled photo there "
+         "decoded and recognised as the service reads an "
          "upload (auto mode, 1 thread), upright, turned about its first plate as the "
-         "detector eval's sweep turns it, and with its plates painted out; the median of "
+         "detector eval's sweep turns it, and with its plates painted out; the fastest of "
          f"{repeats} reads per photo. Each time is also given in plain `cv2.imdecode` calls "
          "of the same photo's bytes in the same run (each photo's time over its own decode, "
-         "then the median, p90 and max), which depend far less on the machine than ms.")
+         "then the median, p90 and max), which carry from one machine to another better than ms.")
     emit()
     emit(photos.report(photos.measure(folder, models_dir, angles, repeats)))
     emit()
