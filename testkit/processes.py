@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
 import time
 import urllib.request
 from pathlib import Path
+
+import aiohttp
 
 
 def free_port() -> int:
@@ -85,6 +88,25 @@ def ready_workers(url: str, workers: int, timeout_s: float = 60.0) -> set[int]:
         except (OSError, ValueError, KeyError):
             time.sleep(0.1)
     return seen
+
+
+async def until_ready(url: str, process: asyncio.subprocess.Process,
+                      timeout_s: float = 30.0) -> None:
+    """Return once ``url`` answers 200 (a started server is up); fail at once if
+    ``process`` exits first, or after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                raise RuntimeError(f"exited with {process.returncode} before {url} answered")
+            try:
+                async with session.get(url) as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout_s} s")
 
 
 def _cpu_seconds_of(process: int | str) -> float:

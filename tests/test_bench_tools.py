@@ -30,7 +30,7 @@ from tests.conftest import MODELS_DIR, REPO_ROOT
 from tests.fakes import plate_like_jpeg
 from tests.requirements import missing
 from testkit.fake_provider import FakeProvider, serving
-from testkit.processes import free_port
+from testkit.processes import free_port, until_ready
 
 MEASURES = ["one crop", "decode + read", "batch of 64", "~1 MP photo"]
 
@@ -57,16 +57,7 @@ async def _started(module: str, *args: str, ready: str, **env: str) -> AsyncIter
         cwd=REPO_ROOT, env={**os.environ, "PORT": str(port), **env},
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                assert process.returncode is None, f"{module} exited"
-                try:
-                    async with session.get(f"{url}{ready}") as answer:
-                        if answer.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.1)
+        await until_ready(f"{url}{ready}", process)
         yield url
     finally:
         process.kill()
