@@ -20,9 +20,9 @@ from plate_service.config import BASE_WORKER_MB, load_config
 from plate_service.recognition.loading import load_recognizer
 from plate_service.recognition.pipeline import PlateRecognizer
 from testkit.load import load
-from training.eval_detector import DEFAULT_DATA, SWEEP_ANGLES
 from testkit.processes import (cpu_seconds, largest_worker_mb, own_cpu_seconds, pss_mb,
                                rss_mb)
+from training.eval_detector import DEFAULT_DATA, SWEEP_ANGLES
 
 REPO = Path(__file__).resolve().parent.parent
 # The packages whose versions move the figures (speed and resident memory).
