@@ -59,7 +59,7 @@ test: install  ## run the test suite
 	$(BIN)/python -m pytest -q
 
 lint: install  ## flake8 + mypy
-	$(BIN)/flake8 plate_service training tests bench demo_provider .ci/manifest_docker_args.py
+	$(BIN)/flake8 plate_service training tests bench testkit demo_provider .ci/manifest_docker_args.py
 	$(BIN)/mypy
 
 train-ocr: install-train  ## regenerate synthetic data, train the OCR model, export models/ocr, eval

@@ -1,4 +1,5 @@
-"""Dependencies point one way: web -> service -> {upstream, recognition}; torch only in training."""
+"""Dependencies point one way: web -> service -> {upstream, recognition}; torch only in training;
+tests and bench share testkit, never each other."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
 
 
 @pytest.mark.parametrize(("package", "forbidden"), [
-    ("plate_service", ("torch", "training", "bench", "tests")),
+    ("plate_service", ("torch", "training", "bench", "tests", "testkit")),
     ("plate_service/recognition", ("aiohttp", "asyncio", "plate_service.web",
                                    "plate_service.upstream", "plate_service.service",
                                    "plate_service.app", "plate_service.config")),
@@ -52,6 +53,10 @@ def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
     ("demo_provider", ("plate_service", "training", "numpy", "cv2", "onnxruntime")),
     ("training", ("aiohttp", "plate_service.web", "plate_service.upstream",
                   "plate_service.service", "plate_service.app")),
+    # The tests and the benchmarks share only testkit, which needs neither.
+    ("tests", ("bench",)),
+    ("bench", ("tests",)),
+    ("testkit", ("tests", "bench")),
 ])
 def test_forbidden_imports(package: str, forbidden: tuple[str, ...]) -> None:
     assert _violations(package, forbidden) == []

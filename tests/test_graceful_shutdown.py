@@ -15,10 +15,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bench.service_load import free_port, ready_workers
 from demo_provider.images import bundled_plates
 from tests.conftest import MODELS_DIR
-from tests.fake_provider import FakeProvider, serving
+from testkit.fake_provider import FakeProvider, serving
+from testkit.processes import free_port, ready_workers
 
 # How soon the service must be gone after SIGTERM, once its requests are answered.
 STOP_WITHIN_S = 2.0
