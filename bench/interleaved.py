@@ -5,8 +5,8 @@ are shared with other guests, each core's speed still drifts on its own. Here bo
 loaded into one process, each under a package name of its own (a copy of its
 ``plate_service`` whose imports are renamed), and each measure alternates
 A's call and B's call, swapping who goes first, so every slow spell hits both alike. The
-calls and inputs are ``bench.paired``'s: one crop, decode + auto-mode read, a batch of 64
-crops and a ~1 MP photo, on 1 thread, with this checkout's images. Reported as
+calls and inputs are ``bench.paired``'s: one crop, decode + auto-mode read, the OCR on a
+batch of 64 crops and a ~1 MP photo, on 1 thread, with this checkout's images. Reported as
 ``bench.paired`` reports: per block of calls, the median of A's and of B's; the ratio is
 the median over blocks.
 """
@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from bench.images import provider_crops, scene_photo
-from bench.paired import report
+from bench.paired import one_image, report
 
 PACKAGE = "plate_service"
 _MENTION = re.compile(rf"\b{PACKAGE}\b")
@@ -58,17 +58,17 @@ def measures(checkout: Path, suffix: str) -> dict[str, tuple[int, Callable[[], o
     loading = _module(suffix, "recognition.loading")
     image = _module(suffix, "recognition.image")
     decode_image, limits = image.decode_image, image.ImageLimits(**_LIMITS)
-    recognizer = loading.load_recognizer(checkout / "models", threads=1)
+    recognize = one_image(loading.load_recognizer(checkout / "models", threads=1))
+    reader = loading.load_reader(checkout / "models" / "ocr", threads=1)
     jpegs = provider_crops()
     crops = [cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) for data in jpegs]
     batch = [crops[i % len(crops)] for i in range(64)]
     photo = scene_photo()
     return {
-        "one crop": (25, lambda: recognizer.recognize([crops[0]], "crop")),
-        "decode + read": (25, lambda: recognizer.recognize([decode_image(jpegs[0], limits)])),
-        "batch of 64": (1, lambda: recognizer.recognize(batch, "crop")),
-        "~1 MP photo": (1, lambda: recognizer.recognize(
-            [decode_image(photo, limits)], "scene")),
+        "one crop": (25, lambda: recognize(crops[0], "crop")),
+        "decode + read": (25, lambda: recognize(decode_image(jpegs[0], limits))),
+        "batch of 64": (1, lambda: reader.read(batch)),
+        "~1 MP photo": (1, lambda: recognize(decode_image(photo, limits), "scene")),
     }
 
 

@@ -5,23 +5,37 @@ two versions timed one after the other compare the machine's moods, not the code
 each round runs both checkouts at the same time, each in its own process pinned to its
 own core (swapped every round), so a slow spell hits both; each measure is reported as
 the median over rounds of B's time divided by A's. The calls are those of
-``bench.recognition``: one crop (batch 1), decode + auto-mode read, a batch of 64 crops and
-a ~1 MP photo, all on 1 thread. Each checkout runs its own code and models, with this
+``bench.recognition``: one crop (batch 1), decode + auto-mode read, the OCR on a batch of
+64 crops and a ~1 MP photo, all on 1 thread. Each checkout runs its own code and models, with this
 interpreter (its environment must hold both checkouts' requirements).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+
+def one_image(recognizer: Any) -> Callable[..., object]:
+    """``recognize(image, mode)`` of a checkout's recogniser, so that any two checkouts
+    compare: a recogniser whose ``recognize`` takes a list of images is handed a list of
+    one."""
+    if "images" in inspect.signature(recognizer.recognize).parameters:
+        return lambda image, mode="auto": recognizer.recognize([image], mode)[0]
+    return recognizer.recognize
+
 
 # Runs inside each checkout (its own ``bench`` and ``plate_service``): median ms per call.
-_MEASURE = """
+_MEASURE = "from __future__ import annotations\nimport inspect\nfrom typing import Any\n" \
+    "from collections.abc import Callable\n" + inspect.getsource(one_image) + """
 import json, statistics, sys, time
 import cv2, numpy as np
 cv2.setNumThreads(1)
@@ -29,19 +43,20 @@ from pathlib import Path
 from bench.images import provider_crops, scene_photo
 from bench.recognition import LIMITS
 from plate_service.recognition.image import decode_image
-from plate_service.recognition.loading import load_recognizer
+from plate_service.recognition.loading import load_reader, load_recognizer
 calls = int(sys.argv[1])
-recognizer = load_recognizer(Path("models"), threads=1)
+recognize = one_image(load_recognizer(Path("models"), threads=1))
+reader = load_reader(Path("models") / "ocr", threads=1)
 jpegs = provider_crops()
 crops = [cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) for data in jpegs]
 photo = scene_photo()
 batch = [crops[i % len(crops)] for i in range(64)]
 measures = {
-    "one crop": (calls, lambda: recognizer.recognize([crops[0]], "crop")),
-    "decode + read": (calls, lambda: recognizer.recognize([decode_image(jpegs[0], LIMITS)])),
-    "batch of 64": (max(1, calls // 25), lambda: recognizer.recognize(batch, "crop")),
+    "one crop": (calls, lambda: recognize(crops[0], "crop")),
+    "decode + read": (calls, lambda: recognize(decode_image(jpegs[0], LIMITS))),
+    "batch of 64": (max(1, calls // 25), lambda: reader.read(batch)),
     "~1 MP photo": (max(1, calls // 25),
-                    lambda: recognizer.recognize([decode_image(photo, LIMITS)], "scene")),
+                    lambda: recognize(decode_image(photo, LIMITS), "scene")),
 }
 out = {}
 for name, (count, call) in measures.items():
