@@ -2,11 +2,14 @@
 
 One detector pass over the whole photo finds most plates. Three more searches make up
 for what this detector misses; each is a separate method, run only when the pipeline
-asks (the rules for when are in ``choose``):
+asks:
 
-- ``find_turned``: the photo turned both ways, for plates rolled past what it finds;
-- ``find_in_tiles``: the photo in overlapping tiles, for plates too small in the whole;
-- ``find_again``: a level, enlarged window around one find, for tighter corners.
+- ``find_turned``: the photo turned both ways, for plates rolled past what it finds
+  (when: ``choose.may_miss_plates``);
+- ``find_in_tiles``: a large photo in overlapping tiles, for plates too small in the
+  whole (when: no plate was read otherwise);
+- ``find_again``: a level, enlarged window around one find, for tighter corners (the
+  second look; when: ``choose.deserves_second_look``).
 
 A detector trained on rolled and small plates would make the first two unnecessary.
 """
