@@ -58,7 +58,7 @@ def recognition_alone(models_dir: Path, photos: list[bytes], count: int) -> floa
     with ThreadPoolExecutor(2) as pool:
         started = time.perf_counter()
         list(pool.map(lambda i: recognizer.recognize(
-            [decode_image(photos[i % len(photos)], LIMITS)], "auto"), range(count)))
+            decode_image(photos[i % len(photos)], LIMITS), "auto"), range(count)))
         return count / (time.perf_counter() - started)
 
 
