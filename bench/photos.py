@@ -125,7 +125,7 @@ def time_photos(recognizer: PlateRecognizer, photos: Sequence[bytes], repeats: i
             started = time.perf_counter()
             cv2.imdecode(buffer, cv2.IMREAD_COLOR)
             decoded = time.perf_counter()
-            recognizer.recognize([decode_image(data, LIMITS)])
+            recognizer.recognize(decode_image(data, LIMITS))
             reads.append(time.perf_counter() - decoded)
             decodes.append(decoded - started)
         times.append((min(reads) * 1000, min(decodes) * 1000))
