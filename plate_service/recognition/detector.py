@@ -17,6 +17,9 @@ from plate_service.recognition.types import Detection
 PAD_VALUE = 114
 # The input ``detect`` feeds the model, as a detector card names it.
 INPUT_NORMALISATION = f"bgr_0_255_letterbox_{PAD_VALUE}"
+# A detector whose graph takes any input size gets each photo at a size that is a
+# multiple of this (the net halves its input five times).
+SIZE_MULTIPLE = 32
 
 
 @dataclass(frozen=True)
@@ -28,13 +31,27 @@ class Letterbox:
     pad_y: int
 
 
-def letterbox(image: np.ndarray, height: int, width: int) -> tuple[np.ndarray, Letterbox]:
-    """Resize keeping the aspect ratio and pad to (height, width); BGR uint8 in and out.
+def input_size(src_h: int, src_w: int, max_h: int, max_w: int) -> tuple[int, int]:
+    """The input (height, width) for a photo of (src_h, src_w) on a detector that takes
+    any size up to (max_h, max_w): the photo shrunk to fit, never enlarged, rounded up
+    to SIZE_MULTIPLE. Small photos thus cost less and keep their pixel scale."""
+    scale = min(1.0, max_h / src_h, max_w / src_w)
+
+    def fit(side: int, limit: int) -> int:
+        return min(limit, -(-max(1, round(side * scale)) // SIZE_MULTIPLE) * SIZE_MULTIPLE)
+
+    return fit(src_h, max_h), fit(src_w, max_w)
+
+
+def letterbox(image: np.ndarray, height: int, width: int, max_scale: float = float("inf")
+              ) -> tuple[np.ndarray, Letterbox]:
+    """Resize keeping the aspect ratio, by at most ``max_scale``, and pad to (height,
+    width); BGR uint8 in and out.
 
     Shared by training and serving so both see the same pixels.
     """
     src_h, src_w = image.shape[:2]
-    scale = min(width / src_w, height / src_h)
+    scale = min(width / src_w, height / src_h, max_scale)
     new_w = max(1, min(width, int(round(src_w * scale))))
     new_h = max(1, min(height, int(round(src_h * scale))))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -76,14 +93,19 @@ def box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 class PlateDetector:
     """Finds plates in a BGR photo; boxes and corners come back in original pixels.
 
-    Holds only the onnxruntime session and the immutable card, so one instance is
-    shared safely by the worker threads (``InferenceSession.run`` is thread-safe).
+    A graph with a fixed input size sees every photo letterboxed to the card's size; a
+    graph that takes any height and width sees each photo at ``input_size``, the card's
+    size being the largest. Holds only the onnxruntime session and the immutable card,
+    so one instance is shared safely by the worker threads (``InferenceSession.run`` is
+    thread-safe).
     """
 
     def __init__(self, session: ort.InferenceSession, card: ModelCard[DetectorDecoding]) -> None:
         self._session = session
         self._card = card
-        self._input_name = session.get_inputs()[0].name
+        graph_input = session.get_inputs()[0]
+        self._input_name = graph_input.name
+        self._any_size = not all(isinstance(dim, int) for dim in graph_input.shape[2:])
 
     @property
     def card(self) -> ModelCard[DetectorDecoding]:
@@ -94,7 +116,11 @@ class PlateDetector:
         spec, card = self._card.input, self._card.decoding
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-        canvas, fit = letterbox(image, spec.height, spec.width)
+        if self._any_size:
+            size = input_size(image.shape[0], image.shape[1], spec.height, spec.width)
+            canvas, fit = letterbox(image, *size, max_scale=1.0)
+        else:
+            canvas, fit = letterbox(image, spec.height, spec.width)
         batch = np.ascontiguousarray(canvas.transpose(2, 0, 1)[None], dtype=np.float32)
         try:
             heat, corners = self._session.run(None, {self._input_name: batch})

@@ -95,7 +95,10 @@ def _check_graph(session: ort.InferenceSession, card: ModelCard[D], weights: Pat
     spec = card.input
     shape = session.get_inputs()[0].shape
     expected = [spec.channels, spec.height, spec.width]
-    if len(session.get_inputs()) != 1 or len(shape) != 4 or list(shape[1:]) != expected:
+    # A graph may leave height and width open (a detector that takes any photo size up
+    # to the card's); the channels are always fixed.
+    if len(session.get_inputs()) != 1 or len(shape) != 4 or shape[1] != expected[0] or any(
+            isinstance(got, int) and got != want for got, want in zip(shape[2:], expected[1:])):
         raise ModelLoadError(f"{weights}: graph input shape {shape} is not the card's "
                              f"(batch, {expected[0]}, {expected[1]}, {expected[2]})")
     try:

@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from plate_service.errors import InferenceError
-from plate_service.recognition.detector import INPUT_NORMALISATION, PlateDetector
+from plate_service.recognition.detector import (
+    INPUT_NORMALISATION,
+    SIZE_MULTIPLE,
+    PlateDetector,
+    input_size,
+)
 from plate_service.recognition.loading import load_detector
 from plate_service.recognition.model_card import (
     CARD_NAME,
@@ -103,20 +108,68 @@ class _BrokenSession:
     def get_inputs(self) -> list[object]:
         class _Input:
             name = "image"
+            shape = ["batch", 3, 384, 512]
         return [_Input()]
 
     def run(self, *_: object) -> list[np.ndarray]:
         raise RuntimeError("onnxruntime exploded")
 
 
+CARD = ModelCard(weights="x.onnx", sha256="0" * 64,
+                 input=InputSpec(3, 384, 512, INPUT_NORMALISATION),
+                 decoding=DetectorDecoding(4, 32.0, 0.3, 0.3, 8))
+
+
 def test_onnxruntime_failures_become_inference_errors() -> None:
-    card = ModelCard(weights="x.onnx", sha256="0" * 64,
-                     input=InputSpec(3, 384, 512, INPUT_NORMALISATION),
-                     decoding=DetectorDecoding(4, 32.0, 0.3, 0.3, 8))
-    broken = PlateDetector(_BrokenSession(), card)  # type: ignore[arg-type]
+    broken = PlateDetector(_BrokenSession(), CARD)  # type: ignore[arg-type]
     with pytest.raises(InferenceError) as info:
         broken.detect(np.zeros((100, 100, 3), np.uint8))
     assert isinstance(info.value.__cause__, RuntimeError)
+
+
+@pytest.mark.parametrize(("photo", "size"), [
+    ((1200, 1600), (384, 512)),   # shrunk to the largest input
+    ((900, 1600), (288, 512)),    # 16:9 needs no grey bars above and below
+    ((350, 460), (352, 480)),     # a small photo is padded, never enlarged
+    ((100, 2000), (32, 512)),
+])
+def test_a_photo_gets_the_smallest_input_that_holds_it_unenlarged(
+        photo: tuple[int, int], size: tuple[int, int]) -> None:
+    assert input_size(*photo, 384, 512) == size
+    assert all(side % SIZE_MULTIPLE == 0 for side in size)
+
+
+class _ShapeSession:
+    """Records the input it is fed; finds nothing. Its graph's size is ``dims``."""
+
+    def __init__(self, dims: list[object]) -> None:
+        self.dims = dims
+        self.fed: tuple[int, ...] = ()
+
+    def get_inputs(self) -> list[object]:
+        dims = self.dims
+
+        class _Input:
+            name = "image"
+            shape = ["batch", 3, *dims]
+        return [_Input()]
+
+    def run(self, _: object, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        self.fed = feed["image"].shape
+        n, _, h, w = self.fed
+        return [np.zeros((n, 1, h // 4, w // 4), np.float32),
+                np.zeros((n, 8, h // 4, w // 4), np.float32)]
+
+
+@pytest.mark.parametrize(("dims", "fed"), [
+    (["height", "width"], (1, 3, 352, 480)),  # any size: the photo's own
+    ([384, 512], (1, 3, 384, 512)),            # fixed size: the photo letterboxed to it
+])
+def test_the_detector_feeds_a_graph_the_size_it_takes(dims: list[object],
+                                                      fed: tuple[int, ...]) -> None:
+    session = _ShapeSession(dims)
+    PlateDetector(session, CARD).detect(np.zeros((350, 460, 3), np.uint8))  # type: ignore[arg-type]
+    assert session.fed == fed
 
 
 def test_finds_most_labelled_plates_on_held_out_real_scenes(
