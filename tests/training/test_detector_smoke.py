@@ -16,7 +16,8 @@ from training.detector import data  # noqa: E402
 from training.detector.export import export_detector  # noqa: E402
 from training.detector.model import (CORNER_SCALE, STRIDE, encode_targets,  # noqa: E402
                                      focal_loss)
-from training.detector.train import make_batch, train  # noqa: E402
+from training.detector.train import (CROP_H, CROP_W, INPUT_H, INPUT_W,  # noqa: E402
+                                     ON_PLATE_SHARE, crop_origin, make_batch, train)
 
 QUAD = np.array([[40.0, 50.0], [140.0, 54.0], [139.0, 76.0], [39.0, 72.0]], np.float32)
 
@@ -78,6 +79,40 @@ def test_scenes_are_deterministic_and_hold_plates() -> None:
     assert all(q.shape == (4, 2) for q in scene.quads)
 
 
+def test_rendered_plates_cover_every_type_of_the_table() -> None:
+    if not data.HAVE_RENDERER:
+        missing("the synthetic plate renderer (training.synth) is not available")
+    from plate_service.recognition.plate_types import plate_types
+
+    rng = np.random.default_rng(0)
+    drawn = [data.draw_plate_type(rng) for _ in range(1000)]
+    assert {row.name for row in drawn} == {row.name for row in plate_types()}
+    two_line = sum(row.line_count > 1 for row in drawn) / len(drawn)
+    assert 0.15 < two_line < 0.35
+
+
+def test_a_square_plate_is_pasted_with_its_own_shape() -> None:
+    if not data.HAVE_RENDERER:
+        missing("the synthetic plate renderer (training.synth) is not available")
+    from plate_service.recognition.plate_types import by_name
+
+    row = by_name("motorcycle")
+    plate = data.draw_plate(np.random.default_rng(1), row, "1234AB77", 0.5)
+    assert abs(plate.shape[1] / plate.shape[0] - row.aspect) < 0.05
+
+
+def test_training_windows_mostly_hold_a_plate_and_stay_in_the_scene() -> None:
+    rng = np.random.default_rng(2)
+    corner_plate = QUAD + np.array([INPUT_W - 160, INPUT_H - 80], np.float32)
+    held = 0
+    for _ in range(400):
+        x0, y0 = crop_origin(rng, [corner_plate])
+        assert 0 <= x0 <= INPUT_W - CROP_W and 0 <= y0 <= INPUT_H - CROP_H
+        cx, cy = corner_plate.mean(axis=0)
+        held += x0 <= cx < x0 + CROP_W and y0 <= cy < y0 + CROP_H
+    assert held / 400 >= ON_PLATE_SHARE - 0.05
+
+
 def test_a_few_steps_train_and_export_loads(tmp_path: Path) -> None:
     torch.set_num_threads(1)
     model = train(_sources(), steps=3, batch=2, log_every=1)
@@ -85,8 +120,9 @@ def test_a_few_steps_train_and_export_loads(tmp_path: Path) -> None:
     export_detector(model, out, height=128, width=160)
     detector = load_detector(out)
     assert detector.card.input.height == 128
-    found = detector.detect(np.full((100, 200, 3), 127, np.uint8))
-    assert isinstance(found, list)
+    for size in ((100, 200), (300, 200)):  # smaller than the largest input, and larger
+        found = detector.detect(np.full((*size, 3), 127, np.uint8))
+        assert isinstance(found, list)
 
 
 def test_extra_photos_notes_give_tilted_plates_and_unread_ones(tmp_path: Path) -> None:

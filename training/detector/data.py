@@ -21,11 +21,12 @@ logger = logging.getLogger(__name__)
 
 # Longest side of a cached training background; the model input is smaller anyway.
 BACKGROUND_MAX_SIDE = 1024
-# Plate widths pasted into the model input, in its pixels (real scenes give ~30-230).
-MIN_PLATE_W, MAX_PLATE_W = 16.0, 280.0
-# Far plates in large photos are only 15-40 model pixels wide (a 109 px plate in a
-# 2000 px photo is ~28); log-uniform sizing alone draws too few of them.
-SMALL_PLATE_W = (12.0, 40.0)
+# Plate widths pasted into the model input, in its pixels (real scenes give ~45-350 at
+# the 576x768 input, close-ups in small photos more).
+MIN_PLATE_W, MAX_PLATE_W = 16.0, 400.0
+# Far plates in large photos are only 20-50 model pixels wide (a 50 px plate in a
+# 1600 px photo is 24); log-uniform sizing alone draws too few of them.
+SMALL_PLATE_W = (14.0, 50.0)
 SMALL_PLATE_SHARE = 0.3
 # Radiator grilles right above the plate were the detector's worst false find (slats
 # and meshes are plate-like textures); this share of pasted plates gets one over it.
@@ -33,15 +34,23 @@ GRILLE_ABOVE_SHARE = 0.25
 PLATE_ASPECT = 520 / 112
 # Roll of pasted plates and of turned training photos: cameras are held level or not at
 # all, so a share is near level and the rest uniform over the whole range served (to
-# +-30 degrees, with a margin). Corners keep the plate's own TL, TR, BR, BL order.
+# +-35 degrees, with a margin). Corners keep the plate's own TL, TR, BR, BL order.
 LEVEL_SHARE = 0.45
-LEVEL_SD, MAX_ROLL = 4.0, 35.0
+LEVEL_SD, MAX_ROLL = 4.0, 40.0
 # Share of real training photos turned about one of their plates before use.
 TURNED_PHOTO_SHARE = 0.5
+# Rendered plates by shape: one-line 520x112 private plates as on most cars, the other
+# one-line types, and the square and two-line types (aspect 1.3-1.4), each family
+# drawn uniformly over its rows of the type table. Corners are the whole plate's.
+PRIVATE_SHARE, ONE_LINE_SHARE = 0.55, 0.2
+# Rendered plates are drawn this much wider than pasted, then shrunk (sharper edges).
+RENDER_OVERSAMPLE = 1.3
+# ... but at least this wide: the renderer's glyphs need a few pixels per stroke.
+RENDER_MIN_WIDTH = 80.0
 try:  # the renderer of GOST plates with known text; real crops stand in without it
-    from training.synth.plate import random_text, render_plate
+    from training.synth.plate_draw import draw_plate, random_plate_text
 
-    from plate_service.recognition.types import PlateFormat
+    from plate_service.recognition.plate_types import PlateType, plate_types
     HAVE_RENDERER = True
 except ImportError:  # pragma: no cover - depends on the OCR side of the tree
     HAVE_RENDERER = False
@@ -290,17 +299,28 @@ def _grille_over_plate(rng: np.random.Generator, quad: np.ndarray
 def _plate_image(rng: np.random.Generator, sources: Sources, width: float) -> np.ndarray:
     """A frontal plate picture: rendered with random text, or one of the real crops."""
     if HAVE_RENDERER and (not sources.crops or rng.random() < 0.7):
-        formats = [PlateFormat.PRIVATE] * 6 + [PlateFormat.TAXI, PlateFormat.TRAILER,
-                                               PlateFormat.POLICE, PlateFormat.TRANSIT]
-        plate_format = formats[int(rng.integers(0, len(formats)))]
-        scale = float(np.clip(width * 1.3 / 520, 0.15, 0.8))
-        plate = render_plate(rng, random_text(rng, plate_format), plate_format, scale)
+        row = draw_plate_type(rng)
+        drawn = np.clip(width * RENDER_OVERSAMPLE, RENDER_MIN_WIDTH, MAX_PLATE_W)
+        plate = draw_plate(rng, row, random_plate_text(rng, row), drawn / row.size_mm[0])
     else:
         plate = sources.crops[int(rng.integers(0, len(sources.crops)))].copy()
     gain, bias = rng.uniform(0.55, 1.2), rng.uniform(-40, 30)
     plate = np.clip(plate.astype(np.float32) * gain + bias, 0, 255)
     plate *= rng.uniform(0.85, 1.15, size=3)  # colour cast of the light
     return np.clip(plate, 0, 255).astype(np.uint8)
+
+
+def draw_plate_type(rng: np.random.Generator) -> PlateType:
+    """A row of the type table to render, by the shares above."""
+    rows = plate_types()
+    pick = rng.random()
+    if pick < PRIVATE_SHARE:
+        family = [row for row in rows if row.name == "private"]
+    elif pick < PRIVATE_SHARE + ONE_LINE_SHARE:
+        family = [row for row in rows if row.line_count == 1 and row.name != "private"]
+    else:
+        family = [row for row in rows if row.line_count > 1]
+    return family[int(rng.integers(0, len(family)))]
 
 
 def _plate_quad(rng: np.random.Generator, cx: float, cy: float, width: float,
