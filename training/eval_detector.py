@@ -161,21 +161,32 @@ def _draw(image: np.ndarray, detections: list[Detection], labels: list[LabelRow]
     cv2.imwrite(str(path), cv2.resize(out, None, fx=scale, fy=scale))
 
 
-def _load_pipeline(models_dir: Path, paddings: Sequence[float]) -> PlateRecognizer | None:
+@dataclass(frozen=True)
+class PipelineOptions:
+    """How the evaluated pipeline is set up: the framings' margins and which passes run."""
+
+    paddings: tuple[float, ...] = CORNER_PADDINGS
+    extra_searches: bool = True
+    second_look: bool = True
+
+
+def _load_pipeline(models_dir: Path, options: PipelineOptions) -> PlateRecognizer | None:
     if not (models_dir / "ocr").is_dir():
         return None
     from plate_service.recognition.loading import load_recognizer
 
-    return load_recognizer(models_dir, threads=1, corner_paddings=paddings)
+    return load_recognizer(models_dir, threads=1, corner_paddings=options.paddings,
+                           extra_searches=options.extra_searches,
+                           second_look=options.second_look)
 
 
 def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
              draw_dir: Path | None = None,
-             paddings: Sequence[float] = CORNER_PADDINGS) -> Tally:
+             options: PipelineOptions = PipelineOptions()) -> Tally:
     """Run the detector, and the full pipeline when the OCR model exists, on ``scenes``
     (names relative to the folder ``photos``)."""
     detector = load_detector(models_dir / "detector", threads=1)
-    recognizer = _load_pipeline(models_dir, paddings)
+    recognizer = _load_pipeline(models_dir, options)
     if recognizer is None:
         print(f"no OCR model in {models_dir / 'ocr'}: detection figures only")
     tally = Tally()
@@ -243,10 +254,10 @@ def turned_scene(image: np.ndarray, labels: list[LabelRow], degrees: float
 
 def rotation_sweep(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
                    angles: Sequence[float] = SWEEP_ANGLES,
-                   paddings: Sequence[float] = CORNER_PADDINGS) -> dict[float, SweepTally]:
+                   options: PipelineOptions = PipelineOptions()) -> dict[float, SweepTally]:
     """Exact readings of the full pipeline on every scene turned by each angle; missed
     plates are sized by their labelled (upright) width."""
-    recognizer = _load_pipeline(models_dir, paddings)
+    recognizer = _load_pipeline(models_dir, options)
     if recognizer is None:
         return {}
     sweep = {angle: SweepTally() for angle in angles}
@@ -266,10 +277,10 @@ def rotation_sweep(photos: Path, models_dir: Path, scenes: dict[str, list[LabelR
 
 
 def time_one_megapixel(photos: Path, models_dir: Path, names: list[str],
-                       paddings: Sequence[float] = CORNER_PADDINGS) -> float:
+                       options: PipelineOptions = PipelineOptions()) -> float:
     """Median ms for decode + detect (+ read) of the scenes re-encoded at ~1 MP, JPEG q90."""
     detector = load_detector(models_dir / "detector", threads=1)
-    recognizer = _load_pipeline(models_dir, paddings)
+    recognizer = _load_pipeline(models_dir, options)
     times = []
     for name in names:
         image = cv2.imread(str(photos / name), cv2.IMREAD_COLOR)
@@ -335,7 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sweep", action="store_true",
                         help="skip the rotation sweep (" + ", ".join(
                             f"{a:+.0f}" for a in SWEEP_ANGLES) + " degrees)")
+    parser.add_argument("--no-extra-searches", action="store_true",
+                        help="skip the pipeline's turned and tiled searches")
+    parser.add_argument("--no-second-look", action="store_true",
+                        help="skip the pipeline's second look at unsure finds")
     args = parser.parse_args(argv)
+    options = PipelineOptions(tuple(args.paddings), not args.no_extra_searches,
+                              not args.no_second_look)
     cv2.setNumThreads(1)
     if not (args.data / "real-dev" / "labels.csv").is_file():
         print(f"skipped: no real data at {args.data} (pass --data DIR)")
@@ -349,8 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: no {args.scenes} scenes under {args.data}")
         return 0
     photos = args.data / folder
-    tally = evaluate(photos, args.models, scenes, args.draw, args.paddings)
-    ms_1mp = time_one_megapixel(photos, args.models, list(scenes), args.paddings)
+    tally = evaluate(photos, args.models, scenes, args.draw, options)
+    ms_1mp = time_one_megapixel(photos, args.models, list(scenes), options)
     n = max(tally.scenes, 1)
     if args.scenes == "training-half":
         print("training-half scenes: the detector trained on them, so detection figures "
@@ -358,6 +375,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenes == "extra":
         print(f"{EXTRA_SCENES}: the detector trained on them, so detection figures are "
               "optimistic; every labelled plate counts, unreadable ones too")
+    if args.no_extra_searches or args.no_second_look:
+        print("passes skipped:", ", ".join(
+            name for name, off in (("turned and tiled searches", args.no_extra_searches),
+                                   ("second look", args.no_second_look)) if off))
     if tuple(args.paddings) != tuple(CORNER_PADDINGS):
         print(f"plates read in framings with margins {args.paddings}, not the service's "
               f"{CORNER_PADDINGS}")
@@ -384,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         print("rotation sweep (each scene turned about its first plate's centre, "
               "borders reflected; + is counter-clockwise):")
         for angle, turned in rotation_sweep(photos, args.models, scenes,
-                                            paddings=args.paddings).items():
+                                            options=options).items():
             print(f"  {angle:+4.0f} deg: exact {turned.exact / max(turned.plates, 1):.3f} "
                   f"({turned.exact}/{turned.plates}), false readings per image "
                   f"{turned.false_readings / n:.3f}; missed widths "

@@ -129,15 +129,17 @@ def load_detector(model_dir: Path, *, threads: int = 1) -> PlateDetector:
 def load_recognizer(models_dir: Path, *, threads: int = 1,
                     corner_paddings: Sequence[float] = CORNER_PADDINGS,
                     calibrated: bool = True,
-                    allow_no_detector: bool = False) -> PlateRecognizer:
+                    allow_no_detector: bool = False, extra_searches: bool = True,
+                    second_look: bool = True) -> PlateRecognizer:
     """Load the OCR model, its confidence calibration and the detector; all are required
     unless told otherwise.
 
     A service without its detector reads every photo as a plate crop and finds nothing,
     so it runs without one only when ``allow_no_detector`` says so.
     ``corner_paddings`` exists for the evals, which compare framings; ``calibrated=False``
-    reports raw confidences, for the command that fits the calibration. The service keeps
-    the defaults.
+    reports raw confidences, for the command that fits the calibration;
+    ``extra_searches`` and ``second_look`` switch passes off for the evals (see
+    ``PlateRecognizer``). The service keeps the defaults.
     """
     ocr_dir = models_dir / OCR_DIR
     if not ocr_dir.is_dir():
@@ -153,4 +155,5 @@ def load_recognizer(models_dir: Path, *, threads: int = 1,
                              "(ALLOW_NO_DETECTOR=true serves tight plate crops only)")
     logger.info("models loaded from %s (detector: %s)", models_dir,
                 "yes" if detector else "no")
-    return PlateRecognizer(reader, detector, corner_paddings, calibration)
+    return PlateRecognizer(reader, detector, corner_paddings, calibration,
+                           extra_searches=extra_searches, second_look=second_look)

@@ -50,19 +50,24 @@ class PlateRecognizer:
     models are injected, so tests can pass fakes and the service can pass ONNX models.
     ``corner_paddings`` are the margins of the framings each find is read in (see
     ``read.CORNER_PADDINGS``); ``calibration`` maps the reader's raw confidence to the
-    reported one (the identity by default). Stateless per call, hence safe to share
-    across the worker threads.
+    reported one (the identity by default); ``extra_searches=False`` skips the turned
+    and tiled searches and ``second_look=False`` the second look, for the evals that
+    weigh what each pass adds. Stateless per call, hence safe to share across the
+    worker threads.
     """
 
     def __init__(self, reader: PlateReaderLike, detector: PlateDetectorLike | None = None,
                  corner_paddings: Sequence[float] = CORNER_PADDINGS,
-                 calibration: ConfidenceCalibration = IDENTITY) -> None:
+                 calibration: ConfidenceCalibration = IDENTITY, *,
+                 extra_searches: bool = True, second_look: bool = True) -> None:
         if not corner_paddings:
             raise ValueError("at least one corner padding is needed")
         self._reader = reader
         self._finder = None if detector is None else PlateFinder(detector)
         self._corner_paddings = tuple(corner_paddings)
         self._calibration = calibration
+        self._extra_searches = extra_searches
+        self._second_look_on = second_look
 
     @property
     def has_detector(self) -> bool:
@@ -90,6 +95,8 @@ class PlateRecognizer:
         scene = self._read_scene(image, finds)
         if crop is not None and not scene.plates:
             return crop
+        if not self._extra_searches:
+            return scene
         if may_miss_plates(scene, finds):
             turned = [find for find in finder.find_turned(image) if not is_read(scene, find)]
             more = self._read_more(image, turned)
@@ -124,6 +131,8 @@ class PlateRecognizer:
         (``choose.best_reading``), and the find takes the new corners when a new reading
         wins."""
         assert self._finder is not None
+        if not self._second_look_on:
+            return found
         again = {k: refined for k in second_look_finds(found)
                  if (refined := self._finder.find_again(image, found[k].find)) is not None}
         looked = list(found)
