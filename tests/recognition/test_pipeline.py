@@ -174,6 +174,21 @@ def test_a_photo_with_no_plate_found_is_searched_againturned() -> None:
     assert np.asarray(found.corners) == pytest.approx(plate, abs=0.01)
 
 
+def test_without_extra_searches_a_photo_with_no_plate_found_gets_one_pass() -> None:
+    detector = ScriptedDetector([])
+    reader = BatchScriptedReader([[reading(valid=False)]])
+    result = PlateRecognizer(reader, detector, extra_searches=False).recognize(DASHCAM, "scene")
+    assert detector.seen == [DASHCAM.shape] and result.plates == ()
+
+
+def test_without_second_look_an_unsure_find_is_read_once() -> None:
+    detector = ScriptedDetector([as_detection(ROLLED_QUAD, 0.8)])
+    reader = BatchScriptedReader([[reading(valid=False)] + [reading("A001AA77", 0.6)] * 3])
+    result = PlateRecognizer(reader, detector, second_look=False).recognize(PHOTO, "scene")
+    assert detector.seen == [PHOTO.shape] and reader.sizes == [4]
+    assert result.plates[0].reading.text_latin == "A001AA77"
+
+
 def test_a_turned_search_that_finds_nothing_reads_nothing_more() -> None:
     detector = ScriptedDetector([], [], [])
     reader = BatchScriptedReader([[reading(valid=False)]])
