@@ -44,8 +44,9 @@ RESCAN_ANGLES = (20.0, -20.0)
 TILE_MIN_SIDE = 768
 TILE_GRID = 2
 TILE_OVERLAP = 0.15
-# The second look's window, in pixels (the detector's own input size, so it is not
-# rescaled), and the plate's width in it: wide enough that the detector places the
+# The second look's window, in pixels (fed without rescaling: it is the fixed input
+# size of a 384x512 detector, and a detector of open input size takes it as it is),
+# and the plate's width in it: wide enough that the detector places the
 # corners tightly, with room around the plate for loose first corners.
 REFINE_WINDOW = (512, 384)
 REFINE_PLATE_WIDTH = 230.0

@@ -82,10 +82,13 @@ def make_batch(sources: Sources, step: int, batch: int, seed: int = SEED
 
 
 def train(sources: Sources, steps: int, batch: int, lr: float = DEFAULT_LR,
-          seed: int = SEED, log_every: int = 50) -> PlateNet:
-    """Train a fresh PlateNet for ``steps`` batches (AdamW, warm-up then cosine decay)."""
+          seed: int = SEED, log_every: int = 50, init: Path | None = None) -> PlateNet:
+    """Train a PlateNet for ``steps`` batches (AdamW, warm-up then cosine decay), fresh
+    or from the state dict at ``init``."""
     torch.manual_seed(seed)
     model = PlateNet()
+    if init is not None:
+        model.load_state_dict(torch.load(init))
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     warmup = max(1, min(100, steps // 10))
 
@@ -127,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-eval", action="store_true")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--lr", type=float, default=DEFAULT_LR)
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from this torch state dict (see --save-weights)")
     parser.add_argument("--save-weights", type=Path, default=None,
                         help="also save the torch state dict here (to export again)")
     args = parser.parse_args(argv)
@@ -140,11 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sources = load_sources(args.data)
     start = time.monotonic()
-    model = train(sources, args.steps, args.batch)
+    model = train(sources, args.steps, args.batch, args.lr, args.seed, init=args.init)
     minutes = (time.monotonic() - start) / 60
     logger.info("trained in %.1f min", minutes)
-    training = {"command": "python -m training.detector.train", "steps": args.steps,
-                "batch": args.batch, "seed": SEED, "threads": args.threads,
+    command = " ".join(["python -m training.detector.train", *(argv or sys.argv[1:])])
+    training = {"command": command, "steps": args.steps,
+                "batch": args.batch, "seed": args.seed, "lr": args.lr, "threads": args.threads,
                 "wall_minutes": round(minutes, 1), "crop": [CROP_H, CROP_W],
                 "scene": [INPUT_H, INPUT_W],
                 "trained_on": list(sources.scene_names)}
