@@ -119,3 +119,19 @@ def test_decoders_import_numpy_the_plate_formats_and_the_decoders_below(position
     path = REPO_ROOT / "plate_service" / "recognition" / f"{DECODERS[position]}.py"
     assert sorted(name for name in _imports(path) if name not in allowed
                   and name.split(".")[0] not in sys.stdlib_module_names) == []
+
+
+# Pure functions of images and of the plate-type table that training shares with serving:
+# numpy and the table, nothing of the stages, the models or the decoders.
+SHARED_PREPROCESSING = {
+    "plate_lines": {"numpy", "plate_service.recognition.plate_types"},
+    "plate_format": {"plate_service.recognition.plate_types", "plate_service.recognition.regions",
+                     "plate_service.recognition.types"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(SHARED_PREPROCESSING))
+def test_shared_preprocessing_imports_only_numpy_and_the_tables(module: str) -> None:
+    path = REPO_ROOT / "plate_service" / "recognition" / f"{module}.py"
+    assert sorted(name for name in _imports(path) if name not in SHARED_PREPROCESSING[module]
+                  and name.split(".")[0] not in sys.stdlib_module_names) == []
