@@ -154,9 +154,9 @@ def scene_answer(image: np.ndarray, whole: OcrReading, found: Sequence[FindReadi
               for one in found
               for reading in [best_reading(one.readings)]
               if reading.valid and reading.confidence >= SCENE_MIN_CONFIDENCE]
-    unread_shape = any(not reading.valid and reading.lines > 1
-                       for one in found for reading in one.readings)
-    if (not plates and not unread_shape and whole.valid
+    unread_two_lines = any(not reading.valid and reading.lines > 1
+                           for one in found for reading in one.readings)
+    if (not plates and not unread_two_lines and whole.valid
             and whole.confidence >= FALLBACK_MIN_CONFIDENCE):
         plates.append(_whole_plate(whole, width, height, calibration))
     return ImageRecognition(width=width, height=height, plates=best_first(plates),

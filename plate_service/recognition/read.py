@@ -27,9 +27,10 @@ from plate_service.recognition.types import Detection, OcrReading
 CORNER_PADDINGS = (0.05, CORNER_PADDING, 0.25)
 # The most raw confidence a reading of a two-line-shaped find that the reader cannot read
 # as one keeps. A two-line plate squashed into one line reads as nonsense, or worse as a
-# sure plate of the wrong format (a tractor's NNNN over LL RR read as a police L NNNN RR);
-# with no format it is never reported (``choose``), and below SCENE_MIN_CONFIDENCE and the
-# calibration's 0.5 knot it cannot pass for a plate wherever it is shown.
+# sure plate of some one-line format it is not; with no format it is never reported
+# (``choose``), and below SCENE_MIN_CONFIDENCE and the raw confidence the calibration maps
+# to 0.5 it cannot pass for a plate wherever it is shown. Its characters' confidences are
+# left as read: they say what the model saw, not whether it is a plate.
 UNREAD_SHAPE_MAX_CONFIDENCE = 0.3
 
 
