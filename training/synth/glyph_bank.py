@@ -43,6 +43,8 @@ CHAR_ASPECT = (0.12, 1.25)
 CHAR_FILL = (0.12, 0.8)
 # Margin kept around a glyph's ink, over its height: the real field's texture around it.
 MARGIN = 0.12
+FIELD_TEXTURE = 0.12  # the field's noise kept around the ink, in ink-coverage units
+FIELD_FADE = 0.04  # ... fading over this share of the glyph's height from the ink
 MAIN_CHARS = 6  # the type-1 pattern L NNN LL
 # A cut is kept only when its ink looks like the median of its character's cuts (a
 # fragment, a bolt or a neighbour in the box does not) and is about as wide.
@@ -193,19 +195,37 @@ def _deskew(gray: np.ndarray, text: str) -> np.ndarray | None:
 
 def _glyph(gray: np.ndarray, labels: np.ndarray, blob: _Blob, char: str, size: GlyphSize,
            source: str) -> Glyph:
-    """The glyph's patch as ink coverage: the field's level (a high percentile around the
-    ink) is 0, the ink's is 1; other print in the margin (neighbours, the frame) is cut
-    back to the field's texture."""
+    """The glyph's patch as ink coverage: the local field level is 0, the ink's is 1.
+
+    The field level is interpolated from the field pixels around the ink (light and
+    shadow vary across a plate), so the patch's edge matches any field it is put on;
+    other print in the margin (neighbours, the frame, bolts) becomes plain field.
+    """
     m = int(round(MARGIN * blob.h))
     y0, y1 = max(0, blob.y - m), min(gray.shape[0], blob.bottom + m)
     x0, x1 = max(0, blob.x - m), min(gray.shape[1], blob.x + blob.w + m)
     patch = gray[y0:y1, x0:x1].astype(np.float32)
-    own = (labels[y0:y1, x0:x1] == blob.label).astype(np.uint8)
-    near = cv2.dilate(own, np.ones((5, 5), np.uint8)).astype(bool)
-    field_level = float(np.percentile(patch[~near], 75)) if (~near).any() else float(patch.max())
-    ink_level = float(np.percentile(patch[own.astype(bool)], 15))
-    alpha = (field_level - patch) / max(field_level - ink_level, 1.0)
-    alpha = np.where(near, alpha.clip(-0.3, 1.0), alpha.clip(-0.3, 0.2))
+    window = labels[y0:y1, x0:x1]
+    own = (window == blob.label).astype(np.uint8)
+    grow = np.ones((max(3, int(0.08 * blob.h)) | 1,) * 2, np.uint8)
+    near = cv2.dilate(own, grow).astype(bool)
+    other = cv2.dilate(((window > 0) & ~own.astype(bool)).astype(np.uint8), grow).astype(bool)
+    field = (~near & ~other).astype(np.float32)
+    sigma = 0.25 * blob.h
+    weight = cv2.GaussianBlur(field, (0, 0), sigma)
+    fallback = float(np.median(patch[field > 0])) if field.any() else float(patch.max())
+    level = np.where(weight > 0.02,
+                     cv2.GaussianBlur(patch * field, (0, 0), sigma) / np.maximum(weight, 1e-3),
+                     fallback)
+    ink = own.astype(bool)
+    contrast = float(np.median(level[ink]) - np.percentile(patch[ink], 15))
+    alpha = (level - patch) / max(contrast, 1.0)
+    # The field's texture fades out away from the ink: a flat field it is pasted on shows
+    # no patch edge.
+    distance = cv2.distanceTransform((~near).astype(np.uint8), cv2.DIST_L2, 3)
+    fade = np.exp(-distance / (FIELD_FADE * blob.h))
+    alpha = np.where(near & ~other, alpha.clip(-FIELD_TEXTURE, 1.0),
+                     np.where(other, 0.0, alpha.clip(-FIELD_TEXTURE, FIELD_TEXTURE) * fade))
     return Glyph(char, size, alpha.astype(np.float32), (blob.x - x0, blob.y - y0, blob.w, blob.h),
                  source)
 
