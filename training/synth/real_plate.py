@@ -26,6 +26,11 @@ DRAWN_H = 64
 MAX_WIDEN = 1.12
 FEATHER = 0.08  # the patch's edge fades in over this share of its size: no seams
 MAX_TEXTURE = 0.35  # how far a real texture may move a drawn glyph's alpha
+# Crops tried for a plate's print, and how many glyphs of the nearest print a missing
+# character is drawn from; stroke ratios (about 0.14) scaled to weigh like softness.
+SOURCE_TRIES = 8
+NEAREST_STYLES = 3
+STROKE_SCALE = 0.03
 
 
 def _stroke_ratio(glyph: Glyph) -> float:
@@ -43,41 +48,67 @@ def _texture(glyph: Glyph) -> np.ndarray:
     return (glyph.alpha - clean).clip(-MAX_TEXTURE, MAX_TEXTURE)
 
 
+def _softness(glyph: Glyph) -> float:
+    """Edge width over ink: how blurred the real print came out."""
+    edge = float(((glyph.alpha > 0.2) & (glyph.alpha < 0.8)).sum())
+    return edge / max(float((glyph.alpha >= 0.5).sum()), 1.0)
+
+
 class RealGlyphPainter:
     """Paints a layout's characters from a glyph bank (a ``GlyphPainter`` for ``draw_plate``).
 
-    One plate takes its glyphs from one real crop where that crop has them, so its print
-    is consistent, as on a real plate; the rest from any crop.
+    A real plate's characters share one print: each plate takes its glyphs from the one
+    real crop that holds most of its text, and the rest from the glyphs nearest that
+    crop's stroke weight and blur.
     """
 
     def __init__(self, bank: GlyphBank) -> None:
         self.bank = bank
-        letters = [g for (c, s), gl in bank.glyphs.items() if s == "main" and c.isalpha()
-                   for g in gl]
-        self.letters = letters
-        self.stroke = float(np.median([_stroke_ratio(g) for g in letters])) if letters else 0.13
-        self.sources = sorted({g.source for gl in bank.glyphs.values() for g in gl})
+        self.letters = [g for (c, s), gl in bank.glyphs.items() if s == "main" and c.isalpha()
+                        for g in gl]
+        self.stroke = float(np.median([_stroke_ratio(g) for g in self.letters])) \
+            if self.letters else 0.13
+        self.style = {id(g): np.array([_stroke_ratio(g) / STROKE_SCALE, _softness(g)])
+                      for gl in bank.glyphs.values() for g in gl}
+        self.chars: dict[str, set[str]] = {}
+        for (char, _), glyphs in bank.glyphs.items():
+            for g in glyphs:
+                self.chars.setdefault(g.source, set()).add(char)
+        self.sources = sorted(self.chars)
 
     def __call__(self, img: np.ndarray, layout: PlateLayout, ink: BGR, region_ink: BGR,
                  s: float, rng: np.random.Generator) -> None:
-        source = self.sources[int(rng.integers(0, len(self.sources)))] if self.sources else ""
+        text = {g.char for g in layout.glyphs}
+        tried = rng.choice(len(self.sources), size=min(SOURCE_TRIES, len(self.sources)),
+                           replace=False) if self.sources else []
+        source = max((self.sources[i] for i in tried),
+                     key=lambda src: len(text & self.chars[src]), default="")
+        own = [self.style[id(g)] for gl in self.bank.glyphs.values() for g in gl
+               if g.source == source]
+        style = np.median(own, axis=0) if own else None
         dx = rng.uniform(-0.01, 0.01) * layout.size[0]
         dy = rng.uniform(-0.02, 0.02) * layout.size[1]
         for i, placed in enumerate(layout.glyphs):
             size: GlyphSize = "main" if i < layout.main_count else "region"
-            glyph = self.pick(placed.char, size, source, rng)
+            glyph = self.pick(placed.char, size, source, style, rng)
             x, y, w, h = placed.box
             box = ((x + dx) * s, (y + dy + rng.uniform(-0.5, 0.5)) * s, w * s, h * s)
             paste_glyph(img, glyph, box, ink if size == "main" else region_ink)
 
-    def pick(self, char: str, size: GlyphSize, source: str, rng: np.random.Generator) -> Glyph:
-        """A real glyph of ``char`` (from ``source`` when it has one), or a drawn one."""
+    def pick(self, char: str, size: GlyphSize, source: str, style: np.ndarray | None,
+             rng: np.random.Generator) -> Glyph:
+        """A real glyph of ``char``: from ``source`` when it has one, else one of those
+        nearest ``style``; a drawn one when the bank has none."""
         glyphs = self.bank.get(char, size)
         if not glyphs:
             return self.drawn(char, rng)
         same = [g for g in glyphs if g.source == source]
-        pool = same or glyphs
-        return pool[int(rng.integers(0, len(pool)))]
+        if same:
+            return same[int(rng.integers(0, len(same)))]
+        if style is not None:
+            glyphs = sorted(glyphs, key=lambda g: float(np.linalg.norm(self.style[id(g)] - style)))
+            glyphs = glyphs[:NEAREST_STYLES]
+        return glyphs[int(rng.integers(0, len(glyphs)))]
 
     def drawn(self, char: str, rng: np.random.Generator) -> Glyph:
         """``char`` drawn by the stroke typeface at the real letters' weight, softened and

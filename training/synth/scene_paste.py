@@ -34,9 +34,13 @@ FIT_INSIDE_BELOW = 0.75
 # The old plate's area painted over with the car around it, grown by these shares of its
 # width and height (its holder and shadow go too).
 COVER_GROW = (0.04, 0.12)
-# Nominal grey levels of a rendered white field and black ink: the real plate's light
-# maps them to its own field and ink levels.
-WHITE_LEVEL, INK_LEVEL = 215.0, 30.0
+COVER_PLATE_H = 12.0  # the old plate's height in pixels where the cover is inpainted
+# Grey level of a rendered black ink, and the least a plate's lightest print is taken
+# to be: the real plate's light maps them to its own ink and field levels.
+INK_LEVEL, MIN_WHITE_LEVEL = 30.0, 120.0
+# A dirty plate in flat light shows little contrast; the new plate keeps at least this
+# much (grey levels between white and ink) so its text stays readable, as the label says.
+MIN_CONTRAST = 40.0
 BLUR_SIGMAS = (0.0, 0.4, 0.7, 1.0, 1.4, 1.9, 2.5)
 
 
@@ -109,26 +113,39 @@ def _window(shape: tuple[int, ...], quad: np.ndarray, grow: float) -> tuple[int,
     return x0, y0, x1, y1
 
 
-def _cover(image: np.ndarray, quad: np.ndarray) -> None:
-    """Paint the old plate (grown by ``COVER_GROW``) with the car around it."""
+def _cover(rng: np.random.Generator, image: np.ndarray, quad: np.ndarray) -> None:
+    """Paint the old plate (grown by ``COVER_GROW``) with the car around it: inpainted
+    at a coarse scale (smooth like painted metal, and fast), with the photo's noise."""
     centre = quad.mean(axis=0)
-    width, height = _side_lengths(quad)
+    _, height = _side_lengths(quad)
     grow = np.array([1 + 2 * COVER_GROW[0], 1 + 2 * COVER_GROW[1]])
     grown = (quad - centre) * grow + centre
     x0, y0, x1, y1 = _window(image.shape, grown, 1.0)
-    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillConvexPoly(mask, (grown - [x0, y0]).astype(np.int32), 255)
     window = image[y0:y1, x0:x1]
-    radius = max(3.0, height / 4)
-    image[y0:y1, x0:x1] = cv2.inpaint(window, mask, radius, cv2.INPAINT_TELEA)
+    mask = np.zeros(window.shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, (grown - [x0, y0]).astype(np.int32), 255)
+    k = min(1.0, COVER_PLATE_H / max(height, 1.0))
+    small = (max(1, round(window.shape[1] * k)), max(1, round(window.shape[0] * k)))
+    fill = cv2.inpaint(cv2.resize(window, small, interpolation=cv2.INTER_AREA),
+                       cv2.resize(mask, small, interpolation=cv2.INTER_NEAREST), 3,
+                       cv2.INPAINT_TELEA)
+    fill = cv2.resize(fill, window.shape[1::-1], interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    sigma = _noise_sigma(cv2.cvtColor(window, cv2.COLOR_BGR2GRAY))
+    fill += rng.normal(0, sigma, fill.shape[:2] + (1,)).astype(np.float32)
+    soft = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), 1.0)[..., None]
+    blended = window.astype(np.float32) * (1 - soft) + fill * soft
+    image[y0:y1, x0:x1] = blended.clip(0, 255).astype(np.uint8)
 
 
 def _light(plate: np.ndarray, real: np.ndarray) -> np.ndarray:
-    """The plate under the real plate's light: the rendered white and black map to its
-    field and ink levels, tinted by its field's colour cast."""
+    """The plate under the real plate's light: its lightest print (a white field or light
+    characters) maps to the real plate's white field, black ink to the real ink, tinted
+    by the real field's colour cast."""
     gray = cv2.cvtColor(real, cv2.COLOR_BGR2GRAY).astype(np.float32)
     dark, bright = (float(v) for v in np.percentile(gray, (5, 95)))
-    gain = max(bright - dark, 8.0) / (WHITE_LEVEL - INK_LEVEL)
+    plate_gray = cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY)
+    white = max(float(np.percentile(plate_gray, 95)), MIN_WHITE_LEVEL)
+    gain = max(bright - dark, MIN_CONTRAST) / max(white - INK_LEVEL, 1.0)
     offset = dark - gain * INK_LEVEL
     field = real[gray >= np.percentile(gray, 75)].astype(np.float32)
     cast = field.mean(axis=0) / max(float(field.mean()), 1.0)
@@ -166,7 +183,7 @@ def paste_plate(rng: np.random.Generator, photo: np.ndarray, quad: np.ndarray,
     real_mask = np.zeros(real.shape[:2], np.uint8)
     cv2.fillConvexPoly(real_mask, (quad - [x0, y0]).astype(np.int32), 1)
     if not np.allclose(corners, quad):
-        _cover(out, quad)
+        _cover(rng, out, quad)
     lit = _light(plate, real[real_mask.astype(bool)].reshape(-1, 1, 3))
     local = (corners - np.array([x0, y0], np.float32)).astype(np.float32)
     ph, pw = plate.shape[:2]
