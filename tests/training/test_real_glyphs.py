@@ -73,8 +73,8 @@ def test_the_bank_is_empty_without_the_data(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: row.gost_type)
-def test_a_composed_plate_has_the_type_s_size_and_colours(row: PlateType,
-                                                         painter: RealGlyphPainter) -> None:
+def test_a_composed_plate_has_the_type_s_size_and_colours(
+        row: PlateType, painter: RealGlyphPainter) -> None:
     rng = np.random.default_rng(2)
     img = compose_plate(rng, row, random_plate_text(rng, row), painter, 1.0)
     assert img.shape == (row.size_mm[1], row.size_mm[0], 3)
@@ -132,9 +132,8 @@ def test_a_pasted_scene_keeps_the_photo_s_size_and_lies_on_its_plate(
     plates = scene_plates(shared_data)
     assert len(plates) > 100
     rng = np.random.default_rng(1)
-    for source, row in zip(plates[::40], [by_name("private"), by_name("motorcycle"),
-                                           by_name("police"), by_name("type_1a"),
-                                           by_name("diplomatic_staff"), by_name("military")]):
+    names = ["private", "motorcycle", "police", "type_1a", "diplomatic_staff", "military"]
+    for source, row in zip(plates[::40], [by_name(name) for name in names]):
         photo = cv2.imread(str(source.path), cv2.IMREAD_COLOR)
         pasted = paste_scene(rng, photo, source.quad, painter, row)
         assert pasted.image.shape == photo.shape

@@ -122,7 +122,8 @@ def _blobs(mask: np.ndarray) -> tuple[list[_Blob], np.ndarray]:
             continue
         if x + w >= width or y + h >= height:
             continue
-        if CHAR_ASPECT[0] <= w / h <= CHAR_ASPECT[1] and CHAR_FILL[0] <= area / (w * h) <= CHAR_FILL[1]:
+        fill = area / (w * h)
+        if CHAR_ASPECT[0] <= w / h <= CHAR_ASPECT[1] and CHAR_FILL[0] <= fill <= CHAR_FILL[1]:
             found.append(_Blob(x, y, w, h, i))
     return found, labels
 
@@ -167,7 +168,8 @@ def _region(blobs: list[_Blob], main: list[_Blob], count: int) -> list[_Blob] | 
     cands.sort(key=lambda b: b.x)
     for start in range(len(cands) - count + 1):
         run = cands[start:start + count]
-        if np.ptp([b.y for b in run]) < 0.15 * digit_h and np.ptp([b.h for b in run]) < 0.15 * digit_h:
+        tops, heights = [b.y for b in run], [b.h for b in run]
+        if np.ptp(tops) < 0.15 * digit_h and np.ptp(heights) < 0.15 * digit_h:
             gaps = [b.x - (a.x + a.w) for a, b in zip(run, run[1:])]
             if all(-1 <= g < 0.5 * digit_h for g in gaps):
                 return run

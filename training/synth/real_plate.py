@@ -79,9 +79,8 @@ class RealGlyphPainter:
     def __call__(self, img: np.ndarray, layout: PlateLayout, ink: BGR, region_ink: BGR,
                  s: float, rng: np.random.Generator) -> None:
         text = {g.char for g in layout.glyphs}
-        tried = rng.choice(len(self.sources), size=min(SOURCE_TRIES, len(self.sources)),
-                           replace=False) if self.sources else []
-        source = max((self.sources[i] for i in tried),
+        tried = rng.permutation(len(self.sources))[:SOURCE_TRIES]
+        source = max((self.sources[int(i)] for i in tried),
                      key=lambda src: len(text & self.chars[src]), default="")
         own = [self.style[id(g)] for gl in self.bank.glyphs.values() for g in gl
                if g.source == source]
@@ -118,10 +117,12 @@ class RealGlyphPainter:
         margin = int(0.12 * h)
         canvas = np.zeros((h + 2 * margin, w + 2 * margin), np.uint8)
         draw_glyph(canvas, char, (margin, margin, w, h), self.stroke * h, (255,))
-        alpha = cv2.GaussianBlur(canvas.astype(np.float32) / 255, (0, 0), rng.uniform(0.6, 1.6))
+        alpha = np.asarray(cv2.GaussianBlur(canvas.astype(np.float32) / 255, (0, 0),
+                                            rng.uniform(0.6, 1.6)), np.float32)
         if self.letters:
             real = self.letters[int(rng.integers(0, len(self.letters)))]
-            alpha += cv2.resize(_texture(real), alpha.shape[::-1], interpolation=cv2.INTER_LINEAR)
+            alpha = alpha + cv2.resize(_texture(real), alpha.shape[::-1],
+                                       interpolation=cv2.INTER_LINEAR)
         return Glyph(char, "main", alpha.clip(-0.3, 1.0), (margin, margin, w, h), "drawn")
 
 
