@@ -149,3 +149,16 @@ def test_the_real_sheet_shows_every_type(tmp_path: Path, shared_data: Path) -> N
     sheet = cv2.imread(str(write_real_sheet(tmp_path / "real.png", shared_data)))
     # Two tiles per type in real glyphs and one pasted photo per type, two tiles a row.
     assert sheet is not None and sheet.shape[0] >= len(ROWS) * 3 // 2 * 200
+
+
+def test_the_same_seed_composes_and_pastes_the_same(
+        shared_data: Path, painter: RealGlyphPainter) -> None:
+    row = by_name("motorcycle")
+    a = compose_plate(np.random.default_rng(5), row, "1234AB77", painter)
+    b = compose_plate(np.random.default_rng(5), row, "1234AB77", painter)
+    assert np.array_equal(a, b)
+    source = scene_plates(shared_data)[0]
+    photo = cv2.imread(str(source.path), cv2.IMREAD_COLOR)
+    first = paste_scene(np.random.default_rng(6), photo, source.quad, painter)
+    second = paste_scene(np.random.default_rng(6), photo, source.quad, painter)
+    assert np.array_equal(first.image, second.image) and first.text_latin == second.text_latin
