@@ -1,6 +1,8 @@
-"""Plates of any type composed from real glyph images: the renderer's field, frame, region
-cell, "RUS" and flag, with each character a real one from the glyph bank recoloured to
-the type's ink (light on blue, black and red), so real print and wear reach every type.
+"""Plates of any type composed from real glyph images recoloured to the type's ink.
+
+The renderer draws the field, frame, region cell, "RUS" and flag; each character is a
+real one from the glyph bank in the type's ink (light on blue, black and red), so real
+print and wear reach every type.
 
 A glyph's grey levels are its alpha: the ink's soft edges, worn holes and the field's
 noise around it come from the real crop; the colours come from the type. Characters the

@@ -1,6 +1,8 @@
-"""A contact sheet of plates made from real print: every type composed from real glyphs
-(clean and worn), then real photos before and after a plate of each type is pasted in, its
-corners drawn; to look at after changing the glyph bank, the composer or the paste."""
+"""A contact sheet of plates made from real print, to look at after changing how they are made.
+
+Every type composed from real glyphs (clean and worn), then real photos before and after
+a plate of each type is pasted in, its corners drawn.
+"""
 
 from __future__ import annotations
 

@@ -189,7 +189,7 @@ def paste_plate(rng: np.random.Generator, photo: np.ndarray, quad: np.ndarray,
     ph, pw = plate.shape[:2]
     matrix = cv2.getPerspectiveTransform(box_corners(0, 0, pw, ph), local)
     size = (x1 - x0, y1 - y0)
-    warped = cv2.warpPerspective(lit, matrix, size, flags=cv2.INTER_AREA)
+    warped = cv2.warpPerspective(lit, matrix, size, flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), matrix, size,
                                flags=cv2.INTER_LINEAR)[..., None]
     # As sharp as the real plate was: the blur whose edge strength matches it.
@@ -224,7 +224,7 @@ def paste_scene(rng: np.random.Generator, photo: np.ndarray, quad: np.ndarray,
         rows = plate_types()
         row = rows[int(rng.integers(0, len(rows)))]
     text = random_plate_text(rng, row)
-    width, height = _side_lengths(np.asarray(quad, np.float32))
+    _, height = _side_lengths(np.asarray(quad, np.float32))
     scale = float(np.clip(OVERSAMPLE * height / row.size_mm[1], 0.15, 2.0))
     if painter is not None and rng.random() < REAL_GLYPH_SHARE:
         plate = compose_plate(rng, row, text, painter, scale)
