@@ -7,6 +7,8 @@ Geometry comes from ``plate_layout``; everything random is drawn from the caller
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -21,6 +23,8 @@ from training.synth.glyphs import draw_glyph
 from training.synth.plate_layout import FRAME_INSET, PlateLayout, plate_layout
 
 BGR = tuple[int, int, int]
+GlyphPainter = Callable[[np.ndarray, PlateLayout, BGR, BGR, float, np.random.Generator], None]
+"""Paints a layout's characters: (image, layout, ink, region ink, px per mm, rng)."""
 # Shares of plates drawn with a holder frame over the edge, and with each bolt head.
 HOLDER_SHARE = 0.2
 BOLT_SHARE = 0.7
@@ -91,8 +95,9 @@ def random_region(rng: np.random.Generator, row: PlateType) -> str:
 
 
 def draw_plate(rng: np.random.Generator, row: PlateType, text_latin: str,
-               scale: float = 1.0) -> np.ndarray:
-    """A clean, frontal BGR plate of ``row`` showing ``text_latin``, ``scale`` px per mm."""
+               scale: float = 1.0, paint_glyphs: GlyphPainter | None = None) -> np.ndarray:
+    """A clean, frontal BGR plate of ``row`` showing ``text_latin``, ``scale`` px per mm;
+    its characters drawn by ``paint_glyphs`` (the stroke typeface when None)."""
     layout = plate_layout(row, text_latin)
     s = scale
     w, h = int(round(layout.size[0] * s)), int(round(layout.size[1] * s))
@@ -111,7 +116,7 @@ def draw_plate(rng: np.random.Generator, row: PlateType, text_latin: str,
     cv2.rectangle(img, (int(inset), int(inset)), (int(w - inset), int(h - inset)), ink, rim,
                   cv2.LINE_AA)
     _draw_region_cell(img, row, layout, ink, rim, s, rng)
-    _draw_glyphs(img, layout, ink, region_ink, s, rng)
+    (paint_glyphs or _draw_glyphs)(img, layout, ink, region_ink, s, rng)
     _draw_rus_and_flag(img, layout, region_ink, s)
     _draw_bolts(img, row, ink, s, rng)
     if rng.random() < HOLDER_SHARE:
