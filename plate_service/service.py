@@ -12,6 +12,7 @@ from typing import Protocol
 
 from plate_service.admission import Admission, AdmissionObserver, ImageSlot
 from plate_service.annotate import annotated_jpeg
+from plate_service.answers import Timings
 from plate_service.config import (
     DEFAULT_DOWNLOAD_CONCURRENCY,
     DEFAULT_WORKER_THREADS,
@@ -54,14 +55,6 @@ class _NoObserver:
 
     def recognition_finished(self, seconds: float) -> None:
         pass
-
-
-@dataclass(frozen=True)
-class Timings:
-    """Milliseconds spent per stage for one image."""
-
-    download_ms: float
-    recognition_ms: float
 
 
 @dataclass(frozen=True)
@@ -275,7 +268,8 @@ class PlateService:
             if job.image_id is not None:
                 exc.image_id = job.image_id
             return ImageOutcome(job.image_id, error=exc)
-        timings = Timings(job.download_ms, (time.perf_counter() - started) * 1000)
+        timings = Timings(download=job.download_ms,
+                          recognition=(time.perf_counter() - started) * 1000)
         return ImageOutcome(job.image_id, recognition=recognition, timings=timings,
                             annotated_jpeg=annotated_jpeg(image, recognition)
                             if job.draw else None)
