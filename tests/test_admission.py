@@ -11,6 +11,7 @@ import pytest
 
 from plate_service.admission import Admission
 from plate_service.errors import OverloadedError
+from tests.waiting import settle, until
 
 
 class CountingObserver:
@@ -39,20 +40,6 @@ def make_admission(max_pending: int = 10, buffered_images: int = 1,
 
 def assert_all_free(admission: Admission) -> None:
     assert (admission.pending, admission.buffer.held, admission.threads.held) == (0, 0, 0)
-
-
-async def settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
-
-
-async def until(condition: object, timeout_s: float = 5.0) -> None:
-    assert callable(condition)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not condition():
-        assert loop.time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
 
 
 async def test_a_request_over_the_limit_is_refused_whole_and_takes_no_place() -> None:

@@ -22,6 +22,7 @@ from plate_service.recognition.types import OcrReading
 from plate_service.result_cache import create_result_cache
 from plate_service.service import ImageOutcome, PlateService
 from tests.fakes import FakeReader, fake_recognizer, plate_like_jpeg
+from tests.waiting import settle, until
 
 
 class GatedSource:
@@ -91,22 +92,6 @@ def make_service(source: GatedSource, executor: ThreadPoolExecutor,
         source, fake_recognizer(reader or FakeReader()), executor,
         LimitsConfig(max_pending_recognitions=max_pending, max_batch_size=max_pending),
         create_result_cache(cache_entries, 60), buffered_images=buffered_images, threads=threads)
-
-
-async def settle() -> None:
-    """Let every ready task run until all of them wait on something."""
-    for _ in range(20):
-        await asyncio.sleep(0)
-
-
-async def until(condition: object, timeout_s: float = 5.0) -> None:
-    """Wait (polling the loop) until ``condition()`` holds; worker threads need real time."""
-    assert callable(condition)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not condition():
-        assert loop.time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
 
 
 def assert_all_free(service: PlateService) -> None:
