@@ -78,11 +78,14 @@ class Admission:
 class ImageSlot:
     """One admitted image's pending place, and the buffer and thread slots it takes on its way.
 
-    ``close`` says the image's work is over, however it ended (a result, an error, a
-    cancellation, a timeout); it frees everything the slot took, exactly once. While a
-    worker thread still has the image, freeing waits for that thread: cancelling an
-    awaiting task does not stop a thread, and the thread still holds the image's memory.
-    Used on the event loop only (a worker thread's end reaches it through the loop).
+    Everything the slot took is freed together, exactly once: as soon as a worker thread
+    is done with the image (its bytes and pixels are gone then, so the next image may
+    take their places before this one's outcome is even delivered), or on ``close`` for
+    an image that never reached a thread, however its work ended (an error, a
+    cancellation, a timeout). Closing while a thread still has the image frees nothing
+    yet: cancelling an awaiting task does not stop a thread, and the thread still holds
+    the image's memory. Used on the event loop only (a worker thread's end reaches it
+    through the loop).
     """
 
     def __init__(self, admission: Admission, owner: object) -> None:
@@ -91,7 +94,6 @@ class ImageSlot:
         self._buffered = False
         self._threaded = False
         self._running: Future[Any] | None = None  # the thread's job until it is done
-        self._closed = False
         self._freed = False
 
     @property
@@ -119,8 +121,7 @@ class ImageSlot:
             """On the loop, once the thread is done (one wake-up of the loop per image)."""
             self._running = None
             self._admission.observer.recognition_finished(time.perf_counter() - started)
-            if self._closed:
-                self._free()
+            self._free()
             if result.done():
                 return
             if job.cancelled():
@@ -141,9 +142,6 @@ class ImageSlot:
 
     def close(self) -> None:
         """The image's work is over: free its places now, or once its thread is done."""
-        if self._closed:
-            return
-        self._closed = True
         if self._running is None:
             self._free()
 

@@ -99,10 +99,10 @@ class PlateService:
 
     Memory and CPU are bounded by ``Admission``: each new image gets an ``ImageSlot``
     (its pending place, then a buffer slot for its bytes, then a worker thread for its
-    ``RecognitionJob``: decode, detect, cut the plates, read them, drop the full image),
-    and closing the slot is what gives them back, once the work has really ended (a worker
-    thread that is still decoding holds on). An ID's slot closes when its task ends, an
-    upload's when its call does.
+    ``RecognitionJob``: decode, detect, cut the plates, read them, drop the full image).
+    The slot gives them all back once the work has really ended: when the worker thread
+    is done with the image, or when the slot is closed before a thread took it (an ID's
+    slot is closed when its task ends, an upload's when its call does).
     """
 
     def __init__(

@@ -51,18 +51,22 @@ async def test_a_request_over_the_limit_is_refused_whole_and_takes_no_place() ->
     assert admission.accepting
 
 
-async def test_closing_a_slot_gives_back_its_place_buffer_and_thread_once(
+async def test_a_slot_gives_back_its_place_buffer_and_thread_once_its_thread_is_done(
     executor: ThreadPoolExecutor
 ) -> None:
     admission = make_admission()
     (slot,) = admission.admit(1, owner="request")
     await slot.take_buffer()
+    assert (admission.pending, admission.buffer.held, admission.threads.held) == (1, 1, 0)
     assert await slot.run(executor, sum, [1, 2]) == 3
-    assert (admission.pending, admission.buffer.held, admission.threads.held) == (1, 1, 1)
-    slot.close()
-    slot.close()  # a second close must not give back slots another image now holds
     assert_all_free(admission)
-    assert slot.freed
+    (other,) = admission.admit(1, owner="another request")
+    await other.take_buffer()
+    slot.close()
+    slot.close()  # closing after must not give back the slots another image now holds
+    assert (admission.pending, admission.buffer.held) == (1, 1)
+    other.close()
+    assert_all_free(admission)
 
 
 async def test_a_slot_closed_while_its_thread_runs_frees_only_when_the_thread_is_done(
