@@ -78,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser, conditions: bool) -> None:
 
 
 def _header(what: str, seed: int, per_type: int) -> str:
-    return (f"rendered held-out set, {what} ({per_type} per type, seed {seed}; print, colours "
+    return (f"rendered held-out set, {what} {per_type} per type, seed {seed} (print, colours "
             "and wear outside the training ranges; text top line first):")
 
 
@@ -93,7 +93,7 @@ def crop_sections(reader: PlateReaderLike, data_dir: Path, seed: int = DEFAULT_S
         readings += reader.read([crop.image for crop in crops[s:s + OCR_BATCH]])
     tallies = tally_by_type((crop.gost_type, [crop.text], [reading.text_latin])
                             for crop, reading in zip(crops, readings))
-    lines = [_header("crops", seed, per_type), format_type_table(tallies, False),
+    lines = [_header("crops,", seed, per_type), format_type_table(tallies, False),
              f"  ({len(crops)} crops drawn and read in {time.perf_counter() - start:.0f} s)"]
     labels = [label for label in _present(data_dir) if label.text_latin]
     if labels:
@@ -149,8 +149,8 @@ def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
     for photo in held_out_photos(data_dir / "real-dev", scenes, seed, per_type):
         read = _texts(read_photo(recognizer, photo.image))
         results.append((photo.gost_type, [row[4] for row in photo.labels], read))
-    lines = [_header(f"photos ({len(scenes)} held-out real-dev photos, their plates "
-                     "replaced)", seed, per_type),
+    lines = [_header(f"photos: {len(scenes)} held-out real-dev photos, their plates "
+                     "replaced,", seed, per_type),
              format_type_table(tally_by_type(results), True),
              f"  ({len(results)} photos made and read in "
              f"{time.perf_counter() - start:.0f} s)"]

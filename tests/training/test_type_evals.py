@@ -3,6 +3,7 @@ our labels of the new types' real plates name table rows and real photos."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -14,7 +15,9 @@ from training.condition_sweep import (
     PHOTO_CONDITIONS,
     under_condition,
 )
-from training.type_evals import read_extra_type_labels
+from plate_service.recognition.plate_types import plate_types
+from plate_service.recognition.types import OcrReading
+from training.type_evals import crop_sections, read_extra_type_labels
 from training.type_report import format_type_table, score_image, tally_by_type
 
 
@@ -75,3 +78,23 @@ def test_our_labels_lie_inside_their_shared_photos(shared_data: Path) -> None:
         assert image is not None, label.file
         x1, y1, x2, y2 = label.box
         assert x2 <= image.shape[1] and y2 <= image.shape[0]
+
+
+class _ReadsNothing:
+    """An OCR that reads every crop as nothing, and counts the crops it was given."""
+
+    def __init__(self) -> None:
+        self.crops = 0
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
+        self.crops += len(crops)
+        return [OcrReading("", "", 0.0, (), None, None, "") for _ in crops]
+
+
+def test_the_crop_section_reads_every_type_and_scores_a_blind_reader_zero(
+        tmp_path: Path) -> None:
+    reader = _ReadsNothing()
+    section = crop_sections(reader, tmp_path, seed=1, per_type=2)
+    assert reader.crops == 2 * len(plate_types())
+    assert section.splitlines()[-2].split()[:3] == ["all", f"0/{reader.crops}", "0.0%"]
+    assert "real plates" not in section  # no shared photos under tmp_path
