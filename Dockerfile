@@ -1,10 +1,14 @@
 # plate-service: offline Russian licence-plate reader. Model weights are baked in.
-#   docker build -t plate-service .
-#   docker run -p 8080:8080 plate-service
+#   make docker-build     (docker build -t plate-service:<version in setup.cfg> .)
+#   make docker-run       (docker run -p 8080:8080 plate-service:<version>)
 # Offline machines: --build-arg BASE_IMAGE=local/python:3.11-slim (see README).
-ARG BASE_IMAGE=python:3.11-slim
+ARG BASE_IMAGE
 
-FROM ${BASE_IMAGE} AS build
+# Every stage starts from one base: by default a pinned Python release, so that a
+# rebuild gets the Python the image was checked with.
+FROM ${BASE_IMAGE:-python:3.11.14-slim} AS base
+
+FROM base AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 WORKDIR /src
@@ -17,7 +21,7 @@ RUN /opt/venv/bin/pip install --no-compile -c constraints.txt . \
 
 # A stand-in image provider for demos (docker compose): a tool of its own, with the
 # plates it ships with (rendered by this repository's generator).
-FROM ${BASE_IMAGE} AS demo-provider
+FROM base AS demo-provider
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 PORT=7777
 COPY demo_provider /src/demo_provider
 COPY constraints.txt /src/
@@ -27,7 +31,7 @@ EXPOSE 7777
 ENTRYPOINT ["plate-demo-provider"]
 
 # The service (default target).
-FROM ${BASE_IMAGE} AS service
+FROM base AS service
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

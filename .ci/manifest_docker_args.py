@@ -2,7 +2,7 @@
 
 Printed one per line for .ci/docker-smoke, so CI starts the container under the
 manifest's own settings (user, read-only root, writable volumes, dropped capabilities,
-environment, CPU and memory limits) rather than a hand-kept copy of them.
+seccomp profile, environment, CPU and memory limits) rather than a hand-kept copy of them.
 Usage: python .ci/manifest_docker_args.py [deploy/kubernetes/deployment.yaml]
 """
 
@@ -35,6 +35,17 @@ def cpus(quantity: str) -> str:
     return format(value.normalize(), "f")
 
 
+def _seccomp_args(profile: str) -> list[str]:
+    """The `docker run` option for a seccomp profile type: Docker applies its own default
+    profile (the runtime's default) unless told otherwise."""
+    if profile == "RuntimeDefault":
+        return []
+    if profile == "Unconfined":
+        return ["--security-opt", "seccomp=unconfined"]
+    raise ValueError(f"seccomp profile {profile!r}: only RuntimeDefault and Unconfined map "
+                     "to docker run")
+
+
 def docker_run_args(deployment: dict[str, Any]) -> list[str]:
     """Options for `docker run` equivalent to the Deployment's single container."""
     pod = deployment["spec"]["template"]["spec"]
@@ -49,6 +60,8 @@ def docker_run_args(deployment: dict[str, Any]) -> list[str]:
         args += ["--cap-drop", capability]
     if security.get("allowPrivilegeEscalation") is False:
         args += ["--security-opt", "no-new-privileges"]
+    # A pod that names no profile runs unconfined (the kubelet's default).
+    args += _seccomp_args(security.get("seccompProfile", {}).get("type", "Unconfined"))
     volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
     for mount in container.get("volumeMounts", []):
         empty_dir = volumes[mount["name"]].get("emptyDir")

@@ -14,12 +14,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import recognition, scheduling
-from bench.service_load import (cpu_seconds, largest_worker_mb, load, naive_service,
-                                own_cpu_seconds, plate_service, pss_mb, rss_mb, upstream)
+from bench import photos, recognition, scheduling
+from bench.service_load import naive_service, plate_service, upstream
 from plate_service.config import BASE_WORKER_MB, load_config
 from plate_service.recognition.loading import load_recognizer
 from plate_service.recognition.pipeline import PlateRecognizer
+from testkit.load import load
+from testkit.processes import (cpu_seconds, largest_worker_mb, own_cpu_seconds, pss_mb,
+                               rss_mb)
+from training.eval_detector import DEFAULT_DATA, SWEEP_ANGLES
 
 REPO = Path(__file__).resolve().parent.parent
 # The packages whose versions move the figures (speed and resident memory).
@@ -41,6 +44,8 @@ def main() -> None:
     parser.add_argument("--memory-requests", type=int, default=100_000,
                         help="requests for the memory test (default 100000)")
     parser.add_argument("--quick", action="store_true", help="fewer requests everywhere")
+    parser.add_argument("--photos", type=Path, default=DEFAULT_DATA / "real-dev" / "scenes",
+                        help="labelled photos to time one by one (bench.photos)")
     args = parser.parse_args()
     scale = 0.2 if args.quick else 1.0
     lines: list[str] = []
@@ -178,6 +183,7 @@ def main() -> None:
          "clean and shared, so PSS moves less.")
     emit()
     heavy_requests(emit, args.models_dir, scale)
+    labelled_photos(emit, args.models_dir, args.photos, scale)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"written to {args.out}")
@@ -292,6 +298,31 @@ def heavy_requests(emit: Callable[[str], None], models_dir: Path, scale: float) 
     emit()
     emit("Upstream hits equal the accepted requests: a request turned away with 503 "
          "downloads nothing.")
+    emit()
+
+
+def labelled_photos(emit: Callable[[str], None], models_dir: Path, folder: Path,
+                    scale: float) -> None:
+    """Section 8: real photos one by one, in ms and in decodes of the same photo."""
+    emit("## 8. Labelled photos, one at a time")
+    emit()
+    if photos.labels_folder(folder) is None:
+        emit(f"Skipped: no labelled photos at {folder} (`--photos DIR`).")
+        emit()
+        return
+    angles = [angle for angle in SWEEP_ANGLES if angle]
+    repeats = photos.DEFAULT_REPEATS if scale == 1 else 1
+    emit(f"`python -m bench.photos {os.path.relpath(folder, REPO)} "
+         + " ".join(f"--rotate {angle:g}" for angle in angles)
+         + f"{'' if scale == 1 else ' --repeats 1'}`: each labelled photo there "
+         "decoded and recognised as the service reads an "
+         "upload (auto mode, 1 thread), upright, turned about its first plate as the "
+         "detector eval's sweep turns it, and with its plates painted out; the fastest of "
+         f"{repeats} reads per photo. Each time is also given in plain `cv2.imdecode` calls "
+         "of the same photo's bytes in the same run (each photo's time over its own decode, "
+         "then the median, p90 and max), which carry from one machine to another better than ms.")
+    emit()
+    emit(photos.report(photos.measure(folder, models_dir, angles, repeats)))
     emit()
 
 

@@ -1,6 +1,6 @@
 """``python -m bench.fake_upstream``: the fake image provider of the tests, for load tests.
 
-It is ``tests.fake_provider`` scripted so that every integer ID exists (ID modulo the
+It is ``testkit.fake_provider`` scripted so that every integer ID exists (ID modulo the
 number of images): rendered plate crops, or with ``--photos N`` N generated 12 MP
 photos, each answered after the configured latency (one ID may be given its own,
 ``--slow-id``); ``GET /hits`` is the number of image requests so far. It answers from
@@ -14,7 +14,7 @@ import asyncio
 from dataclasses import replace
 
 from bench.images import large_photo, provider_crops
-from tests.fake_provider import Answer, FakeProvider
+from testkit.fake_provider import Answer, FakeProvider
 
 
 async def serve(host: str, port: int, latency_ms: float, photos: int = 0,

@@ -9,7 +9,6 @@ as ``python -m plate_service``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
@@ -35,11 +34,10 @@ class MemoisedRecognizer:
     def has_detector(self) -> bool:
         return self._real.has_detector
 
-    def recognize(self, images: Sequence[np.ndarray], mode: RecognitionMode = "auto"
-                  ) -> list[ImageRecognition]:
+    def recognize(self, image: np.ndarray, mode: RecognitionMode = "auto") -> ImageRecognition:
         if self._answer is None:
-            self._answer = self._real.recognize(images[:1], mode)[0]
-        return [self._answer] * len(images)
+            self._answer = self._real.recognize(image, mode)
+        return self._answer
 
 
 def _memoised(config: Config) -> PlateRecognizer:

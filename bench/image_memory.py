@@ -35,12 +35,12 @@ def main(argv: list[str] | None = None) -> None:
     return_large_buffers_to_the_os()  # as the service does
     photo = large_photo(1, args.width, args.height)
     recognizer = load_recognizer(args.models_dir)
-    recognizer.recognize([decode_image(large_photo(2, 800, 600), LIMITS)], "auto")
+    recognizer.recognize(decode_image(large_photo(2, 800, 600), LIMITS), "auto")
     with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
         clear.write("5")  # resets VmHWM to the current RSS
     before_kb = _status_kb("VmRSS:")
     image = decode_image(photo, LIMITS)
-    recognizer.recognize([image], "auto")
+    recognizer.recognize(image, "auto")
     del image
     peak_bytes = (_status_kb("VmHWM:") - before_kb) * 1024
     pixels = args.width * args.height

@@ -1,20 +1,21 @@
 """``python -m bench.interleaved DIR_A DIR_B``: two checkouts' recognition speed, in one process.
 
-``bench.paired`` times the two checkouts at the same time on two cores; where those cores
-are shared with other guests, each core's speed still drifts on its own. Here both are
-loaded into one process, each under a package name of its own (a copy of its
-``plate_service`` whose imports are renamed), and each measure alternates
-A's call and B's call, swapping who goes first, so every slow spell hits both alike. The
-calls and inputs are ``bench.paired``'s: one crop, decode + auto-mode read, a batch of 64
-crops and a ~1 MP photo, on 1 thread, with this checkout's images. Reported as
-``bench.paired`` reports: per block of calls, the median of A's and of B's; the ratio is
-the median over blocks.
+On a shared machine the same code measures 20-40 % apart from one run to the next, and
+each core's speed drifts on its own, so two versions timed one after the other (or side
+by side on two cores) compare the machine's moods, not the code. Here both are loaded
+into one process, each under a package name of its own (a copy of its ``plate_service``
+whose imports are renamed), and each measure alternates A's call and B's call, swapping
+who goes first, so every slow spell hits both alike. The calls: one crop, decode +
+auto-mode read, the OCR on a batch of 64 crops and a ~1 MP photo, on 1 thread, with this
+checkout's images and each checkout's own models. Reported per block of calls: the median of A's
+and of B's; the ratio is the median over blocks.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import re
 import shutil
 import statistics
@@ -24,17 +25,26 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import cv2
 import numpy as np
 
 from bench.images import provider_crops, scene_photo
-from bench.paired import report
 
 PACKAGE = "plate_service"
 _MENTION = re.compile(rf"\b{PACKAGE}\b")
 # Generous bounds, the same for both sides: the checks cost the same whatever they are.
 _LIMITS = {"max_bytes": 64 << 20, "max_pixels": 100_000_000, "max_side": 20_000}
+
+
+def one_image(recognizer: Any) -> Callable[..., object]:
+    """``recognize(image, mode)`` of a checkout's recogniser, so that any two checkouts
+    compare: a recogniser whose ``recognize`` takes a list of images is handed a list of
+    one."""
+    if "images" in inspect.signature(recognizer.recognize).parameters:
+        return lambda image, mode="auto": recognizer.recognize([image], mode)[0]
+    return recognizer.recognize
 
 
 def alias_checkout(checkout: Path, suffix: str, into: Path) -> None:
@@ -58,17 +68,17 @@ def measures(checkout: Path, suffix: str) -> dict[str, tuple[int, Callable[[], o
     loading = _module(suffix, "recognition.loading")
     image = _module(suffix, "recognition.image")
     decode_image, limits = image.decode_image, image.ImageLimits(**_LIMITS)
-    recognizer = loading.load_recognizer(checkout / "models", threads=1)
+    recognize = one_image(loading.load_recognizer(checkout / "models", threads=1))
+    reader = loading.load_reader(checkout / "models" / "ocr", threads=1)
     jpegs = provider_crops()
     crops = [cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) for data in jpegs]
     batch = [crops[i % len(crops)] for i in range(64)]
     photo = scene_photo()
     return {
-        "one crop": (25, lambda: recognizer.recognize([crops[0]], "crop")),
-        "decode + read": (25, lambda: recognizer.recognize([decode_image(jpegs[0], limits)])),
-        "batch of 64": (1, lambda: recognizer.recognize(batch, "crop")),
-        "~1 MP photo": (1, lambda: recognizer.recognize(
-            [decode_image(photo, limits)], "scene")),
+        "one crop": (25, lambda: recognize(crops[0], "crop")),
+        "decode + read": (25, lambda: recognize(decode_image(jpegs[0], limits))),
+        "batch of 64": (1, lambda: reader.read(batch)),
+        "~1 MP photo": (1, lambda: recognize(decode_image(photo, limits), "scene")),
     }
 
 
@@ -105,6 +115,20 @@ def compare(a: Path, b: Path, calls: int, blocks: int) -> dict[str, list[tuple[f
     return pairs
 
 
+def report(pairs: dict[str, list[tuple[float, float]]]) -> str:
+    """A Markdown table: per measure, A's and B's median ms and B / A over the blocks."""
+    lines = ["| measure | A, ms | B, ms | B / A, median of blocks | each block |",
+             "|---|---|---|---|---|"]
+    for name, rows in pairs.items():
+        ratios = [b / a for a, b in rows]
+        lines.append(
+            f"| {name} | {statistics.median(a for a, _ in rows):.3f} "
+            f"| {statistics.median(b for _, b in rows):.3f} "
+            f"| {statistics.median(ratios) - 1:+.1%} "
+            f"| {' '.join(f'{ratio - 1:+.0%}' for ratio in ratios)} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.interleaved",
                                      description=__doc__.splitlines()[0])
@@ -115,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                              "others)")
     parser.add_argument("--blocks", type=int, default=8)
     args = parser.parse_args(argv)
-    print(report(compare(args.a.resolve(), args.b.resolve(), args.calls, args.blocks),
-                 unit="block"))
+    print(report(compare(args.a.resolve(), args.b.resolve(), args.calls, args.blocks)))
     return 0
 
 

@@ -38,7 +38,7 @@ def main() -> None:
             with urllib.request.urlopen(f"{args.provider}/images/{image_id}",
                                         timeout=10) as response:
                 data = response.read()
-            (result,) = recognizer.recognize([decode_image(data, LIMITS)])
+            result = recognizer.recognize(decode_image(data, LIMITS))
             best = result.best
             self._answer(200, {"image_id": image_id,
                                "plate": best.reading.text if best else None})

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.images import large_photo
-from bench.service_load import Connection, load, plate_service, upstream, upstream_hits
+from bench.service_load import plate_service, upstream, upstream_hits
 from plate_service.config import LimitsConfig
 from plate_service.recognition.image import decode_image
 from plate_service.service import image_limits
 from plate_service.recognition.loading import load_recognizer
+from testkit.load import Connection, load
 
 # Keep-alive connections the open-loop load opens before it starts.
 _OPEN_CONNECTIONS = 200
@@ -57,7 +58,7 @@ def recognition_alone(models_dir: Path, photos: list[bytes], count: int) -> floa
     with ThreadPoolExecutor(2) as pool:
         started = time.perf_counter()
         list(pool.map(lambda i: recognizer.recognize(
-            [decode_image(photos[i % len(photos)], LIMITS)], "auto"), range(count)))
+            decode_image(photos[i % len(photos)], LIMITS), "auto"), range(count)))
         return count / (time.perf_counter() - started)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 from pathlib import Path
 
 from aiohttp import web
@@ -37,7 +38,12 @@ def main(argv: list[str] | None = None) -> None:
         images = bundled_plates()
         logger.info("serving %d bundled demo plates, IDs %s", len(images), sorted(images))
     app = create_demo_app(images, latency_s=args.latency_ms / 1000, cycle=args.cycle)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    # Bound here, so the address logged is the one taken (with --port 0, the port given).
+    listener = socket.create_server((args.host, args.port),
+                                    family=socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    host, port = listener.getsockname()[:2]
+    logger.info("listening on http://%s:%d", f"[{host}]" if ":" in host else host, port)
+    web.run_app(app, sock=listener, print=None, access_log=None)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from plate_service.web import keys
 from plate_service.observability.metrics import Metrics
 from plate_service.web.middleware import access_middleware, error_middleware
 from plate_service.web.routes import setup_routes
+from plate_service.web.server_log import ServerLog
 
 RecognizerFactory = Callable[[Config], PlateRecognizer]
 
@@ -36,9 +37,10 @@ def create_app(config: Config, *, recognizer_factory: RecognizerFactory | None =
     factory = recognizer_factory or _load_bundled_models
     # Request bodies are read as sent: the handlers refuse a compressed one with a JSON
     # 415, where aiohttp's own decoding would answer br or zstd with a plain-text 400.
+    # Handler arguments win over the runner's: one server logger under run_app and gunicorn.
     app = web.Application(middlewares=[access_middleware, error_middleware],
                           client_max_size=config.limits.max_request_bytes,
-                          handler_args={"auto_decompress": False})
+                          handler_args={"auto_decompress": False, "logger": ServerLog()})
     app[keys.CONFIG] = config
     app[keys.METRICS] = Metrics(error_code=lambda exc: code_for_exception(exc).code)
 

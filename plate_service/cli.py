@@ -14,7 +14,6 @@ from plate_service.errors import PlateServiceError
 
 # What a line says of a file read, besides its name: the API answer's image fields.
 LINE_FIELDS = ("plate", "plates", "mode", "image_size")
-BATCH_SIZE = 32
 
 
 def add_read_command(subparsers: Any) -> None:
@@ -43,7 +42,7 @@ def add_read_command(subparsers: Any) -> None:
 
 
 def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    """Read every file; batches go through the recogniser together, like the service."""
+    """Read every file, one at a time, as the service reads each image."""
     # Imported here, not at the top: ``python -m plate_service`` builds this command's
     # parser in every process, and the gunicorn master should not load numpy, OpenCV
     # and onnxruntime that it never uses.
@@ -79,33 +78,24 @@ def run_read(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                        if path.resolve().parent == draw_dir.resolve()}
     failed = False
     files: Sequence[Path] = args.files
-    for start in range(0, len(files), BATCH_SIZE):
-        chunk = files[start:start + BATCH_SIZE]
-        lines: list[dict[str, Any]] = []
-        images = []
-        for path in chunk:
-            try:
-                images.append(decode_image(path.read_bytes(), limits))
-                lines.append({"file": str(path)})
-            except OSError as exc:
-                lines.append({"file": str(path), "error": {"code": "unreadable_file",
-                                                           "message": exc.strerror}})
-            except PlateServiceError as exc:
-                lines.append({"file": str(path), "error": error_object(exc)})
-        decoded = iter(images)
-        recognitions = iter(recognizer.recognize(images, mode))
-        for path, line in zip(chunk, lines):
-            if "error" in line:
-                failed = True
-            else:
-                image, recognition = next(decoded), next(recognitions)
-                answer = to_json(recognition_answer(recognition, options))
-                line.update({key: answer[key] for key in LINE_FIELDS})
-                if draw_dir is not None:
-                    target = draw_dir / _unique_name(path, drawn_names)
-                    target.write_bytes(annotated_jpeg(image, recognition))
-                    line["annotated"] = str(target)
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    for path in files:
+        line: dict[str, Any] = {"file": str(path)}
+        try:
+            image = decode_image(path.read_bytes(), limits)
+        except OSError as exc:
+            line["error"] = {"code": "unreadable_file", "message": exc.strerror}
+        except PlateServiceError as exc:
+            line["error"] = error_object(exc)
+        else:
+            recognition = recognizer.recognize(image, mode)
+            answer = to_json(recognition_answer(recognition, options))
+            line.update({key: answer[key] for key in LINE_FIELDS})
+            if draw_dir is not None:
+                target = draw_dir / _unique_name(path, drawn_names)
+                target.write_bytes(annotated_jpeg(image, recognition))
+                line["annotated"] = str(target)
+        failed = failed or "error" in line
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
     return 1 if failed else 0
 
 

@@ -349,7 +349,7 @@ class PlateService:
         try:
             image = decode_image(data, self._image_limits)
             del data
-            (recognition,) = self._recognizer.recognize([image], mode)
+            recognition = self._recognizer.recognize(image, mode)
         except PlateServiceError as exc:  # this image's own failure, not the request's
             return ImageOutcome(None, error=exc)
         timings = Timings(download_ms, (time.perf_counter() - started) * 1000)

@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import shutil
+import signal
 import socket
 import tempfile
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from gunicorn.errors import HaltServer
 from gunicorn.glogging import Logger as GunicornLogger
 
 from plate_service.config import Config
+from plate_service.gunicorn_worker import STOP_SIGNALS, StoppableWorker
 from plate_service.observability import MULTIPROCESS_DIR_ENV
 
 logger = logging.getLogger("plate_service.workers")
@@ -43,7 +45,7 @@ logger = logging.getLogger("plate_service.workers")
 EXIT_CONFIG_ERROR = 2
 EXIT_MODEL_ERROR = 3
 EXIT_CANNOT_LISTEN = 4
-WORKER_CLASS = "aiohttp.GunicornUVLoopWebWorker"  # its loop: uvloop.new_event_loop
+WORKER_CLASS = f"{StoppableWorker.__module__}.{StoppableWorker.__name__}"
 
 
 def listen(host: str, port: int, *, for_workers: bool = False) -> socket.socket:
@@ -77,6 +79,52 @@ class _JsonLogLines(GunicornLogger):
         self.error_log.setLevel(logging.getLogger().level)
 
 
+class _PortHolder:
+    """The port's socket as gunicorn's master lists its listeners.
+
+    The workers listen on sockets of their own (``reuse_port``), so the master has none and
+    would log "Listening at:" with no address; this gives it the port's. The master closes
+    its listeners when it stops.
+    """
+
+    def __init__(self, holder: socket.socket) -> None:
+        self._holder = holder
+
+    def __str__(self) -> str:
+        host, port = self._holder.getsockname()[:2]
+        return f"http://{_address(host, port)}"
+
+    def getsockname(self) -> Any:
+        return self._holder.getsockname()
+
+    def fileno(self) -> int:
+        return self._holder.fileno()
+
+    def close(self) -> None:
+        self._holder.close()
+
+
+class _Master(Arbiter):
+    """gunicorn's master, holding the port's socket, forking workers with stop signals held.
+
+    Until a new worker installs its own handlers, a signal sent to it runs the master's
+    handler copied by the fork, which queues it for a master loop that the worker never
+    runs: the signal is lost, and the worker serves until it is killed. Blocked across
+    the fork, the signal waits until the worker unblocks it with its handlers in place.
+    """
+
+    def __init__(self, pool: WorkerPool, holder: socket.socket) -> None:
+        super().__init__(pool)
+        self.LISTENERS = [_PortHolder(holder)]
+
+    def spawn_worker(self) -> int:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            return int(super().spawn_worker())
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 class WorkerPool(BaseApplication):
     """gunicorn's master, configured from our ``Config`` rather than its command line.
 
@@ -84,9 +132,10 @@ class WorkerPool(BaseApplication):
     (and raise on failure) so that a worker that cannot start counts as not booted.
     """
 
-    def __init__(self, config: Config, metrics_dir: str,
+    def __init__(self, config: Config, holder: socket.socket, metrics_dir: str,
                  create_app: Callable[[], web.Application]) -> None:
         self._config = config
+        self._holder = holder
         self._metrics_dir = metrics_dir
         self._create_app = create_app
         super().__init__()
@@ -115,6 +164,9 @@ class WorkerPool(BaseApplication):
     def load(self) -> web.Application:
         return self._create_app()
 
+    def run(self) -> None:
+        _Master(self, self._holder).run()
+
     def _child_exit(self, server: Arbiter, worker: Any) -> None:
         from prometheus_client import multiprocess  # only once the directory is set
 
@@ -139,7 +191,8 @@ def serve_workers(config: Config, holder: socket.socket,
     """Run ``config.workers`` processes until SIGTERM/SIGINT; the exit code.
 
     ``holder`` is the port's socket from ``listen(..., for_workers=True)``, kept until the
-    end. ``create_app`` runs in each worker after the fork.
+    master stops (closed here too when it never started). ``create_app`` runs in each
+    worker after the fork.
     """
     try:
         metrics_dir = tempfile.mkdtemp(prefix="plate-service-metrics-")
@@ -155,7 +208,7 @@ def serve_workers(config: Config, holder: socket.socket,
     os.environ[MULTIPROCESS_DIR_ENV] = metrics_dir
     master = os.getpid()
     try:
-        WorkerPool(config, metrics_dir, create_app).run()
+        WorkerPool(config, holder, metrics_dir, create_app).run()
     except SystemExit as stop:
         if os.getpid() != master:  # a worker leaving: its exit is gunicorn's business
             raise

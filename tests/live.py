@@ -13,7 +13,7 @@ from aiohttp import web
 
 from plate_service.app import create_app
 from plate_service.config import Config, UpstreamConfig
-from tests.fake_provider import NOT_FOUND, Answer, FakeProvider
+from testkit.fake_provider import NOT_FOUND, Answer, FakeProvider
 from tests.fakes import fake_recognizer, plate_like_jpeg
 
 PLATE = plate_like_jpeg()

@@ -12,7 +12,7 @@ from plate_service.annotate import (
     annotate,
     encode_jpeg,
 )
-from plate_service.recognition.pipeline import box_corners
+from plate_service.recognition.geometry import box_corners
 from plate_service.recognition.types import Box, ImageRecognition, PlateResult
 from tests.fakes import reading
 

@@ -17,7 +17,7 @@ from plate_service.answers import (
     to_json,
 )
 from plate_service.errors import BadRequestError
-from plate_service.recognition.pipeline import box_corners
+from plate_service.recognition.geometry import box_corners
 from plate_service.recognition.types import ImageRecognition, PlateResult
 from tests.fakes import reading
 

@@ -1,4 +1,5 @@
-"""Dependencies point one way: web -> service -> {upstream, recognition}; torch only in training."""
+"""Dependencies point one way: web -> service -> {upstream, recognition}; torch only in training;
+tests and bench share testkit, never each other."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
 
 
 @pytest.mark.parametrize(("package", "forbidden"), [
-    ("plate_service", ("torch", "training", "bench", "tests")),
+    ("plate_service", ("torch", "training", "bench", "tests", "testkit")),
     ("plate_service/recognition", ("aiohttp", "asyncio", "plate_service.web",
                                    "plate_service.upstream", "plate_service.service",
                                    "plate_service.app", "plate_service.config")),
@@ -52,9 +53,43 @@ def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
     ("demo_provider", ("plate_service", "training", "numpy", "cv2", "onnxruntime")),
     ("training", ("aiohttp", "plate_service.web", "plate_service.upstream",
                   "plate_service.service", "plate_service.app")),
+    # The tests and the benchmarks share only testkit, which needs neither.
+    ("tests", ("bench",)),
+    ("bench", ("tests",)),
+    ("testkit", ("tests", "bench")),
 ])
 def test_forbidden_imports(package: str, forbidden: tuple[str, ...]) -> None:
     assert _violations(package, forbidden) == []
+
+
+RECOGNITION = "plate_service.recognition"
+# The stages in the order an image flows through them, then the use case that runs them
+# and the loading that builds it. Each may import the ones before it, never one after.
+STAGES = ("geometry", "find", "rectify", "read", "choose", "pipeline", "loading")
+# Everything else in recognition/ sits below the stages: models, formats, decoding, types.
+LOW_MODULES = sorted(path.stem for path in (REPO_ROOT / "plate_service/recognition").glob("*.py")
+                     if path.stem not in STAGES and path.stem != "__init__")
+
+
+@pytest.mark.parametrize("module", LOW_MODULES)
+def test_models_and_helpers_import_no_stage(module: str) -> None:
+    forbidden = tuple(f"{RECOGNITION}.{stage}" for stage in STAGES if stage != "geometry")
+    assert _violations(f"plate_service/recognition/{module}.py", forbidden) == []
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_imports_only_the_stages_before_it(stage: str) -> None:
+    later = STAGES[STAGES.index(stage) + 1:]
+    forbidden = tuple(f"{RECOGNITION}.{other}" for other in later)
+    assert _violations(f"plate_service/recognition/{stage}.py", forbidden) == []
+
+
+def test_recognition_imports_nothing_of_the_package_but_itself_and_the_errors() -> None:
+    outside = [f"{path.relative_to(REPO_ROOT)} imports {name}"
+               for path in _modules("plate_service/recognition") for name in _imports(path)
+               if name.startswith("plate_service") and not name.startswith(RECOGNITION)
+               and name != "plate_service.errors"]
+    assert outside == []
 
 
 @pytest.mark.parametrize("module", ["cli.py", "answers.py", "error_codes.py"])

@@ -1,209 +1,202 @@
-"""The benchmark's own tools: the lean fake upstream, the raw load generator, the paired A/B.
+"""The benchmark's own commands, run as a developer runs them (``python -m bench.X``).
 
-Their figures go into docs/benchmarks.md, so they must speak HTTP correctly: a provider
-that answered the wrong image, or a load generator that miscounted errors, would make
-every number there wrong.
+Their figures go into docs/benchmarks.md, so they must measure what they say: a fake
+upstream that answered the wrong image, an A/B run that timed one checkout twice, or a
+photo table that dropped a set would make the numbers there wrong. The tests never import
+``bench``: what it shares with them lives in ``testkit``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
-import socket
+import re
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import cv2
+import numpy as np
 import pytest
-from aiohttp import web
 
-from bench.fake_upstream import serve
-from bench.images import provider_crops
-from bench import interleaved
-from bench.paired import compare, report
-from bench.service_load import free_port, largest_worker_mb, process_tree, rss_mb, run_load
+from demo_provider.images import bundled_plates
+from tests.conftest import MODELS_DIR, REPO_ROOT
+from tests.fakes import plate_like_jpeg
+from tests.requirements import missing
+from testkit.fake_provider import FakeProvider, serving
+from testkit.processes import free_port, until_ready
+
+MEASURES = ["one crop", "decode + read", "batch of 64", "~1 MP photo"]
 
 
-async def _provider(latency_ms: float) -> AsyncIterator[str]:
+def _bench(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=REPO_ROOT, text=True,
+                          capture_output=True, check=check, timeout=600)
+
+
+def _table(output: str) -> dict[str, list[str]]:
+    """A Markdown table's rows below its head: first cell -> the other cells."""
+    rows = [line.strip("|").split("|") for line in output.splitlines()
+            if line.startswith("| ")][1:]
+    return {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in rows}
+
+
+@asynccontextmanager
+async def _started(module: str, *args: str, ready: str, **env: str) -> AsyncIterator[str]:
+    """``python -m module`` on a free port: its URL once ``ready`` answers 200."""
     port = free_port()
-    task = asyncio.create_task(serve("127.0.0.1", port, latency_ms))
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
-                break
-        except OSError:
-            await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    url = f"http://127.0.0.1:{port}"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, *[a.replace("{port}", str(port)) for a in args],
+        cwd=REPO_ROOT, env={**os.environ, "PORT": str(port), **env},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await until_ready(f"{url}{ready}", process)
+        yield url
+    finally:
+        process.kill()
+        await process.wait()
 
 
 @pytest.fixture
-async def provider() -> AsyncIterator[str]:
-    async for url in _provider(0):
+async def fake_upstream() -> AsyncIterator[str]:
+    async with _started("bench.fake_upstream", "--port", "{port}", ready="/hits") as url:
         yield url
 
 
-@pytest.fixture
-async def slow_provider() -> AsyncIterator[str]:
-    async for url in _provider(50):
-        yield url
-
-
-async def test_fake_upstream_serves_every_id_as_one_of_the_rendered_jpegs(
-        provider: str) -> None:
-    crops = provider_crops()
+async def test_fake_upstream_serves_every_id_as_one_of_the_rendered_plates(
+        fake_upstream: str) -> None:
+    plates = [stored.data for stored in bundled_plates().values()]
     async with aiohttp.ClientSession() as session:  # one keep-alive connection, reused
         for image_id in (0, 7, 123456789):
-            async with session.get(f"{provider}/images/{image_id}") as response:
+            async with session.get(f"{fake_upstream}/images/{image_id}") as response:
                 assert response.status == 200
                 assert response.content_type == "image/jpeg"
-                assert await response.read() == crops[image_id % len(crops)]
-
-
-async def test_fake_upstream_answers_404_off_the_images_route(provider: str) -> None:
-    async with aiohttp.ClientSession() as session:
+                assert await response.read() == plates[image_id % len(plates)]
         for path in ("/images/abc", "/other", "/images/"):
-            async with session.get(f"{provider}{path}") as response:
+            async with session.get(f"{fake_upstream}{path}") as response:
                 assert response.status == 404
 
 
-async def test_fake_upstream_waits_the_configured_latency(slow_provider: str) -> None:
-    async with aiohttp.ClientSession() as session:
+async def test_fake_upstream_waits_the_configured_latency() -> None:
+    async with _started("bench.fake_upstream", "--port", "{port}", "--latency-ms", "50",
+                        ready="/hits") as url, aiohttp.ClientSession() as session:
         started = time.perf_counter()
-        async with session.get(f"{slow_provider}/images/1") as response:
+        async with session.get(f"{url}/images/1") as response:
             await response.read()
         assert time.perf_counter() - started >= 0.045
 
 
-async def test_load_generator_counts_requests_and_non_200_answers(
-        aiohttp_server) -> None:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    async def plate(request: web.Request) -> web.Response:
-        seen.append(request.match_info["image_id"])
-        status = 404 if int(request.match_info["image_id"]) % 2 else 200
-        return web.json_response({"ok": True}, status=status)
-
-    async def plates(request: web.Request) -> web.Response:
-        body = await request.json()
-        return web.json_response({"results": body["image_ids"]})
-
-    app = web.Application()
-    app.router.add_get("/plate/{image_id}", plate)
-    app.router.add_post("/plates", plates)
-    server = await aiohttp_server(app)
-    base = f"http://127.0.0.1:{server.port}"
-
-    result = await run_load(base, concurrency=4, total=40)
-    assert result.requests == 40
-    assert len(set(seen)) == 40  # a fresh ID per request, so no cache can answer
-    assert result.errors == sum(int(i) % 2 for i in seen)
-
-    batch = await run_load(base, concurrency=2, total=6, batch=10)
-    assert (batch.requests, batch.errors) == (6, 0)
-
-
-def test_http_only_service_reads_the_first_image_once_and_repeats_it() -> None:
-    from bench.http_only_service import MemoisedRecognizer
-
-    class CountingRecognizer:
-        has_detector = True
-        calls = 0
-
-        def recognize(self, images, mode="auto"):  # type: ignore[no-untyped-def]
-            self.calls += 1
-            return [f"reading of {mode} image {len(images)}"]
-
-    real = CountingRecognizer()
-    memoised = MemoisedRecognizer(real)  # type: ignore[arg-type]
-    first = memoised.recognize([object(), object()], "crop")  # type: ignore[list-item]
-    again = memoised.recognize([object()] * 3)  # type: ignore[list-item]
-    assert first == ["reading of crop image 1"] * 2
-    assert again == ["reading of crop image 1"] * 3
-    assert real.calls == 1
-    assert memoised.has_detector
-
-
-async def test_load_generator_reconnects_to_http_1_0_servers_that_close() -> None:
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        result = await run_load(f"http://127.0.0.1:{port}", concurrency=2, total=6)
-    assert (result.requests, result.errors) == (6, 0)
-
-
-def test_process_figures_cover_the_workers() -> None:
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    try:
-        for _ in range(50):
-            if child.pid in process_tree(os.getpid()):
-                break
-            time.sleep(0.05)
-        assert child.pid in process_tree(os.getpid())
-        assert rss_mb(os.getpid()) > rss_mb(child.pid) > 0
-    finally:
-        child.kill()
-        child.wait()
-
-
-def test_the_largest_worker_is_the_child_holding_the_most_memory() -> None:
-    holder = "import time; data = bytearray(80 * 2**20); print(flush=True); time.sleep(30)"
-    children = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
-                for code in ("import time; print(flush=True); time.sleep(30)", holder)]
-    try:
-        for child in children:
-            assert child.stdout is not None
-            child.stdout.readline()  # started, and the holder has its memory
-        rss, file_pages = largest_worker_mb(os.getpid())
-        assert rss > 80 and rss - file_pages > 80  # the holder's, mostly anonymous
-    finally:
-        for child in children:
-            child.kill()
-            child.communicate()
-
-
-def test_paired_comparison_of_a_checkout_with_itself_reports_every_measure() -> None:
-    if len(os.sched_getaffinity(0)) < 2:
-        pytest.skip("bench.paired needs two cores")
-    root = Path(__file__).resolve().parent.parent
-    pairs = compare(root, root, rounds=2, calls=20)
-    assert list(pairs) == ["one crop", "decode + read", "batch of 64", "~1 MP photo"]
-    assert all(len(rows) == 2 and all(a > 0 and b > 0 for a, b in rows)
-               for rows in pairs.values())
-    table = report(pairs).splitlines()
-    assert len(table) == 2 + len(pairs) and table[2].startswith("| one crop | ")
-
-
-def test_an_aliased_checkout_imports_its_own_copy(tmp_path: Path) -> None:
-    package = tmp_path / "checkout" / "plate_service"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "reader.py").write_text("from plate_service.version import NAME\n")
-    (package / "version.py").write_text("NAME = 'checkout'\n")
-    interleaved.alias_checkout(tmp_path / "checkout", "x", tmp_path / "aliased")
-    copy = tmp_path / "aliased" / "plate_service_x"
-    assert (copy / "reader.py").read_text() == "from plate_service_x.version import NAME\n"
-    assert (copy / "version.py").read_text() == "NAME = 'checkout'\n"
+async def test_http_only_service_answers_every_image_with_the_first_ones_reading() -> None:
+    plates = list(bundled_plates().values())
+    images = {1: plates[0].data, 2: plates[1].data}
+    assert plates[0].text_latin != plates[1].text_latin
+    async with FakeProvider(serving(images)) as provider, \
+            _started("bench.http_only_service", ready="/ready", HOST="127.0.0.1",
+                     IMAGE_PROVIDER_URL=provider.url, MODELS_DIR=str(MODELS_DIR),
+                     LOG_LEVEL="WARNING") as url, \
+            aiohttp.ClientSession() as session:
+        answers = []
+        for image_id in (1, 2, 1):
+            async with session.get(f"{url}/plate/{image_id}") as response:
+                answers.append((await response.json())["plates"][0]["text_latin"])
+    assert answers == [plates[0].text_latin] * 3
 
 
 def test_interleaved_comparison_of_a_checkout_with_itself_reports_every_measure() -> None:
-    root = Path(__file__).resolve().parent.parent
-    pairs = interleaved.compare(root, root, calls=50, blocks=2)
-    assert list(pairs) == ["one crop", "decode + read", "batch of 64", "~1 MP photo"]
-    assert all(len(rows) == 2 and all(a > 0 and b > 0 for a, b in rows)
-               for rows in pairs.values())
-    # Both copies were loaded and are apart from the checkout's own package.
-    assert {"plate_service_a", "plate_service_b"} <= set(sys.modules)
-    assert sys.modules["plate_service_a"] is not sys.modules["plate_service_b"]
-    assert report(pairs, unit="block").splitlines()[0].endswith("median of blocks | each block |")
+    output = _bench("bench.interleaved", ".", ".", "--calls", "50", "--blocks", "2").stdout
+    table = _table(output)
+    assert list(table) == MEASURES
+    for a_ms, b_ms, _, each_block in table.values():
+        assert float(a_ms) > 0 and float(b_ms) > 0
+        assert len(each_block.split()) == 2
+
+
+def _checkout_copy(into: Path) -> Path:
+    """A checkout of this package and its models, as ``git worktree add`` would give."""
+    shutil.copytree(REPO_ROOT / "plate_service", into / "plate_service",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (into / "models").symlink_to(MODELS_DIR)
+    return into
+
+
+def test_interleaved_runs_each_checkouts_own_code_down_to_its_absolute_imports(
+        tmp_path: Path) -> None:
+    checkout = _checkout_copy(tmp_path / "b")
+    # Reached only through ``from plate_service.recognition.model_card import ...`` inside
+    # the checkout: a copy whose imports were not renamed would load this checkout's.
+    with (checkout / "plate_service" / "recognition" / "model_card.py").open("a") as module:
+        module.write("\nraise RuntimeError('checkout B runs its own model_card')\n")
+    run = _bench("bench.interleaved", ".", str(checkout), "--calls", "2", "--blocks", "1",
+                 check=False)
+    assert run.returncode != 0
+    assert "checkout B runs its own model_card" in run.stderr
+
+
+def _scene(seed: int) -> np.ndarray:
+    """A 640x480 textured photo with a plate-like crop pasted at (200, 300)."""
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(0, 255, (30, 40, 3), dtype=np.uint8)
+    photo = cv2.resize(noise, (640, 480), interpolation=cv2.INTER_CUBIC)
+    plate = cv2.imdecode(np.frombuffer(plate_like_jpeg(), np.uint8), cv2.IMREAD_COLOR)
+    assert plate is not None
+    photo[300:356, 200:460] = plate
+    return photo
+
+
+def _labelled_folder(root: Path, photos: int) -> Path:
+    """``root/labels.csv`` and ``root/scenes/``, the layout of ../shared/data's folders."""
+    (root / "scenes").mkdir(parents=True)
+    with (root / "labels.csv").open("w", newline="", encoding="utf-8") as labels:
+        writer = csv.writer(labels)
+        writer.writerow(["file", "kind", "plate_latin", "x1", "y1", "x2", "y2"])
+        for number in range(photos):
+            cv2.imwrite(str(root / "scenes" / f"s{number}.jpg"), _scene(number))
+            writer.writerow([f"scenes/s{number}.jpg", "scene", "A123BC77", 200, 300, 460, 356])
+        writer.writerow(["crops/c0.png", "crop", "A123BC77", "", "", "", ""])
+    return root
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    yield _labelled_folder(tmp_path_factory.mktemp("labelled"), photos=3)
+
+
+def _spreads(row: list[str]) -> tuple[int, list[float], list[float]]:
+    """(photos, [median, p90, max] in ms, the same in decodes) of one row of the table."""
+    found = [re.fullmatch(r"(\d+) ms \(([\d.]+)x decode\)", cell) for cell in row[1:]]
+    assert all(found), row
+    return (int(row[0]), [float(m[1]) for m in found if m],
+            [float(m[2]) for m in found if m])
+
+
+@pytest.mark.parametrize("folder", ["scenes", "."])
+def test_photo_times_come_per_set_in_ms_and_in_decodes(labelled: Path, folder: str) -> None:
+    table = _table(_bench("bench.photos", str(labelled / folder), "--rotate", "15",
+                          "--repeats", "1").stdout)
+    assert list(table) == ["upright", "turned +15°", "photo without a plate"]
+    for row in table.values():
+        photos, ms, decodes = _spreads(row)
+        assert photos == 3
+        assert 0 < ms[0] <= ms[1] <= ms[2]
+        assert 1 < decodes[0] <= decodes[1] <= decodes[2]  # a read costs more than a decode
+
+
+def test_photo_times_refuse_a_folder_without_labels(tmp_path: Path) -> None:
+    run = _bench("bench.photos", str(tmp_path), check=False)
+    assert run.returncode != 0 and "no labels.csv" in run.stderr
+
+
+def test_photo_times_on_the_real_photos(shared_data: Path) -> None:
+    scenes = shared_data / "real-dev" / "scenes"
+    if not (scenes.parent / "labels.csv").is_file():
+        missing(f"no labelled real-dev photos at {scenes}")
+    table = _table(_bench("bench.photos", str(scenes),
+                          "--limit", "3", "--repeats", "1").stdout)
+    assert [_spreads(row)[0] for row in table.values()] == [3, 3]

@@ -39,7 +39,7 @@ def test_reads_files_in_order_as_json_lines(tmp_path: Path, fake_models: FakeRea
     assert code == 0
     assert [line["file"] for line in lines] == files
     assert lines[0]["plate"] == "С181МВ190"
-    assert fake_models.batches == [2]
+    assert fake_models.batches == [1, 1]  # one image per call, as the service reads
 
 
 def test_answer_options_shape_the_lines(tmp_path: Path, fake_models: FakeReader,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import cv2
 import numpy as np
 from aiohttp.test_utils import TestClient
@@ -66,3 +70,23 @@ async def test_cycle_serves_every_id_and_latency_delays(aiohttp_client: Client) 
     response = await client.get("/images/123456")
     assert response.status == 200
     assert time.perf_counter() - started >= 0.05
+
+
+async def test_logs_the_address_it_listens_on() -> None:
+    """With ``--port 0`` the system picks the port: the log line is where to find it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "demo_provider", "--host", "127.0.0.1", "--port", "0",
+        stderr=asyncio.subprocess.PIPE)
+    try:
+        assert process.stderr is not None
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+        while b"listening on" not in line:
+            line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)$", line.decode().strip())
+        assert found, line
+        async with aiohttp.ClientSession() as session, \
+                session.get(f"{found[1]}/images/1") as response:
+            assert response.status == 200
+    finally:
+        process.terminate()
+        await process.wait()

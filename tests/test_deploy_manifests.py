@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import configparser
 import importlib.util
+import ipaddress
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -14,6 +19,7 @@ from plate_service.config import DEFAULT_PORT, Config, load_config, worst_case_s
 from plate_service.app import create_app
 from tests.conftest import REPO_ROOT
 from tests.fakes import fake_recognizer
+from tests.requirements import missing
 
 DEPLOY = REPO_ROOT / "deploy" / "kubernetes"
 
@@ -81,11 +87,65 @@ def test_selectors_match_and_the_autoscaler_targets_the_deployment(
     assert hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
 
 
-def test_every_manifest_has_kind_and_name() -> None:
-    for path in sorted(Path(DEPLOY).glob("*.yaml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        assert document["apiVersion"] and document["kind"], path.name
-        assert document["metadata"]["name"] == "plate-service", path.name
+def test_every_manifest_has_kind_and_name_and_sits_in_the_namespace_it_creates() -> None:
+    documents = [yaml.safe_load(path.read_text(encoding="utf-8"))
+                 for path in sorted(Path(DEPLOY).glob("*.yaml"))]
+    for document in documents:
+        assert document["apiVersion"] and document["kind"], document
+        assert document["metadata"]["name"] == "plate-service", document["kind"]
+    (namespace,) = [d["metadata"]["name"] for d in documents if d["kind"] == "Namespace"]
+    for document in documents:
+        if document["kind"] != "Namespace":
+            assert document["metadata"]["namespace"] == namespace, document["kind"]
+
+
+def _package_version() -> str:
+    setup = configparser.ConfigParser()
+    setup.read(REPO_ROOT / "setup.cfg", encoding="utf-8")
+    return setup["metadata"]["version"]
+
+
+def test_pods_run_the_image_make_docker_build_tags_with_the_package_version(
+    deployment: dict[str, Any]
+) -> None:
+    if shutil.which("make") is None:
+        missing("make is not installed")
+    build = subprocess.run(["make", "--no-print-directory", "-n", "docker-build"],
+                           cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    (tag,) = re.findall(r" -t (\S+)", build)
+    image = _container(deployment)["image"]
+    assert image == tag
+    assert image.rpartition(":")[2] == _package_version()
+
+
+def test_the_readme_runs_the_image_tag_make_docker_build_gives() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    tags = set(re.findall(r"\bplate-service:(\S+)", readme))
+    assert tags == {_package_version()}
+
+
+def test_the_network_policy_lets_in_the_service_port_and_out_the_provider_and_dns(
+    deployment: dict[str, Any]
+) -> None:
+    policy = _load("networkpolicy.yaml")["spec"]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert policy["podSelector"]["matchLabels"].items() <= labels.items()
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    (ingress,) = policy["ingress"]
+    assert "from" not in ingress  # any client, but only to the service's port
+    assert [port["port"] for port in ingress["ports"]] == ["http"]
+
+    provider = urlsplit(_manifest_env(deployment)["IMAGE_PROVIDER_URL"])
+    to_provider, to_dns = policy["egress"]
+    (block,) = to_provider["to"]
+    assert ipaddress.ip_network(block["ipBlock"]["cidr"]) == ipaddress.ip_network(
+        provider.hostname)
+    assert [(p["port"], p["protocol"]) for p in to_provider["ports"]] == [
+        (provider.port, "TCP")]
+    (dns,) = to_dns["to"]
+    assert dns["podSelector"]["matchLabels"] == {"k8s-app": "kube-dns"}
+    assert sorted((p["port"], p["protocol"]) for p in to_dns["ports"]) == [
+        (53, "TCP"), (53, "UDP")]
 
 
 def _manifest_args_module() -> Any:
@@ -123,7 +183,7 @@ def test_a_read_only_root_gets_a_writable_tmp_for_the_workers(
 def test_docker_run_options_follow_the_manifest() -> None:
     args = _manifest_args_module()
     deployment = {"spec": {"template": {"spec": {
-        "securityContext": {"runAsUser": 4242},
+        "securityContext": {"runAsUser": 4242, "seccompProfile": {"type": "RuntimeDefault"}},
         "volumes": [{"name": "scratch", "emptyDir": {"medium": "Memory", "sizeLimit": "8Mi"}}],
         "containers": [{
             "env": [{"name": "WORKERS", "value": "3"}],
@@ -142,3 +202,9 @@ def test_docker_run_options_follow_the_manifest() -> None:
         "--memory", str(768 * 2**20), "--memory-swap", str(768 * 2**20), "--cpus", "1.5",
     ]
     assert args.memory_bytes("1G") == 10**9
+
+
+def test_a_pod_without_a_seccomp_profile_runs_unconfined_as_under_the_kubelet() -> None:
+    args = _manifest_args_module()
+    deployment = {"spec": {"template": {"spec": {"containers": [{}]}}}}
+    assert args.docker_run_args(deployment) == ["--security-opt", "seccomp=unconfined"]

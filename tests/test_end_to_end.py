@@ -13,7 +13,7 @@ from plate_service.app import create_app
 from plate_service.config import Config, RecognitionConfig, UpstreamConfig
 from plate_service.recognition.detector import box_iou
 from tests.conftest import MODELS_DIR
-from tests.fake_provider import Answer, FakeProvider
+from testkit.fake_provider import Answer, FakeProvider
 
 
 SCENE_ID = 500
@@ -86,7 +86,14 @@ async def test_a_car_photo_is_searched_and_read_through_every_endpoint(
         assert box_iou(tuple(best["box"]), tuple(box)) > 0.5
 
 
-async def test_crop_mode_reads_a_photo_whole_and_finds_no_plate(service: TestClient) -> None:
+async def test_crop_mode_reads_a_photo_whole_and_trusts_nothing_it_reads(
+    service: TestClient,
+) -> None:
+    # The whole 800x600 photo squeezed into the reader's plate-sized input reads as noise:
+    # one reading of the whole frame, at a confidence no threshold lets through.
     answer = await (await service.get(f"/plate/{SCENE_ID}?mode=crop")).json()
     assert answer["mode"] == "crop"
-    assert answer["plate"] != SCENE[1]
+    assert [(p["box"], p["source"]) for p in answer["plates"]] == [([0, 0, 800, 600], "crop")]
+    assert answer["plates"][0]["confidence"] < 0.01
+    sure = await (await service.get(f"/plate/{SCENE_ID}?mode=crop&min_confidence=0.5")).json()
+    assert (sure["plate"], sure["plates"]) == (None, [])

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from tests.fake_provider import NOT_FOUND, Answer, FakeProvider, Fault, serving
+from testkit.fake_provider import NOT_FOUND, Answer, FakeProvider, Fault, serving
 
 
 @pytest.fixture

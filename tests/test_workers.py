@@ -15,12 +15,12 @@ import pytest
 from gunicorn.errors import HaltServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.service_load import free_port, process_tree, ready_workers
 from demo_provider.images import bundled_plates
 from plate_service.config import usable_cpus
 from plate_service.workers import EXIT_CANNOT_LISTEN, EXIT_CONFIG_ERROR, EXIT_MODEL_ERROR
 from tests.conftest import MODELS_DIR
-from tests.fake_provider import FakeProvider, serving
+from testkit.fake_provider import FakeProvider, serving
+from testkit.processes import free_port, process_tree, ready_workers
 
 
 def _children(pid: int) -> set[int]:

@@ -66,19 +66,17 @@ def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Pat
     """Every plate the uncalibrated pipeline reports on the held-out images."""
     rows = load_rows(data_dir, read_card(models_dir / OCR_DIR, OcrDecoding).trained_on)
     samples: list[Sample] = []
-    for start in range(0, len(rows), 64):
-        chunk = rows[start:start + 64]
-        images = [_read(row.path) for row in chunk]
-        for row, result in zip(chunk, recognizer.recognize(images, "auto")):
-            samples += [Sample(p.reading.confidence, p.reading.text_latin == row.truth, "crop")
-                        for p in result.plates]
+    for row in rows:
+        result = recognizer.recognize(_read(row.path), "auto")
+        samples += [Sample(p.reading.confidence, p.reading.text_latin == row.truth, "crop")
+                    for p in result.plates]
     if (data_dir / "real-dev" / "labels.csv").is_file():
         for name, labels in held_out_scenes(data_dir, models_dir).items():
             truth = {label[4] for label in labels}
             image = _read(data_dir / "real-dev" / name)
             for angle in SWEEP_ANGLES:
                 turned = image if angle == 0 else turned_scene(image, labels, angle)[0]
-                (result,) = recognizer.recognize([turned], "auto")
+                result = recognizer.recognize(turned, "auto")
                 samples += [Sample(p.reading.confidence, p.reading.text_latin in truth,
                                    "scene" if angle == 0 else "rotated")
                             for p in result.plates]

@@ -26,7 +26,8 @@ from plate_service.recognition.model_card import (
     OcrDecoding,
     read_card,
 )
-from plate_service.recognition.pipeline import CORNER_PADDINGS, PlateRecognizer
+from plate_service.recognition.pipeline import PlateRecognizer
+from plate_service.recognition.read import CORNER_PADDINGS
 from plate_service.recognition.types import Detection
 from training.real_dev_split import (
     EXTRA_SCENES,
@@ -198,7 +199,7 @@ def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
         if recognizer is not None:
             start = time.perf_counter()
             image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-            result = recognizer.recognize([image], mode="scene")[0]
+            result = recognizer.recognize(image, mode="scene")
             tally.ms_end_to_end.append((time.perf_counter() - start) * 1000)
             read_claims = match([p.box for p in result.plates], labels)
             tally.read_detections += len(result.plates)
@@ -254,7 +255,7 @@ def rotation_sweep(photos: Path, models_dir: Path, scenes: dict[str, list[LabelR
         image = cv2.imread(str(photos / name), cv2.IMREAD_COLOR)
         for angle in angles:
             turned, rows = turned_scene(image, labels, angle)
-            result = recognizer.recognize([turned], mode="scene")[0]
+            result = recognizer.recognize(turned, mode="scene")
             false, missed = _score({p.reading.text_latin for p in result.plates}, rows)
             tally = sweep[angle]
             tally.plates += len(rows)
@@ -279,7 +280,7 @@ def time_one_megapixel(photos: Path, models_dir: Path, names: list[str],
         start = time.perf_counter()
         decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
         if recognizer is not None:
-            recognizer.recognize([decoded], mode="scene")
+            recognizer.recognize(decoded, mode="scene")
         else:
             detector.detect(decoded)
         times.append((time.perf_counter() - start) * 1000)

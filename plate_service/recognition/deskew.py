@@ -6,13 +6,15 @@ plate comes out italic: its digits lean by up to 20-25 degrees, and the OCR, tra
 upright glyphs, reads a leaning 8 as 9 and X as Y. A plate's glyphs are mostly upright
 strokes, so the shear that makes them upright is the one under which the columns of the
 cut are most unequal in vertical-edge strength (strokes stacked in few columns, gaps in
-the others). The pipeline folds the opposite shear into its cut (``pipeline.cut_plate``).
+the others). The rectify stage folds the opposite shear into its cut (``rectify.cut_plate``).
 """
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
+
+from plate_service.recognition.geometry import shear_matrix
 
 # Shears tried, as horizontal shift per unit of height from the middle line (+-0.5 is
 # +-26.6 degrees), and the smallest worth undoing: below it the cut is left as it is.
@@ -25,14 +27,10 @@ PROBE_SIZE = (130, 28)
 PROBE_MARGIN = 3
 
 
-def shear_matrix(shear: float, height: float) -> np.ndarray:
-    """The 3x3 shear that moves each row by ``shear`` x its distance below the middle."""
-    return np.array([[1.0, shear, -shear * height / 2], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-
-
 def upright_shear(cut: np.ndarray) -> float:
     """The shear (one of SHEARS) that makes the cut's strokes upright; 0.0 when that is
-    under MIN_SHEAR. Apply it with ``shear_matrix`` (it is the correction, not the slant)."""
+    under MIN_SHEAR. Apply it with ``geometry.shear_matrix`` (it is the correction, not the
+    slant)."""
     gray = cv2.cvtColor(cut, cv2.COLOR_BGR2GRAY) if cut.ndim == 3 else cut
     probe = cv2.resize(gray, PROBE_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
     height = PROBE_SIZE[1]

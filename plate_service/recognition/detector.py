@@ -9,8 +9,8 @@ import numpy as np
 import onnxruntime as ort
 
 from plate_service.errors import InferenceError
+from plate_service.recognition.geometry import order_corners
 from plate_service.recognition.model_card import DetectorDecoding, ModelCard
-from plate_service.recognition.pipeline import order_corners
 from plate_service.recognition.types import Detection
 
 # Grey of the letterbox bars; the training scenes use the same value.

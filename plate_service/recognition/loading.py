@@ -29,11 +29,9 @@ from plate_service.recognition.model_card import (
     read_card,
 )
 from plate_service.recognition.ocr import PlateReader
-from plate_service.recognition.pipeline import (
-    CORNER_PADDINGS,
-    PlateDetectorLike,
-    PlateRecognizer,
-)
+from plate_service.recognition.find import PlateDetectorLike
+from plate_service.recognition.pipeline import PlateRecognizer
+from plate_service.recognition.read import CORNER_PADDINGS
 from plate_service.recognition.preprocess import OCR_INPUT
 
 logger = logging.getLogger(__name__)

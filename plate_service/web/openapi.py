@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import metadata
 from typing import Any
 
 from plate_service.answers import (
@@ -177,7 +178,7 @@ def build_openapi(config: Config) -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {
             "title": "plate-service",
-            "version": "0.1.0",
+            "version": metadata.version("plate-service"),
             "description": "Reads Russian licence plates (GOST R 50577) from images, "
                            "offline. Errors share one shape: {\"error\": {...}}.",
         },

@@ -1,5 +1,5 @@
 """Fault-injection rig: the fake image provider, scripted to misbehave, and the service
-wired to it (tests/fake_provider.py writes the raw HTTP/1.1 that aiohttp never would)."""
+wired to it (testkit/fake_provider.py writes the raw HTTP/1.1 that aiohttp never would)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from plate_service.app import create_app
 from plate_service.config import Config, LimitsConfig, UpstreamConfig
-from tests.fake_provider import Answer, FakeProvider
+from testkit.fake_provider import Answer, FakeProvider
 from tests.fakes import FakeReader, fake_recognizer, plate_like_jpeg
 
 # Short enough to keep the suite fast, long enough that a loaded 2-core machine still

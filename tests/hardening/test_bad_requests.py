@@ -15,7 +15,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from tests.fake_provider import Answer, FakeProvider, Fault
+from testkit.fake_provider import Answer, FakeProvider, Fault
 from tests.fakes import plate_like_jpeg
 from tests.hardening.conftest import (
     DEADLINE_BOUND_S,

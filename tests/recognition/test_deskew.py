@@ -6,8 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from plate_service.recognition.deskew import MIN_SHEAR, SHEARS, shear_matrix, upright_shear
-from plate_service.recognition.pipeline import RECTIFIED_SIZE, plate_framings
+from plate_service.recognition.deskew import MIN_SHEAR, SHEARS, upright_shear
+from plate_service.recognition.geometry import shear_matrix
+from plate_service.recognition.rectify import RECTIFIED_SIZE, plate_framings
 from plate_service.recognition.types import Detection
 
 STEP = SHEARS[1] - SHEARS[0]

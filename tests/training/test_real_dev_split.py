@@ -14,7 +14,7 @@ import pytest
 from training.eval_detector import held_out_scenes, training_half_scenes
 from training.eval_ocr import load_rows
 from plate_service.recognition.model_card import ModelCard, OcrDecoding
-from plate_service.recognition.pipeline import RECTIFIED_SIZE
+from plate_service.recognition.rectify import RECTIFIED_SIZE
 from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, DECODER_PLATE_TYPES
 from plate_service.recognition.preprocess import OCR_INPUT
 from training.ocr.data import cut_scene_plates, load_real_dev_half

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from plate_service.app import create_app
 from plate_service.config import Config, LimitsConfig, UpstreamConfig
-from tests.fake_provider import Answer, FakeProvider
+from testkit.fake_provider import Answer, FakeProvider
 from tests.fakes import FakeReader, fake_recognizer, plate_like_jpeg
 
 

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from plate_service.app import create_app
 from plate_service.config import Config, UpstreamConfig
 from plate_service.recognition.types import Detection
-from tests.fake_provider import FakeProvider
+from testkit.fake_provider import FakeProvider
 from tests.fakes import FakeDetector, encode, fake_recognizer
 
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import REPO_ROOT
-from tests.fake_provider import Answer, FakeProvider
+from testkit.fake_provider import Answer, FakeProvider
 from tests.fakes import FakeReader, plate_like_jpeg
 
 

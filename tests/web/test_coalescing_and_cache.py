@@ -9,7 +9,7 @@ from dataclasses import replace
 from aiohttp.test_utils import TestClient
 
 from plate_service.result_cache import create_result_cache
-from tests.fake_provider import NOT_FOUND, Answer, FakeProvider
+from testkit.fake_provider import NOT_FOUND, Answer, FakeProvider
 from tests.fakes import FakeReader, plate_like_jpeg
 
 

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 from plate_service.config import Config
 from plate_service.web.openapi import build_openapi
 from plate_service.web.requests import FORM_IMAGE_FIELD
-from tests.fake_provider import Answer, FakeProvider
+from testkit.fake_provider import Answer, FakeProvider
 from tests.fakes import FakeReader, encode, plate_like_jpeg
 
 MakeClient = Callable[..., Awaitable[TestClient]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -10,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from plate_service.observability.logs import JsonFormatter
+from plate_service.web.server_log import ServerLog
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -64,3 +66,34 @@ async def test_error_lines_carry_the_error_code(
     line = json.loads(JsonFormatter().format(record))
     assert (line["status"], line["error_code"], line["route"]) == (
         400, "invalid_image_id", "/plate/{image_id}")
+
+
+async def test_a_request_the_server_cannot_parse_is_a_400_and_one_warning_line(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A NUL byte in a header: aiohttp refuses it, and any client can send it at will."""
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Note: a\x00b\r\n\r\n")
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    assert status_line.split()[1] == b"400"
+    (record,) = [r for r in caplog.records if r.name == "aiohttp.server"]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "WARNING"
+    assert "exception" not in line
+    assert "\n" not in line["message"]
+    assert line["message"] == ("Error handling request from 127.0.0.1: "
+                               "400 Invalid header value char")
+
+
+def test_other_server_errors_stay_errors_with_their_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    try:
+        raise RuntimeError("a bug of ours")
+    except RuntimeError as exc:
+        ServerLog().exception("Unhandled exception", exc_info=exc)
+    (record,) = caplog.records
+    assert record.levelname == "ERROR"
+    assert "a bug of ours" in json.loads(JsonFormatter().format(record))["exception"]

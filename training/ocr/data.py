@@ -19,7 +19,7 @@ import numpy as np
 
 from plate_service.recognition.detector import box_iou
 from plate_service.recognition.loading import load_detector
-from plate_service.recognition.pipeline import cut_plate
+from plate_service.recognition.rectify import cut_plate
 from plate_service.recognition.plate_format import ALPHABET
 from plate_service.recognition.preprocess import InputSpec, preprocess_crop
 from training.real_dev_split import is_training_scene, read_scene_labels, training_crops

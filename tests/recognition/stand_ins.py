@@ -1,0 +1,87 @@
+"""Stand-ins for the detector and the reader that script what each call returns, and
+plate quads to build finds from, shared by the stage tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from plate_service.recognition.find import REFINE_PLATE_WIDTH, REFINE_WINDOW
+from plate_service.recognition.geometry import level_window
+from plate_service.recognition.types import Detection, OcrReading
+
+CROP = np.zeros((56, 260, 3), dtype=np.uint8)
+PHOTO = np.zeros((480, 640, 3), dtype=np.uint8)
+DASHCAM = np.zeros((900, 1600, 3), dtype=np.uint8)  # large enough to be searched in tiles
+# A level plate 200 x 44 px in PHOTO, and the same plate rolled by 20 degrees.
+PLATE_QUAD = np.array([[100, 128], [300, 128], [300, 172], [100, 172]], np.float32)
+
+
+def rolled(quad: np.ndarray, degrees: float, centre: tuple[float, float]) -> np.ndarray:
+    """``quad`` turned by ``degrees`` (counter-clockwise on screen) about ``centre``."""
+    matrix = cv2.getRotationMatrix2D(centre, degrees, 1.0)
+    return (quad @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+
+
+ROLLED_QUAD = rolled(PLATE_QUAD, 20, (200, 150))
+
+
+def turned(quad: np.ndarray, degrees: float) -> np.ndarray:
+    """Where PHOTO's points land when PHOTO is turned about its centre (the turned search)."""
+    height, width = PHOTO.shape[:2]
+    return rolled(quad, degrees, (width / 2, height / 2))
+
+
+def in_window(quad: np.ndarray) -> np.ndarray:
+    """Where the second look's window around ROLLED_QUAD puts PHOTO's points."""
+    _, back = level_window(PHOTO, tuple(map(tuple, ROLLED_QUAD)), REFINE_WINDOW,
+                           REFINE_PLATE_WIDTH)
+    forward = cv2.invertAffineTransform(back)
+    return quad @ forward[:, :2].T + forward[:, 2]
+
+
+def as_detection(quad: np.ndarray, score: float) -> Detection:
+    """A find with the corners ``quad`` and the box around them."""
+    lo, hi = quad.min(axis=0), quad.max(axis=0)
+    return Detection((int(lo[0]), int(lo[1]), int(hi[0]) + 1, int(hi[1]) + 1), score,
+                     tuple((float(x), float(y)) for x, y in quad))
+
+
+class ScriptedDetector:
+    """Returns one scripted list of detections per call, in order; keeps what it saw."""
+
+    def __init__(self, *calls: list[Detection]) -> None:
+        self.calls = iter(calls)
+        self.seen: list[tuple[int, ...]] = []
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        self.seen.append(image.shape)
+        return next(self.calls)
+
+
+class ScriptedReader:
+    """Returns the given readings in order, one per crop."""
+
+    def __init__(self, readings: list[OcrReading]) -> None:
+        self.readings = readings
+        self.calls: list[list[tuple[int, ...]]] = []
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
+        self.calls.append([crop.shape for crop in crops])
+        return self.readings[: len(crops)]
+
+
+class BatchScriptedReader:
+    """Returns one scripted list of readings per call, in order."""
+
+    def __init__(self, batches: list[list[OcrReading]]) -> None:
+        self.batches = iter(batches)
+        self.sizes: list[int] = []
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
+        self.sizes.append(len(crops))
+        batch = next(self.batches)
+        assert len(batch) == len(crops)
+        return batch
