@@ -131,7 +131,7 @@ def _imread(path: Path) -> np.ndarray:
 
 def read_photo(recognizer: PlateRecognizer, image: np.ndarray) -> ImageRecognition:
     """The service's answer on one photo (every section's one call into the pipeline)."""
-    return recognizer.recognize([image], mode="scene")[0]
+    return recognizer.recognize(image, mode="scene")
 
 
 def _texts(result: ImageRecognition) -> list[str]:
