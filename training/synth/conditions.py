@@ -17,6 +17,8 @@ import numpy as np
 # The weakest settings the conditions are meant for (what real users send).
 MIN_JPEG_QUALITY = 10
 MIN_PLATE_WIDTH = 60
+# How much dirt darkens a plate where it lies thickest (a share of the light).
+DIRT_STRENGTH = (0.1, 0.5)
 
 
 def low_freq(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
@@ -31,7 +33,7 @@ def weather(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
     x = img.astype(np.float32)
     if rng.random() < 0.6:  # dirt: darker blotches
         dirt = low_freq(rng, (h, w), int(rng.integers(4, 20)))
-        x *= (1 - rng.uniform(0.1, 0.5) * dirt)[..., None]
+        x *= (1 - rng.uniform(*DIRT_STRENGTH) * dirt)[..., None]
     if rng.random() < 0.5:  # illumination gradient
         gx = np.linspace(rng.uniform(0.5, 1.2), rng.uniform(0.5, 1.2), w, dtype=np.float32)
         x *= gx[None, :, None]

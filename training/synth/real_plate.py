@@ -166,4 +166,4 @@ def compose_plate(rng: np.random.Generator, row: PlateType, text_latin: str,
                   painter: RealGlyphPainter, scale: float = 1.0) -> np.ndarray:
     """A frontal BGR plate of ``row`` showing ``text_latin`` in the real glyphs of
     ``painter``'s bank, ``scale`` px per mm."""
-    return draw_plate(rng, row, text_latin, scale, painter)
+    return draw_plate(rng, row, text_latin, scale, paint_glyphs=painter)
