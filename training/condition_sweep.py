@@ -14,7 +14,11 @@ import cv2
 import numpy as np
 
 from training.synth.conditions import (
+    GREY_BLOOM,
+    GREY_CONTRAST,
     MIN_PLATE_WIDTH,
+    NIGHT_GAIN,
+    NIGHT_NOISE,
     infrared_grey,
     jpeg,
     low_light,
@@ -31,12 +35,6 @@ JPEG_QUALITY = 12
 # strongest crop blur, w/25) and its direction.
 MOTION_BLUR_SHARE = 0.04
 MOTION_BLUR_DEGREES = 0.0
-# Night: a quarter of the light, and sensor noise of 10 grey levels.
-NIGHT_GAIN = 0.25
-NIGHT_NOISE = 10.0
-# Grey infrared-like frame: contrast raised by 40%, highlights bloomed over 1.5 px.
-GREY_CONTRAST = 1.4
-GREY_BLOOM = 1.5
 
 PhotoCondition = Callable[[np.ndarray, list[LabelRow], np.random.Generator], np.ndarray]
 

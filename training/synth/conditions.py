@@ -17,6 +17,10 @@ import numpy as np
 # The weakest settings the conditions are meant for (what real users send).
 MIN_JPEG_QUALITY = 10
 MIN_PLATE_WIDTH = 60
+# A night frame as users send it: a quarter of the light, sensor noise of 10 grey levels.
+NIGHT_GAIN, NIGHT_NOISE = 0.25, 10.0
+# A grey infrared-like frame: contrast raised by 40 %, highlights bloomed over 1.5 px.
+GREY_CONTRAST, GREY_BLOOM = 1.4, 1.5
 # How much dirt darkens a plate where it lies thickest (a share of the light).
 DIRT_STRENGTH = (0.1, 0.5)
 

@@ -10,6 +10,10 @@ import numpy as np
 
 from plate_service.recognition.plate_types import PlateType, plate_types
 from training.synth.conditions import (
+    GREY_BLOOM,
+    GREY_CONTRAST,
+    NIGHT_GAIN,
+    NIGHT_NOISE,
     MIN_JPEG_QUALITY,
     MIN_PLATE_WIDTH,
     infrared_grey,
@@ -56,8 +60,9 @@ def _conditions(rng: np.random.Generator, plate: np.ndarray) -> list[tuple[str, 
     return [
         ("motion blur 15 px", motion_blur(plate, 15, 10)),
         (f"JPEG quality {MIN_JPEG_QUALITY}", jpeg(plate, MIN_JPEG_QUALITY)),
-        ("night: gain 0.25, noise 10", low_light(plate, rng, 0.25, 10)),
-        ("infrared-like grey", infrared_grey(plate, 1.4, 1.5)),
+        (f"night: gain {NIGHT_GAIN:g}, noise {NIGHT_NOISE:g}",
+         low_light(plate, rng, NIGHT_GAIN, NIGHT_NOISE)),
+        ("infrared-like grey", infrared_grey(plate, GREY_CONTRAST, GREY_BLOOM)),
         (f"{MIN_PLATE_WIDTH} px wide (shown x4)",
          cv2.resize(small, (small.shape[1] * 4, small.shape[0] * 4),
                     interpolation=cv2.INTER_NEAREST)),
