@@ -36,6 +36,7 @@ from training.real_dev_split import (
     read_scene_labels,
 )
 from training.rotation import box_corners, rotate_photo, turn_points
+from training.type_evals import add_arguments, detector_sections
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -335,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sweep", action="store_true",
                         help="skip the rotation sweep (" + ", ".join(
                             f"{a:+.0f}" for a in SWEEP_ANGLES) + " degrees)")
+    add_arguments(parser, conditions=True)
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
     if not (args.data / "real-dev" / "labels.csv").is_file():
@@ -394,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
             print("miss:", line)
         for line in tally.wrong:
             print("reading:", line)
+    if args.scenes == "held-out":  # per plate type and camera condition (type_evals)
+        for section in detector_sections(args, _load_pipeline(args.models, args.paddings),
+                                         args.data, scenes):
+            print(section)
     return 0
 
 
