@@ -152,10 +152,13 @@ class PlateFormats:
 
     def only(self, lines: int) -> PlateFormats:
         """These formats restricted to plates of ``lines`` lines, in the same alphabet."""
-        if lines not in self._by_lines:
-            self._by_lines[lines] = PlateFormats(
-                [row.gost_type for row in self.types if row.line_count == lines], self.alphabet)
-        return self._by_lines[lines]
+        found = self._by_lines.get(lines)
+        if found is None:
+            # setdefault: threads that race here all get the one instance kept, so the
+            # decoders' tables are built once per line count.
+            found = self._by_lines.setdefault(lines, PlateFormats(
+                [row.gost_type for row in self.types if row.line_count == lines], self.alphabet))
+        return found
 
     def match(self, text_latin: str) -> FormatMatch | None:
         """The format a Latin plate text fits, or None; the first spelling in order wins.
