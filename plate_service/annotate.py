@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from plate_service.recognition.plate_lines import line_texts
+from plate_service.recognition.plate_types import by_name
 from plate_service.recognition.types import ImageRecognition, PlateResult
 
 # BGR. Green for a reading that fits a GOST format, orange for one that fits none.
@@ -47,14 +49,16 @@ class _Style:
 
 @dataclass(frozen=True)
 class _Label:
-    """A reading's tag: top-left corner in image pixels (negative: outside the image)."""
+    """A reading's tag, one text row per row of ``lines``: top-left corner in image pixels
+    (negative: outside the image)."""
 
-    text: str
+    lines: tuple[str, ...]
     x: int
     y: int
     width: int
     height: int
     text_height: int
+    row_height: int
 
 
 def _style(width: int, height: int) -> _Style:
@@ -80,27 +84,37 @@ def plate_outline(plate: PlateResult, width: int, height: int) -> np.ndarray:
     return np.round(points).astype(np.int32)
 
 
-def label_text(plate: PlateResult) -> str:
-    """What a plate's tag says: its Latin reading and confidence."""
-    return f"{plate.reading.text_latin}  {plate.confidence:.2f}"
+def label_text(plate: PlateResult) -> tuple[str, ...]:
+    """What a plate's tag says: its Latin reading and confidence; a two-line plate's
+    reading in its two lines, as the plate shows it, so that a long joined text does not
+    stretch the tag of a small square plate."""
+    reading = plate.reading
+    confidence = f"  {plate.confidence:.2f}"
+    if reading.lines == 2 and reading.plate_format is not None and reading.region:
+        *top, bottom = line_texts(by_name(reading.plate_format.value), reading.text_latin,
+                                  len(reading.region))
+        return (*top, bottom + confidence)
+    return (reading.text_latin + confidence,)
 
 
-def _place_label(text: str, outline: np.ndarray, style: _Style, width: int,
+def _place_label(lines: tuple[str, ...], outline: np.ndarray, style: _Style, width: int,
                  height: int) -> _Label:
     """Above the plate if there is room, else below it, else above it outside the image.
 
     The last case is a plate that fills the image's height (a crop from the upstream):
     its label goes on a band the canvas grows for it, never over the characters.
     """
-    (text_width, text_height), baseline = cv2.getTextSize(
-        text, FONT, style.font_scale, style.text_thickness)
-    label_width = text_width + 2 * style.pad
-    label_height = text_height + baseline + 2 * style.pad
+    sizes = [cv2.getTextSize(line, FONT, style.font_scale, style.text_thickness)
+             for line in lines]
+    text_height = max(size[0][1] for size in sizes)
+    row_height = text_height + max(size[1] for size in sizes) + style.pad
+    label_width = max(size[0][0] for size in sizes) + 2 * style.pad
+    label_height = len(lines) * row_height + style.pad
     above = int(outline[:, 1].min()) - style.reach - label_height
     below = int(outline[:, 1].max()) + style.reach + 1
     y = below if above < 0 and below + label_height <= height else above
     x = min(max(int(outline[:, 0].min()) - style.reach, 0), max(width - label_width, 0))
-    return _Label(text, x, y, label_width, label_height, text_height)
+    return _Label(lines, x, y, label_width, label_height, text_height, row_height)
 
 
 def annotate(image: np.ndarray, recognition: ImageRecognition) -> np.ndarray:
@@ -135,8 +149,10 @@ def annotate(image: np.ndarray, recognition: ImageRecognition) -> np.ndarray:
         x, y = label.x + left, label.y + top
         cv2.rectangle(canvas, (x, y), (x + label.width - 1, y + label.height - 1),
                       _colour(plate), -1)
-        cv2.putText(canvas, label.text, (x + style.pad, y + style.pad + label.text_height),
-                    FONT, style.font_scale, INK, style.text_thickness, cv2.LINE_AA)
+        for row, line in enumerate(label.lines):
+            baseline_y = y + style.pad + label.text_height + row * label.row_height
+            cv2.putText(canvas, line, (x + style.pad, baseline_y), FONT, style.font_scale, INK,
+                        style.text_thickness, cv2.LINE_AA)
     return canvas
 
 

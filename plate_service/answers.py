@@ -16,13 +16,18 @@ from typing import Any, Literal, Union, get_args, get_origin
 from plate_service.errors import BadRequestError
 from plate_service.recognition.calibration import describe_targets
 from plate_service.recognition.candidate_search import MAX_CANDIDATES
-from plate_service.recognition.regions import region_name
+from plate_service.recognition.plate_format import plate_region_name
 from plate_service.recognition.types import ImageRecognition, PlateResult
 
 DEFAULT_TOP_N = 3
 MAX_TOP_N = MAX_CANDIDATES
 DEFAULT_MIN_CONFIDENCE = 0.0
-PlateFormatName = Literal["private", "taxi", "trailer", "police", "transit"]
+# The API names of the rows of plate_types.json, in its order (a test keeps them so).
+PlateFormatName = Literal[
+    "private", "type_1a", "taxi", "trailer", "tractor", "motorcycle", "offroad_motorcycle",
+    "moped", "military", "military_trailer", "military_tractor", "military_motorcycle",
+    "diplomatic", "diplomatic_staff", "diplomatic_motorcycle", "transit", "police",
+    "police_trailer", "police_motorcycle"]
 
 _ZERO_TO_ONE: dict[str, Any] = {"minimum": 0, "maximum": 1}
 
@@ -69,11 +74,16 @@ class CandidateAnswer:
 class Plate:
     """One plate found in an image."""
 
-    text: str = _about("The plate in Cyrillic", example="С181МВ190")
+    text: str = _about(
+        "The plate in reading order, top line first: plate letters in Cyrillic, the Latin "
+        "letters a diplomatic plate prints (CD, D, T) in Latin", example="С181МВ190")
     text_latin: str = _about("The same with Latin look-alikes", example="C181MB190")
-    region: str | None = _about("Region code", example="190")
-    region_name: str | None = _about("Federal subject of the region code",
-                                     example="Московская область")
+    region: str | None = _about(
+        "The code in the region cell: a region code, or on military plates a code of the "
+        "defence ministry", example="190")
+    region_name: str | None = _about(
+        "Federal subject of the region code; null when the cell holds no region code",
+        example="Московская область")
     confidence: float = _about(f"Calibrated: {describe_targets()}", **_ZERO_TO_ONE)
     candidates: list[CandidateAnswer] = _about(
         "Readings that fit a GOST format, text first, then by probability",
@@ -82,7 +92,9 @@ class Plate:
     corners: list[list[float]] = _about(
         "TL, TR, BR, BL in image pixels", minItems=4, maxItems=4,
         items={"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2})
-    format: PlateFormatName | None = _about("GOST plate type, null if it fits none")
+    format: PlateFormatName | None = _about(
+        "GOST plate type (a row of the plate-type table), null if it fits none")
+    lines: Literal[1, 2] = _about("Lines of text on the plate")
     valid: bool = _about("Whether the text fits a GOST plate format")
     char_confidences: list[float] = _about("One confidence per character",
                                            items={"type": "number", **_ZERO_TO_ONE})
@@ -121,13 +133,14 @@ def plate_answer(plate: PlateResult, top_n: int) -> Plate:
         text=reading.text,
         text_latin=reading.text_latin,
         region=reading.region,
-        region_name=region_name(reading.region),
+        region_name=plate_region_name(reading.plate_format, reading.region),
         confidence=round(plate.confidence, 4),
         candidates=[CandidateAnswer(c.text, c.text_latin, round(c.probability, 6))
                     for c in plate.candidates[:top_n]],
         box=list(plate.box),
         corners=[[round(x, 1), round(y, 1)] for x, y in plate.corners],
         format=reading.plate_format.value if reading.plate_format else None,
+        lines=2 if reading.lines == 2 else 1,
         valid=reading.valid,
         char_confidences=[round(c, 4) for c in reading.char_confidences],
         detection_score=None if plate.detection_score is None

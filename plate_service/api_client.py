@@ -6,6 +6,8 @@ subclasses named after the API's stable error codes::
     async with PlateServiceClient("http://localhost:8080") as client:
         answer = await client.read_plate(10022)
         print(answer["plate"])                      # С181МВ190
+        plate = answer["plates"][0]
+        print(plate["format"], plate["lines"])      # private 1 (a row of plate_types.json)
 
     SyncPlateServiceClient("http://localhost:8080").read_plates([10022, 9965])
 """

@@ -12,8 +12,17 @@ import numpy as np
 from plate_service.recognition.candidate_search import CtcOutput
 from plate_service.recognition.ctc_decoding import decode_plates
 from plate_service.recognition.pipeline import PlateRecognizer
-from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, NUM_CLASSES
+from plate_service.recognition.plate_format import (
+    ALPHABET,
+    BLANK_INDEX,
+    NUM_CLASSES,
+    PlateFormats,
+)
 from plate_service.recognition.types import Detection, OcrReading, PlateFormat
+
+# The types today's OCR card lists (tests/recognition/test_plate_types.py checks the card).
+TODAY_TYPES = ("1", "1Б", "2", "20", "15")
+TODAY = PlateFormats(TODAY_TYPES)
 
 
 def ctc_matrix(text_latin: str, doubts: dict[int, tuple[str, float]] | None = None
@@ -52,9 +61,10 @@ def boundary_lattice(rng: np.random.Generator, text_latin: str) -> np.ndarray:
     return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def ctc_output(probs: np.ndarray, found: list[tuple[str, float]] | None = None) -> CtcOutput:
+def ctc_output(probs: np.ndarray, found: list[tuple[str, float]] | None = None,
+               formats: PlateFormats = TODAY) -> CtcOutput:
     """One crop's CTC output as the reader keeps it: with the decoder's greedy frames."""
-    return CtcOutput(probs, decode_plates(probs[None])[0].frames, found)
+    return CtcOutput(probs, decode_plates(probs[None], formats)[0].frames, formats, found)
 
 
 def reading(text_latin: str = "C181MB190", confidence: float = 0.9,
@@ -67,12 +77,15 @@ def reading(text_latin: str = "C181MB190", confidence: float = 0.9,
         char_confidences=tuple(confidence for _ in text_latin),
         plate_format=PlateFormat.PRIVATE if valid else None,
         region=text_latin[6:] if valid else None, raw_text_latin=text_latin,
+        series=TODAY.is_series(text_latin),
         ctc=ctc_output(ctc_matrix(text_latin, doubts)),
     )
 
 
 class FakeReader:
     """Reads every crop as the same plate; records batch sizes; can be made slow."""
+
+    formats = TODAY
 
     def __init__(self, text_latin: str = "C181MB190", delay_s: float = 0.0,
                  confidence: float = 0.9,
@@ -84,7 +97,8 @@ class FakeReader:
         self.batches: list[int] = []
         self._lock = threading.Lock()
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
+             ) -> list[OcrReading]:
         with self._lock:
             self.batches.append(len(crops))
         if self.delay_s:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -11,9 +13,10 @@ from plate_service.annotate import (
     VALID_COLOUR,
     annotate,
     encode_jpeg,
+    label_text,
 )
 from plate_service.recognition.geometry import box_corners
-from plate_service.recognition.types import Box, ImageRecognition, PlateResult
+from plate_service.recognition.types import Box, ImageRecognition, PlateFormat, PlateResult
 from tests.fakes import reading
 
 BLACK = (0, 0, 0)
@@ -127,3 +130,17 @@ def test_jpeg_round_trip() -> None:
     assert data.startswith(b"\xff\xd8")
     decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     assert decoded.shape == (300, 400, 3)
+
+
+def test_a_two_line_plate_is_labelled_in_its_two_lines() -> None:
+    tractor = replace(reading("1234AB77", 0.97), plate_format=PlateFormat.TRACTOR, region="77",
+                      lines=2)
+    plate = PlateResult(tractor, (300, 200, 400, 272), 0.9, "scene",
+                        box_corners((300, 200, 400, 272)), 0.97)
+    assert label_text(plate) == ("1234", "AB77  0.97")
+    one_line = _plate((300, 200, 400, 222))
+    assert label_text(one_line) == ("C181MB190  0.97",)
+    photo = np.zeros((480, 640, 3), np.uint8)
+    two_rows = _rows_with(annotate(photo, _scene(640, 480, plate))[:200], VALID_COLOUR)
+    one_row = _rows_with(annotate(photo, _scene(640, 480, one_line))[:200], VALID_COLOUR)
+    assert len(two_rows) > 1.8 * len(one_row)

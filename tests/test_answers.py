@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +20,9 @@ from plate_service.answers import (
 )
 from plate_service.errors import BadRequestError
 from plate_service.recognition.geometry import box_corners
+from plate_service.recognition.plate_types import plate_types
 from plate_service.recognition.types import ImageRecognition, PlateResult
+from tests.conftest import REPO_ROOT
 from tests.fakes import reading
 
 
@@ -85,3 +89,12 @@ def test_min_confidence_drops_weaker_plates() -> None:
 def test_options_out_of_range_are_bad_requests(options: dict[str, float]) -> None:
     with pytest.raises(BadRequestError):
         AnswerOptions(**options)  # type: ignore[arg-type]
+
+
+def test_the_documented_answer_fields_are_the_plate_s_and_name_every_format() -> None:
+    api_doc = (REPO_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    table = api_doc.split("Each entry of `plates`:", 1)[1].split("\n\n", 2)[1]
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \| (.+) \|$", table, flags=re.M))
+    assert sorted(rows) == sorted(item.name for item in dataclasses.fields(Plate))
+    names = re.findall(r"`([a-z_0-9]+)`", rows["format"].split(";")[0])
+    assert names == [row.name for row in plate_types()]

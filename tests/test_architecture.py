@@ -49,6 +49,9 @@ def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
                                    "plate_service.service", "plate_service.app")),
     ("plate_service/upstream", ("plate_service.web", "plate_service.recognition",
                                 "plate_service.service", "plate_service.app")),
+    # The bounds on images in flight know nothing of what the images are for.
+    ("plate_service/admission.py", ("aiohttp", "plate_service.web", "plate_service.service",
+                                    "plate_service.recognition", "plate_service.app")),
     # A tool of its own: installs and runs with aiohttp alone.
     ("demo_provider", ("plate_service", "training", "numpy", "cv2", "onnxruntime")),
     ("training", ("aiohttp", "plate_service.web", "plate_service.upstream",
@@ -118,4 +121,20 @@ def test_decoders_import_numpy_the_plate_formats_and_the_decoders_below(position
                *(f"plate_service.recognition.{below}" for below in DECODERS[:position])}
     path = REPO_ROOT / "plate_service" / "recognition" / f"{DECODERS[position]}.py"
     assert sorted(name for name in _imports(path) if name not in allowed
+                  and name.split(".")[0] not in sys.stdlib_module_names) == []
+
+
+# Pure functions of images and of the plate-type table that training shares with serving:
+# numpy and the table, nothing of the stages, the models or the decoders.
+SHARED_PREPROCESSING = {
+    "plate_lines": {"numpy", "plate_service.recognition.plate_types"},
+    "plate_format": {"plate_service.recognition.plate_types", "plate_service.recognition.regions",
+                     "plate_service.recognition.types"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(SHARED_PREPROCESSING))
+def test_shared_preprocessing_imports_only_numpy_and_the_tables(module: str) -> None:
+    path = REPO_ROOT / "plate_service" / "recognition" / f"{module}.py"
+    assert sorted(name for name in _imports(path) if name not in SHARED_PREPROCESSING[module]
                   and name.split(".")[0] not in sys.stdlib_module_names) == []

@@ -7,11 +7,7 @@ import asyncio
 import pytest
 
 from plate_service.scheduling import FairSemaphore
-
-
-async def _settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0)
+from tests.waiting import settle
 
 
 async def test_freed_slots_go_round_robin_between_owners_not_in_arrival_order() -> None:
@@ -24,12 +20,12 @@ async def test_freed_slots_go_round_robin_between_owners_not_in_arrival_order() 
         served.append(name)
 
     tasks = [asyncio.create_task(take("batch", f"batch-{i}")) for i in range(4)]
-    await _settle()
+    await settle()
     tasks.append(asyncio.create_task(take("single", "single")))
-    await _settle()
+    await settle()
     for _ in range(5):
         gate.release()
-        await _settle()
+        await settle()
     await asyncio.gather(*tasks)
     assert served == ["batch-0", "single", "batch-1", "batch-2", "batch-3"]
     assert (gate.held, gate.waiting) == (1, 0)
@@ -40,7 +36,7 @@ async def test_never_more_holders_than_capacity() -> None:
     await gate.acquire("a")
     await gate.acquire("b")
     third = asyncio.create_task(gate.acquire("c"))
-    await _settle()
+    await settle()
     assert not third.done() and gate.held == 2
     gate.release()
     await third
@@ -52,9 +48,9 @@ async def test_a_cancelled_waiter_leaves_the_queue_and_its_turn_passes_on() -> N
     await gate.acquire("holder")
     gone = asyncio.create_task(gate.acquire("gone"))
     stays = asyncio.create_task(gate.acquire("stays"))
-    await _settle()
+    await settle()
     gone.cancel()
-    await _settle()
+    await settle()
     assert gate.waiting == 1
     gate.release()
     await stays
@@ -66,10 +62,10 @@ async def test_a_waiter_cancelled_right_after_its_grant_hands_the_slot_on() -> N
     await gate.acquire("holder")
     granted = asyncio.create_task(gate.acquire("granted"))
     nxt = asyncio.create_task(gate.acquire("next"))
-    await _settle()
+    await settle()
     gate.release()  # grants "granted", whose task has not run yet
     granted.cancel()
-    await _settle()
+    await settle()
     assert nxt.done() and gate.held == 1
 
 

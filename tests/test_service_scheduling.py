@@ -1,4 +1,5 @@
-"""PlateService's scheduling rules: per-ID shared work, admission first, bounded buffers.
+"""PlateService's scheduling rules: per-ID shared work, admission first, bounded buffers,
+and every image's place, buffer and thread given back however its work ends.
 
 The image source and the reader are gated by hand (events, not sleeps), so each test
 sets up exactly the interleaving it names.
@@ -16,21 +17,24 @@ import numpy as np
 import pytest
 
 from plate_service.config import LimitsConfig
-from plate_service.errors import ImageNotFoundError, OverloadedError
+from plate_service.errors import ImageNotFoundError, InvalidImageError, OverloadedError
 from plate_service.recognition.types import OcrReading
 from plate_service.result_cache import create_result_cache
 from plate_service.service import ImageOutcome, PlateService
 from tests.fakes import FakeReader, fake_recognizer, plate_like_jpeg
+from tests.waiting import settle, until
 
 
 class GatedSource:
-    """Serves a plate-like JPEG per ID once that ID's gate opens; IDs in ``missing`` 404."""
+    """Serves a plate-like JPEG per ID once that ID's gate opens; IDs in ``missing`` 404,
+    IDs in ``garbage`` are bytes that are no image."""
 
     def __init__(self) -> None:
         self.gates: dict[int, asyncio.Event] = {}
         self.hits: Counter[int] = Counter()
         self.cancelled: set[int] = set()
         self.missing: set[int] = set()
+        self.garbage: set[int] = set()
         self.open_all = False
 
     def gate(self, image_id: int) -> asyncio.Event:
@@ -47,6 +51,8 @@ class GatedSource:
         if image_id in self.missing:
             raise ImageNotFoundError(f"image {image_id} does not exist", image_id=image_id,
                                      upstream_status=404)
+        if image_id in self.garbage:
+            return b"not an image"
         return plate_like_jpeg(width=200 + image_id)  # the width tells images apart
 
 
@@ -88,20 +94,11 @@ def make_service(source: GatedSource, executor: ThreadPoolExecutor,
         create_result_cache(cache_entries, 60), buffered_images=buffered_images, threads=threads)
 
 
-async def settle() -> None:
-    """Let every ready task run until all of them wait on something."""
-    for _ in range(20):
-        await asyncio.sleep(0)
-
-
-async def until(condition: object, timeout_s: float = 5.0) -> None:
-    """Wait (polling the loop) until ``condition()`` holds; worker threads need real time."""
-    assert callable(condition)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not condition():
-        assert loop.time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
+def assert_all_free(service: PlateService) -> None:
+    """No image holds a pending place, a buffer or a thread, and none waits for one."""
+    admission = service.admission
+    assert (admission.pending, admission.buffer.held, admission.threads.held) == (0, 0, 0)
+    assert (admission.buffer.waiting, admission.threads.waiting) == (0, 0)
 
 
 def plates(outcomes: list[ImageOutcome]) -> list[str | None]:
@@ -256,3 +253,94 @@ async def test_one_image_request_waits_one_turn_behind_a_batch_not_the_whole_bat
     order = [width - 200 for width in reader.widths]
     assert sorted(order) == [*range(1, 11), 50]
     assert order.index(50) <= 2, f"recognition order {order}"
+
+
+async def test_a_batch_cancelled_midway_frees_every_slot_once_its_thread_is_done(
+    source: GatedSource, executor: ThreadPoolExecutor
+) -> None:
+    reader = GatedReader()
+    for image_id in (1, 2):
+        source.gate(image_id).set()
+    service = make_service(source, executor, reader, buffered_images=3, threads=1)
+    batch = asyncio.create_task(service.read_ids(list(range(1, 7))))
+    await until(reader.entered.is_set)
+    await settle()
+    # 1 on the thread, 2 downloaded and waiting for it, 3 downloading, 4-6 waiting for a
+    # buffer: every stage a cancellation can meet.
+    admission = service.admission
+    assert (admission.pending, admission.buffer.held, admission.threads.held) == (6, 3, 1)
+    assert (admission.buffer.waiting, admission.threads.waiting) == (3, 1)
+    batch.cancel()
+    await settle()
+    assert source.cancelled == {3}
+    assert (admission.pending, admission.buffer.held, admission.threads.held) == (1, 1, 1), \
+        "image 1 is still on its thread"
+    reader.release.set()
+    await until(lambda: service.pending == 0)
+    assert_all_free(service)
+
+
+async def test_a_batch_that_times_out_frees_every_slot(
+    source: GatedSource, executor: ThreadPoolExecutor
+) -> None:
+    source.gate(1).set()
+    service = make_service(source, executor, buffered_images=2, threads=1)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(service.read_ids([1, 2, 3]), 0.2)
+    await until(lambda: service.pending == 0)
+    assert_all_free(service)
+
+
+@pytest.mark.parametrize("ending", ["read", "not found", "not an image"])
+async def test_each_way_an_id_ends_frees_its_slots_and_names_the_id(
+    source: GatedSource, executor: ThreadPoolExecutor, ending: str
+) -> None:
+    source.open_all = True
+    if ending == "not found":
+        source.missing.add(7)
+    if ending == "not an image":
+        source.garbage.add(7)
+    service = make_service(source, executor, buffered_images=1, threads=1)
+    (outcome,) = await service.read_ids([7])
+    assert outcome.image_id == 7
+    if ending == "read":
+        assert outcome.error is None and outcome.recognition is not None
+    else:
+        assert outcome.error is not None and outcome.error.image_id == 7
+    assert_all_free(service)
+
+
+async def test_an_overloaded_request_holds_nothing(
+    source: GatedSource, executor: ThreadPoolExecutor
+) -> None:
+    service = make_service(source, executor, max_pending=1)
+    first = asyncio.create_task(service.read_ids([1]))
+    await settle()
+    with pytest.raises(OverloadedError):
+        await service.read_ids([2])
+    with pytest.raises(OverloadedError):
+        await service.read_upload(lambda: asyncio.sleep(0, plate_like_jpeg()))
+    assert (service.pending, service.admission.buffer.held) == (1, 1), "only the first image's"
+    source.gate(1).set()
+    await first
+    assert_all_free(service)
+
+
+async def test_each_way_an_upload_ends_frees_its_slots(
+    source: GatedSource, executor: ThreadPoolExecutor
+) -> None:
+    service = make_service(source, executor, buffered_images=1, threads=1)
+
+    async def body(data: bytes) -> bytes:
+        return data
+
+    async def client_gone() -> bytes:
+        raise ConnectionResetError
+
+    outcome = await service.read_upload(lambda: body(plate_like_jpeg()))
+    assert outcome.image_id is None and outcome.recognition is not None
+    with pytest.raises(InvalidImageError):
+        await service.read_upload(lambda: body(b"not an image"))
+    with pytest.raises(ConnectionResetError):
+        await service.read_upload(client_gone)
+    assert_all_free(service)

@@ -36,6 +36,7 @@ from training.real_dev_split import (
     read_scene_labels,
 )
 from training.rotation import box_corners, rotate_photo, turn_points
+from training.type_evals import add_arguments, detector_sections
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -350,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the pipeline's turned and tiled searches")
     parser.add_argument("--no-second-look", action="store_true",
                         help="skip the pipeline's second look at unsure finds")
+    add_arguments(parser, conditions=True)
     args = parser.parse_args(argv)
     options = PipelineOptions(tuple(args.paddings), not args.no_extra_searches,
                               not args.no_second_look)
@@ -415,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
             print("miss:", line)
         for line in tally.wrong:
             print("reading:", line)
+    if args.scenes == "held-out":  # per plate type and camera condition (type_evals)
+        for section in detector_sections(args, _load_pipeline(args.models, options),
+                                         args.data, scenes):
+            print(section)
     return 0
 
 

@@ -29,6 +29,7 @@ from plate_service.recognition.candidate_search import plate_candidates
 from plate_service.recognition.loading import load_reader
 from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.ocr import PlateReader
+from training.type_evals import add_arguments, crop_sections
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -258,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--record", action="store_true",
                         help="also write the figures into the model's card (metrics)")
+    add_arguments(parser, conditions=False)
     args = parser.parse_args(argv)
     if not args.data.is_dir() or not load_rows(args.data):
         print(f"no labelled real images under {args.data}: skipping the OCR eval")
@@ -269,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     from training.calibrate import calibration_report
 
     print(calibration_report(args.data, args.model.parent))
+    if not args.no_types:  # per plate type (type_evals)
+        print(crop_sections(reader, args.data, args.type_seed, args.per_type))
     if args.record:
         record_metrics(args.model, report)
     return 0

@@ -1,23 +1,16 @@
-"""The alternative readings of a plate: a CTC prefix beam search kept to GOST plate formats,
-and the exact probability of any given reading (the CTC forward algorithm)."""
+"""The alternative readings of a plate: a CTC prefix beam search kept to the plate formats
+its reader reads, and the exact probability of any given reading (the CTC forward
+algorithm)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from plate_service.recognition.ctc_decoding import GreedyFrames
-from plate_service.recognition.plate_format import (
-    ALPHABET,
-    BLANK_INDEX,
-    FORMAT_PATTERNS,
-    LETTERS_LATIN,
-    REGION3_FIRST_DIGITS,
-    match_format,
-)
+from plate_service.recognition.plate_format import BLANK_INDEX, PlateFormats
 
 # The most alternative readings listed for one plate.
 MAX_CANDIDATES = 10
@@ -34,7 +27,8 @@ BEAM_WIDTH = 16
 
 @dataclass(frozen=True, eq=False)
 class CtcOutput:
-    """One crop's (T, C) CTC probabilities, as the OCR model gave them.
+    """One crop's (T, C) CTC probabilities, as the OCR model gave them, and the formats
+    its reading keeps to (the reader's, for the cut's number of lines).
 
     ``greedy`` is each frame's greedy class and probability, as the decoder worked them
     out, which spares the search most of its array work. ``found`` is what
@@ -44,6 +38,7 @@ class CtcOutput:
 
     probs: np.ndarray
     greedy: GreedyFrames
+    formats: PlateFormats
     found: list[tuple[str, float]] | None = None
 
 
@@ -58,31 +53,12 @@ def plate_candidates(ctc: CtcOutput, text_latin: str, max_readings: int = MAX_CA
     exact probability is computed instead.
     """
     found = ctc.found if ctc.found is not None else \
-        format_beam_search(ctc.probs, ctc.greedy, max_readings)
+        format_beam_search(ctc.probs, ctc.greedy, ctc.formats, max_readings)
     probability = dict(found).get(text_latin)
     if probability is None:
-        probability = reading_probability(ctc.probs, text_latin)
+        probability = reading_probability(ctc.probs, text_latin, ctc.formats.alphabet)
     others = [item for item in found if item[0] != text_latin]
     return [(text_latin, probability)] + others[:max_readings - 1]
-
-
-@lru_cache(maxsize=None)
-def _fits_some_format(prefix: str) -> bool:
-    """Whether ``prefix`` (Latin) can still grow into a plate of some format: the main part's
-    letters and digits in place, then a region of 2 or 3 digits, a 3-digit one starting with
-    a digit some real one starts with. Whether the finished region is a real one is checked
-    at the end."""
-    for pattern in FORMAT_PATTERNS.values():
-        if len(prefix) > len(pattern) + 3:
-            continue
-        main, region = prefix[:len(pattern)], prefix[len(pattern):]
-        if not all((c in LETTERS_LATIN) if kind == "L" else c.isdigit()
-                   for c, kind in zip(main, pattern)):
-            continue
-        if region.isdigit() or not region:
-            if len(region) < 3 or region[0] in REGION3_FIRST_DIGITS:
-                return True
-    return False
 
 
 # A frame whose greedy class is at least this probable offers no other class worth
@@ -123,8 +99,8 @@ def _frame_runs(probs: np.ndarray, greedy: GreedyFrames) -> list[list[tuple[int,
     return merged
 
 
-def _grow(beams: dict[str, tuple[float, float]], frame: list[tuple[int, float]]
-          ) -> dict[str, list[float]]:
+def _grow(beams: dict[str, tuple[float, float]], frame: list[tuple[int, float]],
+          formats: PlateFormats) -> dict[str, list[float]]:
     """One step of the prefix beam search: every prefix through one frame's classes."""
     grown: dict[str, list[float]] = {}
     for prefix, (p_blank, p_char) in beams.items():
@@ -138,7 +114,7 @@ def _grow(beams: dict[str, tuple[float, float]], frame: list[tuple[int, float]]
                 else:
                     entry[0] += total * p
                 continue
-            char = ALPHABET[cls - 1]
+            char = formats.alphabet[cls - 1]
             if char == last:
                 # The same character again: the path stays on it, unless a blank
                 # separated the two, which spells it twice.
@@ -153,7 +129,7 @@ def _grow(beams: dict[str, tuple[float, float]], frame: list[tuple[int, float]]
             if extend < MIN_READING_PROBABILITY:
                 continue
             longer = prefix + char
-            if not _fits_some_format(longer):
+            if not formats.fits_prefix(longer):
                 continue
             entry = grown.get(longer)
             if entry is None:
@@ -163,20 +139,22 @@ def _grow(beams: dict[str, tuple[float, float]], frame: list[tuple[int, float]]
     return grown
 
 
-def format_beam_search(probs: np.ndarray, greedy: GreedyFrames, max_readings: int
-                       ) -> list[tuple[str, float]]:
-    """The most probable readings of one (T, C) probability matrix that fit a plate format
-    with a real region, as (Latin text, probability), most probable first; readings less
-    probable than MIN_READING_PROBABILITY are not searched for.
+def format_beam_search(probs: np.ndarray, greedy: GreedyFrames, formats: PlateFormats,
+                       max_readings: int) -> list[tuple[str, float]]:
+    """The most probable readings of one (T, C) probability matrix that fit one of
+    ``formats`` with a real region, as (Latin text, probability), most probable first;
+    readings less probable than MIN_READING_PROBABILITY are not searched for.
 
     A CTC prefix beam search: each prefix carries the summed probability of every frame
     path that spells it, split by whether the path's last frame is a blank (so that a
     repeated letter needs a blank between, as CTC requires). Prefixes that no format allows
-    are never extended, so the beam is spent on plates. The probabilities are the model's
-    own, summed over the alignments the beam kept: a lower bound of each reading's exact
-    probability, and equal to it unless an alignment fell out of the beam. Plain floats
-    and dicts: this runs for every plate answered, where numpy's per-call cost would
-    dominate. ``greedy``: the decoder's frames (see ``_frame_runs``).
+    (``PlateFormats.fits_prefix``: each position holds a character its format allows, a
+    3-digit region starts with a digit some real one starts with) are never extended, so
+    the beam is spent on plates. The probabilities are the model's own, summed over the
+    alignments the beam kept: a lower bound of each reading's exact probability, and
+    equal to it unless an alignment fell out of the beam. Plain floats and dicts: this
+    runs for every plate answered, where numpy's per-call cost would dominate.
+    ``greedy``: the decoder's frames (see ``_frame_runs``).
     """
     # While one prefix is alive (most steps of most crops) it lives in these locals, split
     # into the probability of its paths that end in a blank and in its last character;
@@ -193,11 +171,11 @@ def format_beam_search(probs: np.ndarray, greedy: GreedyFrames, max_readings: in
                     if p_blank < MIN_READING_PROBABILITY:
                         return []
                     continue
-                char = ALPHABET[cls - 1]
+                char = formats.alphabet[cls - 1]
                 if prefix[-1:] != char:
                     # A repeated character is left to _grow: it may be spelled twice.
                     prefix, p_blank, p_char = prefix + char, 0.0, total * p
-                    if p_char < MIN_READING_PROBABILITY or not _fits_some_format(prefix):
+                    if p_char < MIN_READING_PROBABILITY or not formats.fits_prefix(prefix):
                         return []
                     continue
             beams = {prefix: (p_blank, p_char)}
@@ -206,7 +184,7 @@ def format_beam_search(probs: np.ndarray, greedy: GreedyFrames, max_readings: in
             p = frame[0][1]
             grown = {text: [(pb + pc) * p, 0.0] for text, (pb, pc) in beams.items()}
         else:
-            grown = _grow(beams, frame)
+            grown = _grow(beams, frame, formats)
         beams = {text: (pb, pc) for text, (pb, pc) in grown.items()
                  if pb + pc >= MIN_READING_PROBABILITY}
         if len(beams) > BEAM_WIDTH:
@@ -219,16 +197,16 @@ def format_beam_search(probs: np.ndarray, greedy: GreedyFrames, max_readings: in
             beams = None
     final = beams if beams is not None else {prefix: (p_blank, p_char)}
     readings = [(text, pb + pc) for text, (pb, pc) in final.items()
-                if match_format(text) is not None]
+                if formats.match(text) is not None]
     readings.sort(key=lambda item: item[1], reverse=True)
     return readings[:max_readings]
 
 
-def reading_probability(probs: np.ndarray, text_latin: str) -> float:
+def reading_probability(probs: np.ndarray, text_latin: str, alphabet: str) -> float:
     """Exact CTC probability of ``text_latin`` (a plate's text, never empty) under one (T, C)
-    probability matrix: the sum over every frame path that collapses to it (the forward
-    algorithm, in log space)."""
-    labels = [ALPHABET.index(c) + 1 for c in text_latin]
+    probability matrix whose class k + 1 is ``alphabet[k]``: the sum over every frame path
+    that collapses to it (the forward algorithm, in log space)."""
+    labels = [alphabet.index(c) + 1 for c in text_latin]
     num_frames = probs.shape[0]
     # States: blank, label 1, blank, label 2, ..., label L, blank.
     states = np.full(2 * len(labels) + 1, BLANK_INDEX)

@@ -22,7 +22,6 @@ from plate_service.recognition.geometry import (
     holds_centre,
     plate_roll,
 )
-from plate_service.recognition.plate_format import is_series, to_cyrillic
 from plate_service.recognition.read import FindReadings
 from plate_service.recognition.types import (
     Box,
@@ -102,7 +101,7 @@ def deserves_second_look(found: FindReadings) -> bool:
     if (best.valid and best.confidence >= SCENE_MIN_CONFIDENCE
             and abs(plate_roll(detection_corners(found.find))) >= REFINE_MIN_ROLL):
         return True
-    return any(reading.confidence >= SCENE_MIN_CONFIDENCE and is_series(reading.text_latin)
+    return any(reading.confidence >= SCENE_MIN_CONFIDENCE and reading.series
                for reading in found.readings)
 
 
@@ -146,14 +145,19 @@ def scene_answer(image: np.ndarray, whole: OcrReading, found: Sequence[FindReadi
                  calibration: ConfidenceCalibration) -> ImageRecognition:
     """A photo's plates: each find's winning reading that is valid and sure enough
     (SCENE_MIN_CONFIDENCE), best first; with none, the whole image's reading when it is
-    a sure plate (a loose crop the detector found nothing in)."""
+    a sure plate (a loose crop the detector found nothing in), unless a find is a
+    two-line plate the reader cannot read (``read.unread_shape``): the whole image of
+    such a plate, read as one line, is that plate squashed."""
     height, width = image.shape[:2]
     plates = [_report(reading, one.find.box, detection_corners(one.find), one.find.score,
                       "scene", calibration)
               for one in found
               for reading in [best_reading(one.readings)]
               if reading.valid and reading.confidence >= SCENE_MIN_CONFIDENCE]
-    if not plates and whole.valid and whole.confidence >= FALLBACK_MIN_CONFIDENCE:
+    unread_two_lines = any(not reading.valid and reading.lines > 1
+                           for one in found for reading in one.readings)
+    if (not plates and not unread_two_lines and whole.valid
+            and whole.confidence >= FALLBACK_MIN_CONFIDENCE):
         plates.append(_whole_plate(whole, width, height, calibration))
     return ImageRecognition(width=width, height=height, plates=best_first(plates),
                             mode="scene")
@@ -186,8 +190,9 @@ def _report(reading: OcrReading, box: Box, corners: Corners, detection_score: fl
     candidates: tuple[Candidate, ...] = ()
     if reading.ctc is not None:
         if reading.valid:
+            formats = reading.ctc.formats
             candidates = tuple(
-                Candidate(to_cyrillic(text), text, probability)
+                Candidate(formats.printed(text, formats.match(text)), text, probability)
                 for text, probability in plate_candidates(reading.ctc, reading.text_latin))
         reading = replace(reading, ctc=None)
     return PlateResult(reading, box, detection_score, source, corners,

@@ -1,33 +1,21 @@
-"""The best reading of the OCR model's CTC output: greedy, and when that fits no GOST plate
-format, a Viterbi search constrained to the formats (``candidate_search`` lists the others)."""
+"""The best reading of the OCR model's CTC output: greedy, and when that fits no plate
+format the reader keeps to (``PlateFormats``), a Viterbi search constrained to those
+formats (``candidate_search`` lists the others)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from plate_service.recognition.plate_format import (
-    ALPHABET,
-    BLANK_INDEX,
-    DIGITS,
-    FORMAT_PATTERNS,
-    LETTERS_LATIN,
-    NUM_CLASSES,
-    REGION3_FIRST_DIGITS,
-    FormatMatch,
-    match_format,
-)
+from plate_service.recognition.plate_format import BLANK_INDEX, FormatMatch, PlateFormats
 from plate_service.recognition.types import PlateFormat
 
 # A constrained reading this many nats less likely than the greedy path is not trusted:
 # the crop most likely is not a plate of any known format.
 MAX_CONSTRAINED_PENALTY = 12.0
-
-_DIGIT_IDS = np.array([ALPHABET.index(c) + 1 for c in DIGITS])
-_LETTER_IDS = np.array([ALPHABET.index(c) + 1 for c in LETTERS_LATIN])
-_REGION3_FIRST_IDS = np.array([ALPHABET.index(c) + 1 for c in REGION3_FIRST_DIGITS])
 
 
 # Each frame's greedy class and its probability, as Python lists: what the candidate
@@ -49,7 +37,8 @@ class Decoded:
         return min(self.char_confidences) if self.char_confidences else 0.0
 
 
-def _collapse(path: list[int], best: list[float]) -> tuple[str, tuple[float, ...]]:
+def _collapse(path: list[int], best: list[float], alphabet: str
+              ) -> tuple[str, tuple[float, ...]]:
     """Collapse a frame path (class per frame, its probability per frame) to text; each
     char's confidence is its best frame's probability. Plain ints and floats: this runs
     per crop on the serving hot path, where numpy scalar indexing would cost more."""
@@ -58,7 +47,7 @@ def _collapse(path: list[int], best: list[float]) -> tuple[str, tuple[float, ...
     prev = BLANK_INDEX
     for k, p in zip(path, best):
         if k != BLANK_INDEX and k != prev:
-            chars.append(ALPHABET[k - 1])
+            chars.append(alphabet[k - 1])
             confs.append(p)
         elif k != BLANK_INDEX:
             confs[-1] = max(confs[-1], p)
@@ -66,35 +55,38 @@ def _collapse(path: list[int], best: list[float]) -> tuple[str, tuple[float, ...
     return "".join(chars), tuple(confs)
 
 
-def _char_confidences(probs: np.ndarray, path: np.ndarray) -> tuple[str, tuple[float, ...]]:
+def _char_confidences(probs: np.ndarray, path: np.ndarray, alphabet: str
+                      ) -> tuple[str, tuple[float, ...]]:
     """``_collapse`` for a (T, C) matrix and the frame path taken through it."""
-    return _collapse(path.tolist(), probs[np.arange(len(path)), path].tolist())
+    return _collapse(path.tolist(), probs[np.arange(len(path)), path].tolist(), alphabet)
 
 
-def _decode_greedy_many(probs: np.ndarray) -> list[tuple[Decoded, GreedyFrames]]:
-    """Best-path CTC decoding of every (T, NUM_CLASSES) matrix in ``probs`` (N, T, C),
-    each reading with the frames it came from."""
+def _decode_greedy_many(probs: np.ndarray, alphabet: str
+                        ) -> list[tuple[Decoded, GreedyFrames]]:
+    """Best-path CTC decoding of every (T, classes) matrix in ``probs`` (N, T, C), class
+    k + 1 being ``alphabet[k]``, each reading with the frames it came from."""
     paths = probs.argmax(axis=2)
     best = probs.max(axis=2)
     log_probs = np.log(np.maximum(best, 1e-30)).sum(axis=1).tolist()
     out = []
     for path, frame_probs, logp in zip(paths.tolist(), best.tolist(), log_probs):
-        text, confs = _collapse(path, frame_probs)
+        text, confs = _collapse(path, frame_probs, alphabet)
         out.append((Decoded(text, confs, logp), (path, frame_probs)))
     return out
 
 
-def decode_greedy(probs: np.ndarray) -> Decoded:
-    """Best-path CTC decoding of one (T, NUM_CLASSES) probability matrix."""
-    return _decode_greedy_many(probs[None])[0][0]
+def decode_greedy(probs: np.ndarray, alphabet: str) -> Decoded:
+    """Best-path CTC decoding of one (T, classes) probability matrix."""
+    return _decode_greedy_many(probs[None], alphabet)[0][0]
 
 
-def _slot_sets(pattern: str, region_len: int) -> list[np.ndarray]:
-    """Allowed class ids for each character slot of a format with a given region length."""
-    sets = [_LETTER_IDS if c == "L" else _DIGIT_IDS for c in pattern]
-    for i in range(region_len):
-        sets.append(_REGION3_FIRST_IDS if region_len == 3 and i == 0 else _DIGIT_IDS)
-    return sets
+# A process holds a reader or two, each with its formats per number of lines.
+@lru_cache(maxsize=16)
+def _slot_lists(formats: PlateFormats) -> list[list[np.ndarray]]:
+    """Per spelling of ``formats`` (a format with one region length), the allowed class
+    ids of each character slot; worked out once per reader's formats."""
+    return [[np.array([formats.alphabet.index(c) + 1 for c in chars]) for chars in allowed]
+            for allowed in (spelling.allowed for spelling in formats.spellings)]
 
 
 def _viterbi_many(log_probs: np.ndarray, slot_lists: list[list[np.ndarray]]
@@ -109,17 +101,17 @@ def _viterbi_many(log_probs: np.ndarray, slot_lists: list[list[np.ndarray]]
     (shorter sequences padded with slots that allow nothing), because the per-frame numpy
     call overhead, not the arithmetic, is what costs.
     """
-    num_crops, num_frames, _ = log_probs.shape
+    num_crops, num_frames, num_classes = log_probs.shape
     num_seqs = len(slot_lists)
     lengths = np.array([len(s) for s in slot_lists])
     num_slots = int(lengths.max())
     neg = -np.inf
-    allowed = np.zeros((1, num_seqs, num_slots, NUM_CLASSES), dtype=bool)
+    allowed = np.zeros((1, num_seqs, num_slots, num_classes), dtype=bool)
     for p, slots in enumerate(slot_lists):
         for k, ids in enumerate(slots):
             allowed[0, p, k, ids] = True
-    shape = (num_crops, num_seqs, num_slots, NUM_CLASSES)
-    classes = np.arange(NUM_CLASSES)
+    shape = (num_crops, num_seqs, num_slots, num_classes)
+    classes = np.arange(num_classes)
     blank_lp = log_probs[:, :, BLANK_INDEX]  # (B, T)
     frame_lp = log_probs[:, :, None, None, :]  # (B, T, 1, 1, C)
     emit = np.full(shape, neg, dtype=log_probs.dtype)
@@ -212,31 +204,28 @@ def _backtrack(bp_emit: np.ndarray, bp_emit_cls: np.ndarray, bp_gap: np.ndarray,
     return path
 
 
-_SLOT_LISTS = [_slot_sets(pattern, region_len)
-               for pattern in FORMAT_PATTERNS.values() for region_len in (2, 3)]
-
-
-def decode_constrained_many(probs: np.ndarray) -> list[tuple[Decoded, FormatMatch] | None]:
-    """For each (T, C) matrix in ``probs`` (N, T, C): the most probable reading that fits a
-    known format and a real region, or None.
+def decode_constrained_many(probs: np.ndarray, formats: PlateFormats
+                            ) -> list[tuple[Decoded, FormatMatch] | None]:
+    """For each (T, C) matrix in ``probs`` (N, T, C): the most probable reading that fits
+    one of ``formats`` with a real region, or None.
 
     One Viterbi pass covers every crop and every (format, region length) pair; the best
     candidate whose region is real wins, unless it is far less likely than the greedy path.
     """
-    if len(probs) == 0:
-        return []
+    if len(probs) == 0 or not formats.spellings:
+        return [None] * len(probs)
     # float32 is plenty for sums of 32 log-probabilities and halves the memory traffic.
     log_probs = np.log(np.maximum(probs.astype(np.float32), 1e-30))
     out: list[tuple[Decoded, FormatMatch] | None] = []
-    for b, row in enumerate(_viterbi_many(log_probs, _SLOT_LISTS)):
+    for b, row in enumerate(_viterbi_many(log_probs, _slot_lists(formats))):
         greedy_lp = float(log_probs[b].max(axis=1).sum())
         best: tuple[Decoded, FormatMatch] | None = None
         for found in row:
             if found is None:
                 continue
             score, path = found
-            text, confs = _char_confidences(probs[b], path)
-            match = match_format(text)
+            text, confs = _char_confidences(probs[b], path, formats.alphabet)
+            match = formats.match(text)
             if match is None:
                 continue
             if best is None or score > best[0].log_prob:
@@ -249,8 +238,10 @@ def decode_constrained_many(probs: np.ndarray) -> list[tuple[Decoded, FormatMatc
 
 @dataclass(frozen=True)
 class PlateDecoding:
-    """Final decoding of one crop: the reading to report and what the format check said."""
+    """Final decoding of one crop: the reading to report and what the format check said;
+    ``text`` is ``text_latin`` as the plate prints it (``PlateFormats.printed``)."""
 
+    text: str
     text_latin: str
     char_confidences: tuple[float, ...]
     confidence: float
@@ -260,29 +251,32 @@ class PlateDecoding:
     frames: GreedyFrames
 
 
-def decode_plates(probs: np.ndarray) -> list[PlateDecoding]:
+def decode_plates(probs: np.ndarray, formats: PlateFormats) -> list[PlateDecoding]:
     """Greedy CTC for each (T, C) matrix of ``probs`` (N, T, C); the readings that fit no
-    format then go through constrained decoding together, in one batched pass."""
-    greedy = _decode_greedy_many(probs)
-    matches = [match_format(g.text_latin) for g, _ in greedy]
+    format of ``formats`` then go through constrained decoding together, in one batched
+    pass."""
+    greedy = _decode_greedy_many(probs, formats.alphabet)
+    matches = [formats.match(g.text_latin) for g, _ in greedy]
     failed = [i for i, m in enumerate(matches) if m is None]
-    fixed = dict(zip(failed, decode_constrained_many(probs[failed])))
+    fixed = dict(zip(failed, decode_constrained_many(probs[failed], formats)))
     out = []
     for i, ((g, frames), m) in enumerate(zip(greedy, matches)):
         if m is not None:
-            out.append(PlateDecoding(g.text_latin, g.char_confidences, g.confidence,
-                                     m.plate_format, m.region, g.text_latin, frames))
+            out.append(PlateDecoding(formats.printed(g.text_latin, m), g.text_latin,
+                                     g.char_confidences, g.confidence, m.plate_format,
+                                     m.region, g.text_latin, frames))
             continue
         constrained = fixed[i]
         if constrained is None:
-            out.append(PlateDecoding(g.text_latin, g.char_confidences, g.confidence,
-                                     None, None, g.text_latin, frames))
+            out.append(PlateDecoding(formats.printed(g.text_latin, None), g.text_latin,
+                                     g.char_confidences, g.confidence, None, None,
+                                     g.text_latin, frames))
             continue
         decoded, match = constrained
         # The constrained path is worth less than a greedy one: scale by how much
         # likelihood it gave up, so a forced reading never looks as sure as a clean one.
         penalty = math.exp(min(0.0, decoded.log_prob - g.log_prob))
-        out.append(PlateDecoding(decoded.text_latin, decoded.char_confidences,
-                                 decoded.confidence * penalty, match.plate_format,
-                                 match.region, g.text_latin, frames))
+        out.append(PlateDecoding(formats.printed(decoded.text_latin, match), decoded.text_latin,
+                                 decoded.char_confidences, decoded.confidence * penalty,
+                                 match.plate_format, match.region, g.text_latin, frames))
     return out

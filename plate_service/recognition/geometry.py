@@ -66,6 +66,15 @@ def plate_roll(corners: Corners) -> float:
     return float(np.degrees(np.arctan2(-along[1], along[0])))
 
 
+def plate_aspect(corners: Corners) -> float:
+    """Width over height of the quad the corners draw: the mean of its top and bottom
+    edges over the mean of its sides (0 for a degenerate quad)."""
+    (tl, tr, br, bl) = (np.asarray(c, dtype=np.float64) for c in corners)
+    width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
+    height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
+    return float(width / height) if height > 0 else 0.0
+
+
 def holds_centre(box: Box, detection: Detection) -> bool:
     """Whether ``box`` contains the centre of ``detection``'s box."""
     x1, y1, x2, y2 = detection.box

@@ -33,12 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from plate_service.errors import ModelLoadError
-from plate_service.recognition.plate_format import (
-    ALPHABET,
-    BLANK_INDEX,
-    DECODER_PLATE_TYPES,
-    NUM_CLASSES,
-)
+from plate_service.recognition.plate_format import BLANK_INDEX, required_alphabet
 from plate_service.recognition.plate_types import plate_types
 
 CARD_NAME = "card.json"
@@ -66,11 +61,13 @@ class InputSpec:
 @dataclass(frozen=True)
 class OcrDecoding:
     """How the OCR's CTC output maps to characters: output class k + 1 is ``alphabet[k]``
-    and class ``blank_index`` is the blank. Both must be the decoder's own.
+    and class ``blank_index`` is the blank, which must be the decoder's own.
 
     ``plate_types`` are the GOST types (rows of ``plate_types.json``) the weights were
-    trained to read, in the order the format check tries them; they must be types of the
-    table and the ones the decoders keep to.
+    trained to read, in the order the format check tries them: the reader keeps to their
+    formats (``plate_format.PlateFormats``), so listing a type switches it on. The alphabet
+    must be exactly what they print (``plate_format.required_alphabet``): a letter more
+    would be read and never fit, a letter less could never be read.
     """
 
     KIND: ClassVar[str] = "ocr"
@@ -80,24 +77,25 @@ class OcrDecoding:
     plate_types: tuple[str, ...]
 
     def validate(self) -> None:
-        if self.alphabet != ALPHABET:
-            raise ValueError(f"alphabet {self.alphabet!r} differs from the decoder's "
-                             f"{ALPHABET!r}")
         if self.blank_index != BLANK_INDEX:
             raise ValueError(f"blank_index {self.blank_index} differs from the decoder's "
                              f"{BLANK_INDEX}")
-        known = {row.gost_type for row in plate_types()}
-        unknown = [t for t in self.plate_types if t not in known]
+        rows = {row.gost_type: row for row in plate_types()}
+        unknown = [t for t in self.plate_types if t not in rows]
         if unknown:
             raise ValueError(f"plate_types {unknown} are no types of plate_types.json")
-        if self.plate_types != DECODER_PLATE_TYPES:
-            raise ValueError(f"plate_types {list(self.plate_types)} differ from the types the "
-                             f"decoders read, {list(DECODER_PLATE_TYPES)}")
+        if not self.plate_types or len(set(self.plate_types)) != len(self.plate_types):
+            raise ValueError(f"plate_types {list(self.plate_types)} must list types, each once")
+        needed = required_alphabet([rows[t] for t in self.plate_types])
+        if self.alphabet != needed:
+            raise ValueError(f"alphabet {self.alphabet!r} is not the one plate_types "
+                             f"{list(self.plate_types)} print, {needed!r}")
 
     def check_outputs(self, spec: InputSpec, shapes: list[list[Any]]) -> None:
         """One output (batch, time steps, classes) with a class per character + blank."""
-        if len(shapes) != 1 or len(shapes[0]) != 3 or shapes[0][2] != NUM_CLASSES:
-            raise ValueError(f"graph outputs {shapes} are not one (batch, T, {NUM_CLASSES})")
+        classes = len(self.alphabet) + 1
+        if len(shapes) != 1 or len(shapes[0]) != 3 or shapes[0][2] != classes:
+            raise ValueError(f"graph outputs {shapes} are not one (batch, T, {classes})")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from plate_service.errors import InferenceError
 from plate_service.recognition.candidate_search import CtcOutput
 from plate_service.recognition.ctc_decoding import decode_plates
 from plate_service.recognition.model_card import ModelCard, OcrDecoding
-from plate_service.recognition.plate_format import to_cyrillic
+from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.preprocess import preprocess_batch
 from plate_service.recognition.search_shortcut import only_readings
 from plate_service.recognition.types import OcrReading
@@ -30,6 +30,8 @@ ONLY_READINGS_MIN_BATCH = 8
 class PlateReader:
     """Reads plate text from crops with one batched onnxruntime call per ``read``.
 
+    ``formats`` are the formats of the GOST types its card lists, in the card's alphabet:
+    the decoders keep each reading to them, so a card listing more types reads more.
     Thread-safe: ``read`` keeps all its state in locals, and onnxruntime's ``run`` may be
     called concurrently on one session.
     """
@@ -37,6 +39,7 @@ class PlateReader:
     def __init__(self, session: ort.InferenceSession, card: ModelCard[OcrDecoding]) -> None:
         self._session = session
         self.card = card
+        self.formats = PlateFormats(card.decoding.plate_types, card.decoding.alphabet)
         graph_input = session.get_inputs()[0]
         self._input_name = graph_input.name
         self._output_name = session.get_outputs()[0].name
@@ -50,20 +53,40 @@ class PlateReader:
             raise InferenceError(f"OCR inference failed on a batch of {len(crops)}: {exc}") \
                 from exc
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
-        """Read each crop (uint8 gray HxW or BGR HxWx3); results in input order."""
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
+             ) -> list[OcrReading]:
+        """Read each crop (uint8 gray HxW or BGR HxWx3); results in input order.
+
+        ``lines`` gives each crop's number of lines (a two-line plate cut with its lines
+        side by side, ``plate_lines``), which decides the formats it is read as; one each
+        when not given.
+        """
         readings = []
         for start in range(0, len(crops), READ_CHUNK):
             probs = self.probabilities(crops[start:start + READ_CHUNK])
-            decoded = decode_plates(probs)
-            only = (only_readings(probs, [d.raw_text_latin for d in decoded],
+            chunk_lines = [1] * len(probs) if lines is None else \
+                list(lines[start:start + READ_CHUNK])
+            readings += self._decode(probs, chunk_lines)
+        return readings
+
+    def _decode(self, probs: np.ndarray, lines: list[int]) -> list[OcrReading]:
+        """Each crop's probabilities decoded to the formats of its number of lines."""
+        out: list[OcrReading | None] = [None] * len(probs)
+        for count in sorted(set(lines)):
+            which = [i for i, n in enumerate(lines) if n == count]
+            group = probs if len(which) == len(probs) else probs[which]
+            formats = self.formats.only(count)
+            decoded = decode_plates(group, formats)
+            only = (only_readings(group, [d.raw_text_latin for d in decoded],
                                   [d.plate_format is not None and d.text_latin == d.raw_text_latin
                                    for d in decoded])
-                    if len(probs) >= ONLY_READINGS_MIN_BATCH else [None] * len(probs))
-            for d, crop_probs, found in zip(decoded, probs, only):
-                readings.append(OcrReading(
-                    text=to_cyrillic(d.text_latin), text_latin=d.text_latin,
+                    if len(group) >= ONLY_READINGS_MIN_BATCH else [None] * len(group))
+            for i, d, crop_probs, found in zip(which, decoded, group, only):
+                out[i] = OcrReading(
+                    text=d.text, text_latin=d.text_latin,
                     confidence=float(d.confidence), char_confidences=d.char_confidences,
                     plate_format=d.plate_format, region=d.region,
-                    raw_text_latin=d.raw_text_latin, ctc=CtcOutput(crop_probs, d.frames, found)))
-        return readings
+                    raw_text_latin=d.raw_text_latin, lines=count,
+                    series=formats.is_series(d.text_latin),
+                    ctc=CtcOutput(crop_probs, d.frames, formats, found))
+        return [reading for reading in out if reading is not None]

@@ -1,17 +1,21 @@
 """Stage 3, read: the injected reader reads the photo whole and each find in its framings.
 
-Everything one image needs read at a time goes to the reader in one batched call.
+Everything one image needs read at a time goes to the reader in one batched call. A find
+shaped like a two-line plate (``rectify.shape_lines``) is read as one, its lines side by
+side, when the reader's card lists a two-line type; when it lists none, the find is read
+as a one-line cut, but its reading never counts as a plate (``unread_shape``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 
-from plate_service.recognition.rectify import CORNER_PADDING, plate_framings
+from plate_service.recognition.plate_format import PlateFormats
+from plate_service.recognition.rectify import CORNER_PADDING, plate_framings, shape_lines
 from plate_service.recognition.types import Detection, OcrReading
 
 # A find with corners is read three times, cut with each of these margins (fractions of
@@ -21,12 +25,23 @@ from plate_service.recognition.types import Detection, OcrReading
 # readings of two framings that agree outweigh it. Three margins, tight to wide, cover
 # corners that fall inside the plate as well as outside; a tight crop is read once.
 CORNER_PADDINGS = (0.05, CORNER_PADDING, 0.25)
+# The most raw confidence a reading of a two-line-shaped find that the reader cannot read
+# as one keeps. A two-line plate squashed into one line reads as nonsense, or worse as a
+# sure plate of some one-line format it is not; with no format it is never reported
+# (``choose``), and below SCENE_MIN_CONFIDENCE and the raw confidence the calibration maps
+# to 0.5 it cannot pass for a plate wherever it is shown. Its characters' confidences are
+# left as read: they say what the model saw, not whether it is a plate.
+UNREAD_SHAPE_MAX_CONFIDENCE = 0.3
 
 
 class PlateReaderLike(Protocol):
-    """What the read stage needs from the OCR model."""
+    """What the read stage needs from the OCR model: its formats, and readings of crops
+    (``lines`` per crop, one each when not given)."""
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]: ...
+    formats: PlateFormats
+
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
+             ) -> list[OcrReading]: ...
 
 
 @dataclass(frozen=True)
@@ -41,20 +56,53 @@ def read_scene(reader: PlateReaderLike, image: np.ndarray, finds: Sequence[Detec
                paddings: Sequence[float]) -> tuple[OcrReading, list[FindReadings]]:
     """The photo read whole (a crop's reading, or a scene's fallback) and each find read
     in its framings (one per margin in ``paddings``), in one batched call."""
-    cuts = [plate_framings(image, find, paddings) for find in finds]
-    (whole,), *framings = _read_grouped(reader, [[image], *cuts])
+    (whole,), *framings = _read_grouped(reader, [_Cuts([image], 1, False)]
+                                        + [_cut(reader, image, find, paddings) for find in finds])
     return whole, [FindReadings(find, readings) for find, readings in zip(finds, framings)]
 
 
 def read_finds(reader: PlateReaderLike, image: np.ndarray, finds: Sequence[Detection],
                paddings: Sequence[float]) -> list[tuple[OcrReading, ...]]:
     """Each find read in its framings, in one batched call; no call without finds."""
-    cuts = [plate_framings(image, find, paddings) for find in finds]
+    cuts = [_cut(reader, image, find, paddings) for find in finds]
     return _read_grouped(reader, cuts) if cuts else []
 
 
-def _read_grouped(reader: PlateReaderLike, groups: Sequence[Sequence[np.ndarray]]
+def unread_shape(reading: OcrReading) -> OcrReading:
+    """A reading of a two-line-shaped find that was read as one line: no plate, two lines,
+    and at most UNREAD_SHAPE_MAX_CONFIDENCE sure."""
+    return replace(reading, plate_format=None, region=None, lines=2, series=False,
+                   confidence=min(reading.confidence, UNREAD_SHAPE_MAX_CONFIDENCE))
+
+
+@dataclass(frozen=True)
+class _Cuts:
+    """One find's framings, their number of lines, and whether its shape is one the
+    reader cannot read (so that its readings are ``unread_shape``)."""
+
+    crops: list[np.ndarray]
+    lines: int
+    unreadable: bool
+
+
+def _cut(reader: PlateReaderLike, image: np.ndarray, find: Detection,
+         paddings: Sequence[float]) -> _Cuts:
+    lines = shape_lines(find)
+    if lines > 1 and not reader.formats.only(lines).types:
+        return _Cuts(plate_framings(image, find, paddings), 1, True)
+    return _Cuts(plate_framings(image, find, paddings, lines), lines, False)
+
+
+def _read_grouped(reader: PlateReaderLike, groups: Sequence[_Cuts]
                   ) -> list[tuple[OcrReading, ...]]:
-    """Every crop of every group read in one call; the readings grouped alike."""
-    readings = iter(reader.read([crop for group in groups for crop in group]))
-    return [tuple(next(readings) for _ in group) for group in groups]
+    """Every crop of every group read in one call; the readings grouped alike. One-line
+    crops alone are read as the reader reads by default."""
+    crops = [crop for group in groups for crop in group.crops]
+    lines = [group.lines for group in groups for _ in group.crops]
+    readings = iter(reader.read(crops, lines) if any(n != 1 for n in lines)
+                    else reader.read(crops))
+    out = []
+    for group in groups:
+        read = tuple(next(readings) for _ in group.crops)
+        out.append(tuple(map(unread_shape, read)) if group.unreadable else read)
+    return out

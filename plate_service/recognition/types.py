@@ -20,18 +20,32 @@ RecognitionMode = Literal["auto", "crop", "scene"]
 
 
 class PlateFormat(str, Enum):
-    """The API names of the plate types the reader knows (``plate_format.DECODER_PLATE_TYPES``).
+    """The API names of the GOST plate types, one member per row of ``plate_types.json``.
 
-    Each member is a row of ``plate_types.json``, whose pattern, size and colours live
-    there; the enum exists so that code can name them. ``plate_format`` builds its
-    patterns through it, so a name the table lacks fails at import.
+    The rows hold each type's pattern, layout, size and colours; the enum exists so that
+    code can name them, and a test keeps it to the table's names in the table's order.
+    Which of them a reader reads, its OCR card says (``plate_format.PlateFormats``).
     """
 
     PRIVATE = "private"  # type 1
+    TYPE_1A = "type_1a"  # type 1А
     TAXI = "taxi"  # type 1Б
     TRAILER = "trailer"  # type 2
-    POLICE = "police"  # type 20
+    TRACTOR = "tractor"  # type 3
+    MOTORCYCLE = "motorcycle"  # type 4
+    OFFROAD_MOTORCYCLE = "offroad_motorcycle"  # type 4А
+    MOPED = "moped"  # type 4Б
+    MILITARY = "military"  # type 5
+    MILITARY_TRAILER = "military_trailer"  # type 6
+    MILITARY_TRACTOR = "military_tractor"  # type 7
+    MILITARY_MOTORCYCLE = "military_motorcycle"  # type 8
+    DIPLOMATIC = "diplomatic"  # type 9
+    DIPLOMATIC_STAFF = "diplomatic_staff"  # type 10
+    DIPLOMATIC_MOTORCYCLE = "diplomatic_motorcycle"  # type 11
     TRANSIT = "transit"  # type 15
+    POLICE = "police"  # type 20
+    POLICE_TRAILER = "police_trailer"  # type 21
+    POLICE_MOTORCYCLE = "police_motorcycle"  # type 22
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,13 @@ class OcrReading:
 
     ``text`` is Cyrillic, ``text_latin`` the same with Latin look-alikes.
     ``plate_format`` is None when no format could be matched; then ``text`` is the
-    unconstrained greedy reading and ``valid`` is False.
+    unconstrained greedy reading and ``valid`` is False. ``text`` runs in reading order,
+    top line first, with the Latin letters the plate prints (D of a diplomatic plate) kept
+    Latin. ``lines`` is how many lines the cut read had (a two-line plate is read with its
+    lines side by side, see ``plate_lines``); a find shaped like a two-line plate that the
+    reader cannot read as one has ``lines`` 2 and no format (``read.unread_shape``).
+    ``series`` says the text is the part before the region of a one-line format: a cut
+    that stopped short of the region.
     """
 
     text: str
@@ -50,6 +70,8 @@ class OcrReading:
     plate_format: PlateFormat | None
     region: str | None
     raw_text_latin: str
+    lines: int = 1
+    series: bool = False
     # The model's output behind this reading, kept only until the pipeline has listed the
     # alternative readings of the plates it reports (see ``PlateResult.candidates``).
     ctc: CtcOutput | None = field(default=None, repr=False, compare=False)

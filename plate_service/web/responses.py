@@ -36,8 +36,8 @@ def outcome_json(outcome: ImageOutcome, options: AnswerOptions) -> dict[str, Any
                 "error": error_object(outcome.error)}
     assert outcome.recognition is not None
     timings = None if outcome.timings is None else Timings(
-        download=round(outcome.timings.download_ms, 2),
-        recognition=round(outcome.timings.recognition_ms, 2))
+        download=round(outcome.timings.download, 2),
+        recognition=round(outcome.timings.recognition, 2))
     answer = recognition_answer(outcome.recognition, options, image_id=outcome.image_id,
                                 cached=outcome.cached, timings=timings)
     return dict(to_json(answer))

@@ -10,7 +10,9 @@ import numpy as np
 
 from plate_service.recognition.find import REFINE_PLATE_WIDTH, REFINE_WINDOW
 from plate_service.recognition.geometry import level_window
+from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.types import Detection, OcrReading
+from tests.fakes import TODAY
 
 CROP = np.zeros((56, 260, 3), dtype=np.uint8)
 PHOTO = np.zeros((480, 640, 3), dtype=np.uint8)
@@ -62,25 +64,33 @@ class ScriptedDetector:
 
 
 class ScriptedReader:
-    """Returns the given readings in order, one per crop."""
+    """Returns the given readings in order, one per crop; reads ``formats`` (today's card's
+    by default); keeps the crops' shapes and lines."""
 
-    def __init__(self, readings: list[OcrReading]) -> None:
+    def __init__(self, readings: list[OcrReading], formats: PlateFormats = TODAY) -> None:
         self.readings = readings
+        self.formats = formats
         self.calls: list[list[tuple[int, ...]]] = []
+        self.lines: list[list[int] | None] = []
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
+             ) -> list[OcrReading]:
         self.calls.append([crop.shape for crop in crops])
+        self.lines.append(None if lines is None else list(lines))
         return self.readings[: len(crops)]
 
 
 class BatchScriptedReader:
     """Returns one scripted list of readings per call, in order."""
 
+    formats = TODAY
+
     def __init__(self, batches: list[list[OcrReading]]) -> None:
         self.batches = iter(batches)
         self.sizes: list[int] = []
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
+             ) -> list[OcrReading]:
         self.sizes.append(len(crops))
         batch = next(self.batches)
         assert len(batch) == len(crops)

@@ -13,7 +13,7 @@ from plate_service.recognition.candidate_search import (
     reading_probability,
 )
 from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, NUM_CLASSES
-from tests.fakes import boundary_lattice, ctc_matrix, ctc_output
+from tests.fakes import TODAY, boundary_lattice, ctc_matrix, ctc_output
 
 
 def _collapse(path: tuple[int, ...]) -> str:
@@ -27,7 +27,7 @@ def _collapse(path: tuple[int, ...]) -> str:
 
 def _search(probs: np.ndarray) -> list[tuple[str, float]]:
     """Up to ten readings, searched as for a plate the reader reported."""
-    return format_beam_search(probs, ctc_output(probs).greedy, 10)
+    return format_beam_search(probs, ctc_output(probs).greedy, TODAY, 10)
 
 
 def test_reading_probability_is_the_sum_over_every_path_that_spells_it() -> None:
@@ -40,7 +40,7 @@ def test_reading_probability_is_the_sum_over_every_path_that_spells_it() -> None
         text = _collapse(path)
         totals[text] = totals.get(text, 0.0) + float(np.prod(probs[np.arange(4), path]))
     for text in ("A", "AA", "A7A", "7", "77A7A"):
-        assert reading_probability(probs, text) == pytest.approx(totals.get(text, 0.0))
+        assert reading_probability(probs, text, ALPHABET) == pytest.approx(totals.get(text, 0.0))
 
 
 def test_a_doubtful_digit_gives_two_readings_with_the_models_odds() -> None:
@@ -48,7 +48,7 @@ def test_a_doubtful_digit_gives_two_readings_with_the_models_odds() -> None:
     readings = _search(probs)
     assert [text for text, _ in readings] == ["A123BC77", "A723BC77"]
     for text, probability in readings:
-        assert probability == pytest.approx(reading_probability(probs, text), rel=1e-5)
+        assert probability == pytest.approx(reading_probability(probs, text, ALPHABET), rel=1e-5)
     assert readings[0][1] == pytest.approx(0.7, rel=1e-5)
 
 
@@ -101,5 +101,5 @@ def test_the_frames_the_greedy_path_is_sure_of_need_not_be_read() -> None:
                  for text in ("A123BC77", "E777KX99", "X999XX999") for _ in range(30)]
     for lattice in lattices:
         path, best = ctc_output(lattice).greedy
-        every_frame_read = format_beam_search(lattice, (path, [0.0] * len(best)), 10)
+        every_frame_read = format_beam_search(lattice, (path, [0.0] * len(best)), TODAY, 10)
         assert _search(lattice) == every_frame_read

@@ -9,24 +9,31 @@ import pytest
 
 from plate_service.recognition.ctc_decoding import (
     PlateDecoding,
-    _slot_sets,
+    _slot_lists,
     _viterbi_many,
     decode_greedy,
     decode_plates,
 )
-from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, NUM_CLASSES
+from plate_service.recognition.plate_format import (
+    ALPHABET,
+    BLANK_INDEX,
+    NUM_CLASSES,
+    PlateFormats,
+)
 from plate_service.recognition.types import PlateFormat
+from tests.fakes import TODAY
 
 
-def probs_for(frames: list[dict[str, float]]) -> np.ndarray:
+def probs_for(frames: list[dict[str, float]], alphabet: str = ALPHABET) -> np.ndarray:
     """A (T, C) probability matrix: each frame gives some chars ('-' = blank) a probability;
     the rest of the mass is spread evenly over the other classes."""
-    out = np.zeros((len(frames), NUM_CLASSES))
+    classes = len(alphabet) + 1
+    out = np.zeros((len(frames), classes))
     for t, frame in enumerate(frames):
-        rest = (1.0 - sum(frame.values())) / (NUM_CLASSES - len(frame))
+        rest = (1.0 - sum(frame.values())) / (classes - len(frame))
         out[t, :] = rest
         for ch, p in frame.items():
-            out[t, BLANK_INDEX if ch == "-" else ALPHABET.index(ch) + 1] = p
+            out[t, BLANK_INDEX if ch == "-" else alphabet.index(ch) + 1] = p
     return out
 
 
@@ -38,15 +45,15 @@ def clean(text: str) -> list[dict[str, float]]:
     return frames
 
 
-def decode_plate(probs: np.ndarray) -> PlateDecoding:
+def decode_plate(probs: np.ndarray, formats: PlateFormats = TODAY) -> PlateDecoding:
     """The decoding of one (T, C) matrix, as the reader decodes a batch of one."""
-    (decoded,) = decode_plates(probs[None])
+    (decoded,) = decode_plates(probs[None], formats)
     return decoded
 
 
 def test_greedy_collapses_repeats_and_blanks() -> None:
     frames = [{"A": 0.9}, {"A": 0.8}, {"-": 0.9}, {"7": 0.6}, {"-": 0.9}, {"7": 0.95}]
-    decoded = decode_greedy(probs_for(frames))
+    decoded = decode_greedy(probs_for(frames), ALPHABET)
     assert decoded.text_latin == "A77"
     assert decoded.char_confidences == pytest.approx((0.9, 0.6, 0.95))
     assert decoded.confidence == pytest.approx(0.6)
@@ -72,7 +79,8 @@ def test_greedy_matches_frame_by_frame_decoding() -> None:
     logits = rng.normal(0, 3, (40, 32, NUM_CLASSES))
     logits[:, ::2, BLANK_INDEX] += 2  # plenty of blanks and repeats, like a real model
     probs = (np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)).astype(np.float32)
-    for decoded, batched, matrix in zip(map(decode_greedy, probs), decode_plates(probs), probs):
+    greedy = [decode_greedy(p, ALPHABET) for p in probs]
+    for decoded, batched, matrix in zip(greedy, decode_plates(probs, TODAY), probs):
         text, confs, logp = _reference_greedy(matrix)
         assert decoded.text_latin == batched.raw_text_latin == text
         assert decoded.char_confidences == pytest.approx(confs)
@@ -150,9 +158,10 @@ def test_viterbi_equals_brute_force_on_a_small_lattice() -> None:
 
 
 def test_slot_sets_restrict_three_digit_region_start() -> None:
-    sets = _slot_sets("LDDDLL", 3)
-    assert len(sets) == 9
-    assert {ALPHABET[i - 1] for i in sets[6]} == {"1", "7", "9"}
+    private_2, private_3 = _slot_lists(TODAY)[:2]
+    assert (len(private_2), len(private_3)) == (8, 9)
+    assert {ALPHABET[i - 1] for i in private_3[6]} == {"1", "7", "9"}
+    assert {ALPHABET[i - 1] for i in private_2[6]} == set("0123456789")
 
 
 def test_moscows_977_region_is_kept_not_forced_into_another() -> None:
@@ -174,5 +183,22 @@ def test_batched_decoding_equals_one_by_one() -> None:
                             if len(fixable) >= 32 else
                             np.pad(probs_for(fixable), ((0, 32 - len(fixable)), (0, 0)),
                                    constant_values=0)[None]])
-    batched = decode_plates(probs)
+    batched = decode_plates(probs, TODAY)
     assert batched == [decode_plate(p) for p in probs]
+
+
+def test_a_card_with_diplomatic_plates_reads_their_latin_d() -> None:
+    formats = PlateFormats(["1", "10"])
+    frames = clean("123D45677")
+    frames[7] = {"D": 0.6, "0": 0.3}  # a D that looks a little like a 0
+    result = decode_plate(probs_for(frames, formats.alphabet), formats)
+    assert (result.text, result.plate_format, result.region) == (
+        "123D45677", PlateFormat.DIPLOMATIC_STAFF, "77")
+    # Forced into the format when the greedy reading is a 0 instead of the D.
+    frames[7] = {"0": 0.5, "D": 0.4}
+    assert decode_plate(probs_for(frames, formats.alphabet), formats).text == "123D45677"
+
+
+def test_today_s_formats_never_read_a_d() -> None:
+    result = decode_plate(probs_for(clean("123045677")))
+    assert result.plate_format is None

@@ -5,13 +5,19 @@ from __future__ import annotations
 import pytest
 
 from plate_service.recognition.plate_format import (
+    ALPHABET,
+    LETTERS_LATIN,
     REGIONS,
-    is_series,
-    match_format,
+    PlateFormats,
+    plate_region_name,
     to_cyrillic,
     to_latin,
 )
 from plate_service.recognition.types import PlateFormat
+from tests.fakes import TODAY
+
+match_format = TODAY.match
+is_series = TODAY.is_series
 
 
 def test_cyrillic_latin_round_trip() -> None:
@@ -58,3 +64,75 @@ def test_region_list_is_real() -> None:
     ("O939TY174", False), ("O939T", False), ("939TY", False), ("", False)])
 def test_a_series_is_a_formats_main_part_with_no_region(text: str, series: bool) -> None:
     assert is_series(text) is series
+
+
+def test_today_s_formats_are_spelled_as_the_decoders_always_spelled_them() -> None:
+    # Letter (L) / digit (D) per position before the region, in the order they are tried.
+    shapes = [("".join("L" if chars == LETTERS_LATIN else "D" for chars in s.allowed[:s.region[0]]),
+               s.region[1] - s.region[0]) for s in TODAY.spellings]
+    assert shapes == [(p, n) for p in ("LDDDLL", "LLDDD", "LLDDDD", "LDDDD", "LLDDDL")
+                      for n in (2, 3)]
+    assert [s.plate_format for s in TODAY.spellings[::2]] == [
+        PlateFormat.PRIVATE, PlateFormat.TAXI, PlateFormat.TRAILER, PlateFormat.POLICE,
+        PlateFormat.TRANSIT]
+    assert TODAY.alphabet == ALPHABET
+    assert not TODAY.reads_two_lines
+
+
+EVERY_TYPE = PlateFormats(["1", "1А", "3", "4А", "5", "9", "10", "11", "21"])
+
+
+@pytest.mark.parametrize(("text", "lines", "fmt", "region", "printed"), [
+    ("A123BC77", 1, PlateFormat.PRIVATE, "77", "А123ВС77"),
+    ("A123BC77", 2, PlateFormat.TYPE_1A, "77", "А123ВС77"),
+    ("1234AB77", 2, PlateFormat.TRACTOR, "77", "1234АВ77"),
+    ("AB771234", 2, PlateFormat.OFFROAD_MOTORCYCLE, "77", "АВ771234"),
+    ("1234AB05", 1, PlateFormat.MILITARY, "05", "1234АВ05"),
+    ("123CD477", 1, PlateFormat.DIPLOMATIC, "77", "123CD477"),
+    ("123D45677", 1, PlateFormat.DIPLOMATIC_STAFF, "77", "123D45677"),
+    ("123T45677", 1, PlateFormat.DIPLOMATIC_STAFF, "77", "123T45677"),
+    ("D1234577", 2, PlateFormat.DIPLOMATIC_MOTORCYCLE, "77", "D1234577"),
+    ("123A77", 1, PlateFormat.POLICE_TRAILER, "77", "123А77"),
+])
+def test_every_type_is_matched_in_reading_order_and_printed_as_its_row_says(
+        text: str, lines: int, fmt: PlateFormat, region: str, printed: str) -> None:
+    formats = EVERY_TYPE.only(lines)
+    match = formats.match(text)
+    assert match is not None
+    assert (match.plate_format, match.region) == (fmt, region)
+    assert formats.printed(text, match) == printed
+
+
+def test_a_diplomatic_plate_keeps_its_latin_letters_and_its_look_alikes_stay_latin() -> None:
+    formats = PlateFormats(["9"])
+    match = formats.match("123CD477")
+    # C and D of CD are printed Latin; the same C read as no format is the Cyrillic С.
+    assert formats.printed("123CD477", match) == "123CD477"
+    assert formats.printed("C123", None) == "С123"
+    assert formats.alphabet == ALPHABET + "D"
+
+
+def test_the_formats_of_one_line_count_are_the_reader_s_in_its_alphabet() -> None:
+    formats = PlateFormats(["1", "10", "4"])
+    assert [row.gost_type for row in formats.only(1).types] == ["1", "10"]
+    assert [row.gost_type for row in formats.only(2).types] == ["4"]
+    assert formats.only(2).alphabet == formats.alphabet == ALPHABET + "D"
+    assert formats.reads_two_lines and not formats.only(1).reads_two_lines
+    # A one-line reading is never a two-line type of the same text, nor the reverse.
+    assert formats.only(1).match("1234AB77") is None
+    assert formats.only(2).match("A123BC77") is None
+
+
+def test_an_alphabet_that_lacks_a_printed_letter_is_refused() -> None:
+    with pytest.raises(ValueError, match="lacks 'D'"):
+        PlateFormats(["9"], ALPHABET)
+
+
+def test_military_regions_are_defence_codes_and_name_no_subject() -> None:
+    formats = PlateFormats(["5"])
+    match = formats.match("1234AB00")
+    assert match is not None and match.region == "00"
+    assert plate_region_name(PlateFormat.MILITARY, "50") is None
+    assert plate_region_name(PlateFormat.PRIVATE, "50") == "Московская область"
+    assert plate_region_name(PlateFormat.DIPLOMATIC, "77") == "Москва"
+    assert plate_region_name(None, None) is None

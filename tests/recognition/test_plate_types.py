@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import get_args
 
 import pytest
 
+from plate_service.answers import PlateFormatName
 from plate_service.config import DEFAULT_MODELS_DIR, Config
 from plate_service.recognition.loading import OCR_DIR
 from plate_service.recognition.model_card import OcrDecoding, read_card
-from plate_service.recognition.plate_format import DECODER_PLATE_TYPES, FORMAT_PATTERNS
 from plate_service.recognition.plate_types import (
     PLATE_TYPES_FILE,
     REGION_CELL,
@@ -22,6 +23,7 @@ from plate_service.recognition.plate_types import (
 )
 from plate_service.recognition.types import PlateFormat
 from plate_service.web.openapi import build_openapi
+from tests.fakes import TODAY, TODAY_TYPES
 
 OPTIONAL = {"single_source", "region_background"}
 REQUIRED_TYPES = ["1", "1А", "1Б", "2", "3", "4", "4А", "4Б", "5", "6", "7", "8", "9", "10",
@@ -56,25 +58,23 @@ def test_every_source_a_row_names_is_described_in_the_file() -> None:
     assert {s for row in plate_types() for s in row.sources} <= set(data["sources"])
 
 
-def test_today_s_five_types_keep_their_names_and_patterns() -> None:
-    assert {t: plate_type(t).name for t in DECODER_PLATE_TYPES} == SERVED_NAMES
-    assert {f.value: p for f, p in FORMAT_PATTERNS.items()} == {
-        "private": "LDDDLL", "taxi": "LLDDD", "trailer": "LLDDDD", "police": "LDDDD",
-        "transit": "LLDDDL"}
-    # match_format tries the formats in order: private plates first.
-    assert list(FORMAT_PATTERNS)[0] is PlateFormat.PRIVATE
+def test_today_s_five_types_keep_their_names() -> None:
+    assert {t: plate_type(t).name for t in TODAY_TYPES} == SERVED_NAMES
+    # The reader tries the formats in the card's order: private plates first.
+    assert TODAY.spellings[0].plate_format is PlateFormat.PRIVATE
 
 
-def test_the_ocr_card_lists_the_types_the_decoders_read() -> None:
+def test_the_shipped_ocr_card_lists_today_s_types() -> None:
     card = read_card(DEFAULT_MODELS_DIR / OCR_DIR, OcrDecoding)
-    assert card.decoding.plate_types == DECODER_PLATE_TYPES
+    assert card.decoding.plate_types == TODAY_TYPES
 
 
-def test_the_api_names_the_served_types_and_no_other() -> None:
-    served = [plate_type(t).name for t in DECODER_PLATE_TYPES]
-    assert [f.value for f in PlateFormat] == served
+def test_the_format_names_are_the_table_s_rows_in_its_order() -> None:
+    names = [row.name for row in plate_types()]
+    assert [f.value for f in PlateFormat] == names
+    assert list(get_args(PlateFormatName)) == names
     schema = build_openapi(Config())["components"]["schemas"]["Plate"]["properties"]["format"]
-    assert [name for name in schema["enum"] if name is not None] == served
+    assert schema["enum"] == [*names, None]
 
 
 def test_new_types_have_their_own_names() -> None:

@@ -138,7 +138,7 @@ def test_extra_photos_notes_give_tilted_plates_and_unread_ones(tmp_path: Path) -
         'in x0003.jpg"',
     ]
     (folder / "labels.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
-    parsed = data._extra_scene_rows(tmp_path)
+    parsed = data.extra_scene_rows(tmp_path)
     assert parsed["scenes/x0001.jpg"] == [((10, 20, 110, 45), True, [(300, 40, 350, 52)])]
     assert parsed["scenes/x0002.jpg"] == [((5, 6, 70, 30), False, [(1, 2, 3, 4),
                                                                    (50, 60, 70, 80)])]

@@ -55,6 +55,11 @@ def test_a_plate_has_the_type_s_size_and_colours(row: PlateType) -> None:
     img = draw_plate(rng, row, random_plate_text(rng, row), SCALE)
     h, w = img.shape[:2]
     assert (w, h) == (round(row.size_mm[0] * SCALE), round(row.size_mm[1] * SCALE))
+    assert_type_colours(img, row)
+
+
+def assert_type_colours(img: np.ndarray, row: PlateType) -> None:
+    """``img`` shows ``row``'s field colour and its characters' lightness."""
     # Characters cover less than half the plate, so the median pixel is the field's.
     b, g, r = (float(v) for v in np.median(img.reshape(-1, 3), axis=0))
     field = {

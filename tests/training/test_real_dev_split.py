@@ -15,7 +15,7 @@ from training.eval_detector import held_out_scenes, training_half_scenes
 from training.eval_ocr import load_rows
 from plate_service.recognition.model_card import ModelCard, OcrDecoding
 from plate_service.recognition.rectify import RECTIFIED_SIZE
-from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, DECODER_PLATE_TYPES
+from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX
 from plate_service.recognition.preprocess import OCR_INPUT
 from training.ocr.data import cut_scene_plates, load_real_dev_half
 from training.real_dev_split import (is_training_crop, is_training_scene, read_scene_labels,
@@ -110,7 +110,7 @@ def _ocr_trained_on(models: Path, real_dev_files: list[str]) -> None:
     """Write the OCR card the evals read the OCR's training files from."""
     (models / "ocr").mkdir(parents=True, exist_ok=True)
     ModelCard(weights="plate_ocr.onnx", sha256="0" * 64, input=OCR_INPUT,
-              decoding=OcrDecoding(ALPHABET, BLANK_INDEX, DECODER_PLATE_TYPES),
+              decoding=OcrDecoding(ALPHABET, BLANK_INDEX, ("1", "1Б", "2", "20", "15")),
               training={"trained_on": real_dev_files}).write(models / "ocr")
 
 

@@ -111,7 +111,7 @@ def load_sources(data_dir: Path) -> Sources:
         boxes = tuple(_scaled(row[:4], scale) for row in labels[name])
         backgrounds.append(Background(image[0], boxes, (True,) * len(boxes)))
         names.append(f"real-dev/{name}")
-    for name, rows in _extra_scene_rows(data_dir).items():
+    for name, rows in extra_scene_rows(data_dir).items():
         image = _read_scaled(data_dir / EXTRA_SCENES / name)
         if image is None:
             continue
@@ -148,7 +148,7 @@ def _scaled(box: tuple[float, ...], scale: float) -> Box:
 _BOX_TEXT = r"(\d+) (\d+) (\d+) (\d+)"
 
 
-def _extra_scene_rows(data_dir: Path) -> dict[str, list[tuple[Box, bool, list[Box]]]]:
+def extra_scene_rows(data_dir: Path) -> dict[str, list[tuple[Box, bool, list[Box]]]]:
     """real-scenes-extra: file -> its labelled plates as (box, corners known, other plates).
 
     A plate tagged ``tilted`` has only an axis-aligned box, so its corners are unknown.

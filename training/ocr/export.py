@@ -12,9 +12,11 @@ import onnxruntime as ort
 import torch
 
 from plate_service.recognition.model_card import InputSpec, ModelCard, OcrDecoding
-from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, DECODER_PLATE_TYPES
+from plate_service.recognition.plate_format import BLANK_INDEX, required_alphabet
+from plate_service.recognition.plate_types import by_name
 from training.model_export import stamp_metadata, write_card
 from training.ocr.model import PlateOcrNet
+from training.synth.plate import FORMAT_WEIGHTS
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,9 @@ WEIGHTS_NAME = "plate_ocr.onnx"
 OPSET = 17
 # ONNX and torch run the same float32 maths in a different order; this much is rounding.
 MAX_ABS_DIFF = 1e-4
+# The GOST types the weights learn to read: the ones the synthetic data draws, in the
+# order the card lists them, which is the order the reader tries their formats in.
+PLATE_TYPES = tuple(by_name(plate_format.value).gost_type for plate_format in FORMAT_WEIGHTS)
 
 
 def export_onnx(model: PlateOcrNet, spec: InputSpec, out_dir: Path,
@@ -47,8 +52,9 @@ def export_onnx(model: PlateOcrNet, spec: InputSpec, out_dir: Path,
                           dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
                           dynamo=False)
     card = ModelCard(weights=WEIGHTS_NAME, sha256="", input=spec,
-                     decoding=OcrDecoding(alphabet=ALPHABET, blank_index=BLANK_INDEX,
-                                          plate_types=DECODER_PLATE_TYPES),
+                     decoding=OcrDecoding(
+                         alphabet=required_alphabet([by_name(f.value) for f in FORMAT_WEIGHTS]),
+                         blank_index=BLANK_INDEX, plate_types=PLATE_TYPES),
                      metrics=metrics or {}, training=training or {})
     stamp_metadata(path, card, "plate-service OCR: CNN + CTC over GOST R 50577 plate "
                    "characters")

@@ -20,6 +20,7 @@ import torch
 from torch.nn import functional as F
 
 from plate_service.recognition.ctc_decoding import decode_greedy
+from plate_service.recognition.plate_format import ALPHABET
 from plate_service.recognition.preprocess import OCR_INPUT
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
                                cut_scene_plates, encode_text, load_real, load_real_dev_half)
@@ -103,7 +104,7 @@ def accuracy(model: PlateOcrNet, data: EncodedSet, batch: int = 256) -> float:
         for s in range(0, len(data), batch):
             probs = model(torch.from_numpy(data.inputs[s:s + batch].astype(np.float32))).numpy()
             for p, text in zip(probs, data.texts[s:s + batch]):
-                hits += decode_greedy(p).text_latin == text
+                hits += decode_greedy(p, ALPHABET).text_latin == text
     model.train()
     return hits / max(1, len(data))
 

@@ -17,6 +17,12 @@ import numpy as np
 # The weakest settings the conditions are meant for (what real users send).
 MIN_JPEG_QUALITY = 10
 MIN_PLATE_WIDTH = 60
+# A night frame as users send it: a quarter of the light, sensor noise of 10 grey levels.
+NIGHT_GAIN, NIGHT_NOISE = 0.25, 10.0
+# A grey infrared-like frame: contrast raised by 40 %, highlights bloomed over 1.5 px.
+GREY_CONTRAST, GREY_BLOOM = 1.4, 1.5
+# How much dirt darkens a plate where it lies thickest (a share of the light).
+DIRT_STRENGTH = (0.1, 0.5)
 
 
 def low_freq(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
@@ -31,7 +37,7 @@ def weather(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
     x = img.astype(np.float32)
     if rng.random() < 0.6:  # dirt: darker blotches
         dirt = low_freq(rng, (h, w), int(rng.integers(4, 20)))
-        x *= (1 - rng.uniform(0.1, 0.5) * dirt)[..., None]
+        x *= (1 - rng.uniform(*DIRT_STRENGTH) * dirt)[..., None]
     if rng.random() < 0.5:  # illumination gradient
         gx = np.linspace(rng.uniform(0.5, 1.2), rng.uniform(0.5, 1.2), w, dtype=np.float32)
         x *= gx[None, :, None]

@@ -192,13 +192,25 @@ def make_samples(base_seed: int, count: int, start: int = 0) -> list[SynthSample
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m training.synth.plate --sheet build/plate-types.png``: draw every type."""
+    """``python -m training.synth.plate --sheet build/plate-types.png``: draw every type;
+    ``--real-sheet build/real-glyph-types.png``: every type in real glyphs, and pasted
+    into real photos (needs ../shared/data)."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--sheet", type=Path, required=True, help="where to write the sheet")
+    parser.add_argument("--sheet", type=Path, help="where to write the renderer's sheet")
+    parser.add_argument("--real-sheet", type=Path, help="where to write the real-print sheet")
+    parser.add_argument("--data", type=Path, help="the shared data (default ../shared/data)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    from training.synth.sheet import write_sheet  # the sheet draws through this module
-    print(write_sheet(args.sheet, args.seed))
+    if args.sheet is None and args.real_sheet is None:
+        parser.error("give --sheet, --real-sheet or both")
+    # The sheets draw through this module, so they are imported here.
+    if args.sheet is not None:
+        from training.synth.sheet import write_sheet
+        print(write_sheet(args.sheet, args.seed))
+    if args.real_sheet is not None:
+        from training.eval_ocr import DEFAULT_DATA
+        from training.synth.real_sheet import write_real_sheet
+        print(write_real_sheet(args.real_sheet, args.data or DEFAULT_DATA, args.seed))
 
 
 if __name__ == "__main__":

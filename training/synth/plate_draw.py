@@ -7,6 +7,9 @@ Geometry comes from ``plate_layout``; everything random is drawn from the caller
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -21,6 +24,8 @@ from training.synth.glyphs import draw_glyph
 from training.synth.plate_layout import FRAME_INSET, PlateLayout, plate_layout
 
 BGR = tuple[int, int, int]
+GlyphPainter = Callable[[np.ndarray, PlateLayout, BGR, BGR, float, np.random.Generator], None]
+"""Paints a layout's characters: (image, layout, ink, region ink, px per mm, rng)."""
 # Shares of plates drawn with a holder frame over the edge, and with each bolt head.
 HOLDER_SHARE = 0.2
 BOLT_SHARE = 0.7
@@ -59,6 +64,23 @@ def ink_colour(rng: np.random.Generator, field: Colour) -> BGR:
     return v, v, v
 
 
+@dataclass(frozen=True)
+class PlateStyle:
+    """The print a plate is drawn with: the ranges its glyph width (over the layout's box)
+    and stroke weight (over the tallest glyph's height) are drawn from, and how its field
+    and ink colours are drawn. Held-out evaluation sets draw with another style."""
+
+    glyph_width: tuple[float, float]
+    stroke_weight: tuple[float, float]
+    field: Callable[[np.random.Generator, Colour], BGR]
+    ink: Callable[[np.random.Generator, Colour], BGR]
+
+
+# What the training data is drawn with.
+TRAINING_STYLE = PlateStyle(glyph_width=(0.8, 1.0), stroke_weight=(0.11, 0.16),
+                            field=field_colour, ink=ink_colour)
+
+
 def random_plate_text(rng: np.random.Generator, row: PlateType) -> str:
     """A random valid text of ``row``: its pattern's characters, then a region code."""
     slots = row.slots
@@ -91,27 +113,33 @@ def random_region(rng: np.random.Generator, row: PlateType) -> str:
 
 
 def draw_plate(rng: np.random.Generator, row: PlateType, text_latin: str,
-               scale: float = 1.0) -> np.ndarray:
-    """A clean, frontal BGR plate of ``row`` showing ``text_latin``, ``scale`` px per mm."""
+               scale: float = 1.0, style: PlateStyle = TRAINING_STYLE,
+               paint_glyphs: GlyphPainter | None = None) -> np.ndarray:
+    """A clean, frontal BGR plate of ``row`` showing ``text_latin``, ``scale`` px per mm;
+    its characters drawn by ``paint_glyphs``, or in the stroke typeface printed in
+    ``style`` when None."""
     layout = plate_layout(row, text_latin)
     s = scale
     w, h = int(round(layout.size[0] * s)), int(round(layout.size[1] * s))
-    field = field_colour(rng, row.background)
-    ink = ink_colour(rng, row.background)
+    field = style.field(rng, row.background)
+    ink = style.ink(rng, row.background)
     img = np.empty((h, w, 3), dtype=np.uint8)
     img[:] = field
     cx, cy, cw, ch = layout.region_cell
     region_ink = ink
     if row.region_background is not None:
         img[int(cy * s):int((cy + ch) * s), int(cx * s):int((cx + cw) * s)] = \
-            field_colour(rng, row.region_background)
-        region_ink = ink_colour(rng, row.region_background)
+            style.field(rng, row.region_background)
+        region_ink = style.ink(rng, row.region_background)
     rim = max(1, int(round(rng.uniform(1.5, 3.5) * s)))
     inset = rng.uniform(0.6, 1.0) * FRAME_INSET * s
     cv2.rectangle(img, (int(inset), int(inset)), (int(w - inset), int(h - inset)), ink, rim,
                   cv2.LINE_AA)
     _draw_region_cell(img, row, layout, ink, rim, s, rng)
-    _draw_glyphs(img, layout, ink, region_ink, s, rng)
+    if paint_glyphs is None:
+        _draw_glyphs(img, layout, ink, region_ink, s, rng, style)
+    else:
+        paint_glyphs(img, layout, ink, region_ink, s, rng)
     _draw_rus_and_flag(img, layout, region_ink, s)
     _draw_bolts(img, row, ink, s, rng)
     if rng.random() < HOLDER_SHARE:
@@ -136,12 +164,12 @@ def _draw_region_cell(img: np.ndarray, row: PlateType, layout: PlateLayout, ink:
 
 
 def _draw_glyphs(img: np.ndarray, layout: PlateLayout, ink: BGR, region_ink: BGR, s: float,
-                 rng: np.random.Generator) -> None:
+                 rng: np.random.Generator, style: PlateStyle) -> None:
     """Every character, with a common shift, stroke weight and width, and small
     per-character jitter (print and wear differ between makers)."""
     tallest = max(g.box[3] for g in layout.glyphs)
-    thick = rng.uniform(0.11, 0.16) * tallest
-    width_k = rng.uniform(0.8, 1.0)
+    thick = rng.uniform(*style.stroke_weight) * tallest
+    width_k = rng.uniform(*style.glyph_width)
     dx, dy = rng.uniform(-0.01, 0.01) * layout.size[0], rng.uniform(-0.02, 0.02) * layout.size[1]
     for i, glyph in enumerate(layout.glyphs):
         x, y, w, h = glyph.box

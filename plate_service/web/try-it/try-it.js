@@ -31,11 +31,19 @@ function valueText(value) {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
+// A plate's heading: its text, and the GOST type (the table's name) it fits, with a
+// two-line plate's text as it reads, top line first.
+function plateTitle(plate, index) {
+  const kind = plate.format ?? "no GOST format";
+  const lines = plate.lines === 2 ? ", two lines, top line first" : "";
+  return `${index + 1}. ${plate.text} (${kind}${lines})`;
+}
+
 function plateCard(plate, index) {
   const card = document.createElement("div");
   card.className = "plate";
   const title = document.createElement("h2");
-  title.textContent = `${index + 1}. ${plate.text}`;
+  title.textContent = plateTitle(plate, index);
   const fields = document.createElement("dl");
   for (const [name, value] of Object.entries(plate)) {
     const term = document.createElement("dt");

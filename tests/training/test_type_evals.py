@@ -1,0 +1,100 @@
+"""The per-type tables count right, the condition sweep's settings do what they say, and
+our labels of the new types' real plates name table rows and real photos."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from training.condition_sweep import (
+    LOW_RESOLUTION_PLATE_WIDTH,
+    PHOTO_CONDITIONS,
+    under_condition,
+)
+from plate_service.recognition.plate_types import plate_types
+from plate_service.recognition.types import OcrReading
+from training.type_evals import crop_sections, read_extra_type_labels
+from training.type_report import format_type_table, score_image, tally_by_type
+
+
+def test_a_plate_counts_when_its_text_is_read_anywhere_and_other_texts_are_false() -> None:
+    assert score_image(["A123BC77", "B456CE99"], ["A123BC77", "X000XX00"]) == (1, 1)
+    assert score_image(["A123BC77"], []) == (0, 0)
+
+
+def test_tallies_per_type_count_images_plates_exact_and_false_readings() -> None:
+    tallies = tally_by_type([
+        ("1", ["A123BC77"], ["A123BC77"]),
+        ("1", ["B123BC77"], ["B123BC71"]),
+        ("4", ["1234AB77", "5678CE99"], ["5678CE99", "1234AB7", "A1"]),
+    ])
+    assert list(tallies) == ["1", "4"]  # the table's order, types with images only
+    one, four = tallies["1"], tallies["4"]
+    assert (one.images, one.plates, one.exact, one.false_readings) == (2, 2, 1, 1)
+    assert (four.images, four.plates, four.exact, four.false_readings) == (1, 2, 1, 2)
+    table = format_type_table(tallies, false_readings=True).splitlines()
+    assert table[1].split() == ["1", "private", "1/2", "50.0%", "0.500"]
+    assert table[2].split() == ["4", "motorcycle", "1/2", "50.0%", "2.000"]
+    assert table[-1].split() == ["all", "2/4", "50.0%", "1.000"]
+    assert "false" not in format_type_table(tallies, false_readings=False)
+
+
+def _photo() -> tuple[np.ndarray, list[tuple[int, int, int, int, str]]]:
+    image = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    return image, [(100, 100, 300, 140, "A123BC77"), (10, 10, 60, 20, "B001BB99")]
+
+
+@pytest.mark.parametrize("name", PHOTO_CONDITIONS)
+def test_every_condition_gives_a_colour_photo_fixed_by_the_seed(name: str) -> None:
+    image, labels = _photo()
+    out = under_condition(name, image, labels, "scenes/s1.jpg", seed=3)
+    assert out.ndim == 3 and out.shape[2] == 3
+    assert np.array_equal(out, under_condition(name, image, labels, "scenes/s1.jpg", seed=3))
+    assert (name == "clean") == np.array_equal(out, image)
+
+
+def test_low_resolution_shrinks_the_photo_until_its_widest_plate_is_that_wide() -> None:
+    image, labels = _photo()
+    out = under_condition("low resolution", image, labels, "s")
+    assert out.shape[1] == round(400 * LOW_RESOLUTION_PLATE_WIDTH / 200)
+
+
+def test_our_labels_of_the_new_types_name_table_rows_and_boxes() -> None:
+    labels = read_extra_type_labels()
+    assert {label.gost_type for label in labels} >= {"10", "1А"}
+    for label in labels:
+        x1, y1, x2, y2 = label.box
+        assert 0 <= x1 < x2 and 0 <= y1 < y2
+        assert not label.file.startswith("/") and label.notes
+
+
+def test_our_labels_lie_inside_their_shared_photos(shared_data: Path) -> None:
+    for label in read_extra_type_labels():
+        image = cv2.imread(str(shared_data / label.file))
+        assert image is not None, label.file
+        x1, y1, x2, y2 = label.box
+        assert x2 <= image.shape[1] and y2 <= image.shape[0]
+
+
+class _ReadsNothing:
+    """An OCR that reads every crop as nothing, and counts the crops it was given."""
+
+    def __init__(self) -> None:
+        self.crops = 0
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
+        self.crops += len(crops)
+        return [OcrReading("", "", 0.0, (), None, None, "") for _ in crops]
+
+
+def test_the_crop_section_reads_every_type_and_scores_a_blind_reader_zero(
+        tmp_path: Path) -> None:
+    reader = _ReadsNothing()
+    section = crop_sections(reader, tmp_path, seed=1, per_type=2)
+    assert reader.crops == 2 * len(plate_types())
+    assert section.splitlines()[-2].split()[:3] == ["all", f"0/{reader.crops}", "0.0%"]
+    assert "real plates" not in section  # no shared photos under tmp_path

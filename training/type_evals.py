@@ -1,0 +1,205 @@
+"""The evals' sections on every plate type and camera condition, appended to their output.
+
+``make eval-ocr`` adds the rendered held-out crops per type (``rendered_holdout``) and
+the real plates of the new types we labelled (``data/extra_type_labels.csv``);
+``make eval-detector`` adds the same as photos, with false readings per photo, and the
+condition sweep on the held-out real-dev photos (``condition_sweep``). Each eval's
+``--no-types`` / ``--no-conditions`` leaves them out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from plate_service.recognition.detector import box_iou
+from plate_service.recognition.pipeline import PlateReaderLike, PlateRecognizer
+from plate_service.recognition.plate_types import plate_type
+from plate_service.recognition.types import ImageRecognition, OcrReading
+from training.condition_sweep import PHOTO_CONDITIONS, LabelRow, under_condition
+from training.rendered_holdout import (
+    DEFAULT_PER_TYPE,
+    DEFAULT_SEED,
+    held_out_crops,
+    held_out_photos,
+)
+from training.type_report import format_type_table, score_image, tally_by_type
+
+EXTRA_TYPE_LABELS = Path(__file__).with_name("data") / "extra_type_labels.csv"
+# A crop of a labelled real plate: its box and this share of its height around it.
+REAL_CROP_MARGIN = 0.1
+OCR_BATCH = 64
+IOU_MATCH = 0.5
+
+
+@dataclass(frozen=True)
+class ExtraTypeLabel:
+    """A real plate of a type the real dev sets lack, as we labelled it; ``text_latin``
+    is empty where the plate is too small or blurred to read (detection only)."""
+
+    file: str  # under the data root: "real-scenes-extra/scenes/x0162.jpg"
+    gost_type: str
+    text_latin: str
+    box: tuple[int, int, int, int]
+    notes: str
+
+
+def read_extra_type_labels(path: Path = EXTRA_TYPE_LABELS) -> list[ExtraTypeLabel]:
+    """Our labels of the new types' real plates (each ``gost_type`` a table row)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [ExtraTypeLabel(r["file"], r["gost_type"], r["text_latin"],
+                               (int(r["x1"]), int(r["y1"]), int(r["x2"]), int(r["y2"])),
+                               r["notes"]) for r in csv.DictReader(handle)]
+    for row in rows:
+        plate_type(row.gost_type)  # KeyError on a type the table lacks
+    return rows
+
+
+def add_arguments(parser: argparse.ArgumentParser, conditions: bool) -> None:
+    """The flags that leave this module's sections out of an eval."""
+    parser.add_argument("--no-types", action="store_true",
+                        help="skip the rendered held-out set per plate type and the real "
+                             "plates of the new types")
+    parser.add_argument("--type-seed", type=int, default=DEFAULT_SEED,
+                        help="seed of the rendered held-out set")
+    parser.add_argument("--per-type", type=int, default=DEFAULT_PER_TYPE,
+                        help="rendered held-out images per type")
+    if conditions:
+        parser.add_argument("--no-conditions", action="store_true",
+                            help="skip the condition sweep (" + ", ".join(PHOTO_CONDITIONS)
+                                 + ")")
+
+
+def _header(what: str, seed: int, per_type: int) -> str:
+    return (f"rendered held-out set, {what} {per_type} per type, seed {seed} (print, colours "
+            "and wear outside the training ranges; text top line first):")
+
+
+def crop_sections(reader: PlateReaderLike, data_dir: Path, seed: int = DEFAULT_SEED,
+                  per_type: int = DEFAULT_PER_TYPE) -> str:
+    """Exact readings of the rendered held-out crops per type, then of our real plates
+    of the new types cut from their photos."""
+    start = time.perf_counter()
+    crops = list(held_out_crops(seed, per_type))
+    readings: list[OcrReading] = []
+    for s in range(0, len(crops), OCR_BATCH):
+        readings += reader.read([crop.image for crop in crops[s:s + OCR_BATCH]])
+    tallies = tally_by_type((crop.gost_type, [crop.text], [reading.text_latin])
+                            for crop, reading in zip(crops, readings))
+    lines = [_header("crops,", seed, per_type), format_type_table(tallies, False),
+             f"  ({len(crops)} crops drawn and read in {time.perf_counter() - start:.0f} s)"]
+    labels = [label for label in _present(data_dir) if label.text_latin]
+    if labels:
+        read = reader.read([_cut(data_dir, label) for label in labels])
+        lines.append("real plates of the new types (training/data/extra_type_labels.csv), "
+                     "crops:")
+        lines += [f"  {_name(label)}: read {reading.text_latin or '-'}"
+                  f" ({'exact' if reading.text_latin == label.text_latin else 'wrong'})"
+                  for label, reading in zip(labels, read)]
+    return "\n".join(lines)
+
+
+def _present(data_dir: Path) -> list[ExtraTypeLabel]:
+    return [label for label in read_extra_type_labels() if (data_dir / label.file).is_file()]
+
+
+def _name(label: ExtraTypeLabel) -> str:
+    text = label.text_latin or "text unreadable"
+    return f"{Path(label.file).stem} type {label.gost_type} {text}"
+
+
+def _cut(data_dir: Path, label: ExtraTypeLabel) -> np.ndarray:
+    image = _imread(data_dir / label.file)
+    x1, y1, x2, y2 = label.box
+    m = round(REAL_CROP_MARGIN * (y2 - y1))
+    return image[max(0, y1 - m):y2 + m, max(0, x1 - m):x2 + m]
+
+
+def _imread(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(path)
+    return image
+
+
+def read_photo(recognizer: PlateRecognizer, image: np.ndarray) -> ImageRecognition:
+    """The service's answer on one photo (every section's one call into the pipeline)."""
+    return recognizer.recognize(image, mode="scene")
+
+
+def _texts(result: ImageRecognition) -> list[str]:
+    return [plate.reading.text_latin for plate in result.plates]
+
+
+def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
+                   scenes: dict[str, list[LabelRow]], seed: int = DEFAULT_SEED,
+                   per_type: int = DEFAULT_PER_TYPE) -> str:
+    """Exact readings and false readings per photo of the rendered held-out photos (the
+    held-out real-dev ``scenes`` with held-out plates over theirs) per type, then the
+    pipeline on the photos of our real plates of the new types."""
+    start = time.perf_counter()
+    results = []
+    for photo in held_out_photos(data_dir / "real-dev", scenes, seed, per_type):
+        read = _texts(read_photo(recognizer, photo.image))
+        results.append((photo.gost_type, [row[4] for row in photo.labels], read))
+    lines = [_header(f"photos: {len(scenes)} held-out real-dev photos, their plates "
+                     "replaced,", seed, per_type),
+             format_type_table(tally_by_type(results), True),
+             f"  ({len(results)} photos made and read in "
+             f"{time.perf_counter() - start:.0f} s)"]
+    labels = _present(data_dir)
+    if labels:
+        lines.append("real plates of the new types (training/data/extra_type_labels.csv), "
+                     "photos:")
+    for label in labels:
+        plates = read_photo(recognizer, _imread(data_dir / label.file)).plates
+        on_it = [plate.reading.text_latin for plate in plates
+                 if box_iou(plate.box, label.box) >= IOU_MATCH]
+        verdict = ("not found" if not on_it else
+                   "exact" if label.text_latin in on_it else
+                   "found" if not label.text_latin else "wrong")
+        lines.append(f"  {_name(label)}: {verdict}; read on it {on_it or '-'}")
+    return "\n".join(lines)
+
+
+def condition_section(recognizer: PlateRecognizer, photos: Path,
+                      scenes: dict[str, list[LabelRow]], seed: int = 0) -> str:
+    """Exact readings and false readings per photo of the upright ``scenes`` under each
+    camera condition of ``condition_sweep``."""
+    start = time.perf_counter()
+    counts = {name: [0, 0, 0] for name in PHOTO_CONDITIONS}  # exact, plates, false
+    for scene, labels in scenes.items():
+        image = _imread(photos / scene)
+        for name, count in counts.items():
+            read = _texts(read_photo(recognizer, under_condition(name, image, labels, scene,
+                                                                 seed)))
+            exact, false = score_image([row[4] for row in labels], read)
+            count[0] += exact
+            count[1] += len(labels)
+            count[2] += false
+    lines = [f"condition sweep ({len(scenes)} held-out real-dev photos, upright; "
+             "settings in training/condition_sweep.py):"]
+    lines += [f"  {name:15s} exact {exact / max(plates, 1):.3f} ({exact}/{plates}), false "
+              f"readings per photo {false / max(len(scenes), 1):.3f}"
+              for name, (exact, plates, false) in counts.items()]
+    lines.append(f"  ({len(scenes) * len(counts)} photos read in "
+                 f"{time.perf_counter() - start:.0f} s)")
+    return "\n".join(lines)
+
+
+def detector_sections(args: argparse.Namespace, recognizer: PlateRecognizer | None,
+                      data_dir: Path, scenes: dict[str, list[LabelRow]]) -> Iterable[str]:
+    """The sections ``eval_detector`` prints after its own, as its flags ask."""
+    if recognizer is None:
+        return
+    if not args.no_types:
+        yield photo_sections(recognizer, data_dir, scenes, args.type_seed, args.per_type)
+    if not args.no_conditions:
+        yield condition_section(recognizer, data_dir / "real-dev", scenes)

@@ -1,0 +1,69 @@
+"""Exact readings counted per plate type, and the table the evals print of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from plate_service.recognition.plate_types import plate_type, plate_types
+
+
+@dataclass
+class TypeTally:
+    """What one type's images gave: plates shown, plates read exactly, and texts read
+    that no plate of the image shows."""
+
+    images: int = 0
+    plates: int = 0
+    exact: int = 0
+    false_readings: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        return self.exact / self.plates if self.plates else 0.0
+
+    @property
+    def false_per_image(self) -> float:
+        return self.false_readings / self.images if self.images else 0.0
+
+
+def score_image(truths: Sequence[str], read: Iterable[str]) -> tuple[int, int]:
+    """(plates of ``truths`` read exactly, texts read that are none of them): a plate
+    counts when its text is among the texts read anywhere in the image."""
+    texts = set(read)
+    return sum(truth in texts for truth in truths), len(texts - set(truths))
+
+
+def tally_by_type(results: Iterable[tuple[str, Sequence[str], Iterable[str]]]
+                  ) -> dict[str, TypeTally]:
+    """Per GOST type, in the table's order, from (type, the image's plate texts, the
+    texts read on it); a crop is an image with one plate."""
+    tallies = {row.gost_type: TypeTally() for row in plate_types()}
+    for gost_type, truths, read in results:
+        tally = tallies[gost_type]
+        exact, false = score_image(truths, read)
+        tally.images += 1
+        tally.plates += len(truths)
+        tally.exact += exact
+        tally.false_readings += false
+    return {key: tally for key, tally in tallies.items() if tally.images}
+
+
+def format_type_table(tallies: dict[str, TypeTally], false_readings: bool) -> str:
+    """One line per type: exact readings, and for photos false readings per photo; then
+    every type together."""
+    total = TypeTally()
+    lines = [f"  {'type':4s} {'name':22s} {'exact':>14s}"
+             + (f" {'false/photo':>12s}" if false_readings else "")]
+    for gost_type, tally in tallies.items():
+        for key in ("images", "plates", "exact", "false_readings"):
+            setattr(total, key, getattr(total, key) + getattr(tally, key))
+        lines.append(_line(gost_type, plate_type(gost_type).name, tally, false_readings))
+    lines.append(_line("all", "", total, false_readings))
+    return "\n".join(lines)
+
+
+def _line(gost_type: str, name: str, tally: TypeTally, false_readings: bool) -> str:
+    exact = f"{tally.exact}/{tally.plates} {tally.accuracy:6.1%}"
+    line = f"  {gost_type:4s} {name:22s} {exact:>14s}"
+    return line + (f" {tally.false_per_image:12.3f}" if false_readings else "")
