@@ -19,16 +19,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from plate_service.recognition.plate_types import (
-    REGION_CELL,
-    Colour,
-    PlateType,
-    parse_pattern,
-    plate_types,
-)
+from plate_service.recognition.plate_types import Colour, PlateType, plate_types
 from training.synth.conditions import jpeg, low_freq
 from training.synth.plate_draw import BGR, PlateStyle, draw_plate, random_plate_text
-from training.synth.plate_layout import split_text
+from training.synth.plate_layout import reading_order_text
 
 DEFAULT_SEED = 2030
 # Plates per type, crops and photos each (the maintainers' held-out set has as many).
@@ -119,21 +113,6 @@ def held_out_wear(rng: np.random.Generator, plate: np.ndarray) -> np.ndarray:
         cv2.circle(x, centre, max(1, round(rng.uniform(0.005, 0.015) * h)), (40, 50, 60), -1,
                    cv2.LINE_AA)
     return x.clip(0, 255).astype(np.uint8)
-
-
-def reading_order_text(row: PlateType, text_latin: str) -> str:
-    """The plate's text read line by line, top line first, each line left to right (on
-    type 4А the region stands on the top line, before the digits)."""
-    groups, region = split_text(row, text_latin)
-    it = iter(groups)
-    out = []
-    for line in row.lines:
-        for cell in line:
-            if cell == REGION_CELL:
-                out.append(region)
-            else:
-                out.extend(next(it) for _ in parse_pattern(cell))
-    return "".join(out)
 
 
 def _key(seed: int, row: PlateType, index: int) -> tuple[int, int, int]:

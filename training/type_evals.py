@@ -21,12 +21,14 @@ import numpy as np
 
 from plate_service.recognition.detector import box_iou
 from plate_service.recognition.pipeline import PlateReaderLike, PlateRecognizer
+from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.plate_types import plate_type
 from plate_service.recognition.types import ImageRecognition, OcrReading
 from training.condition_sweep import PHOTO_CONDITIONS, LabelRow, under_condition
 from training.rendered_holdout import (
     DEFAULT_PER_TYPE,
     DEFAULT_SEED,
+    HeldOutCrop,
     held_out_crops,
     held_out_photos,
 )
@@ -88,9 +90,10 @@ def crop_sections(reader: PlateReaderLike, data_dir: Path, seed: int = DEFAULT_S
     of the new types cut from their photos."""
     start = time.perf_counter()
     crops = list(held_out_crops(seed, per_type))
+    images, lines = zip(*(held_out_input(reader, crop) for crop in crops))
     readings: list[OcrReading] = []
     for s in range(0, len(crops), OCR_BATCH):
-        readings += reader.read([crop.image for crop in crops[s:s + OCR_BATCH]])
+        readings += reader.read(images[s:s + OCR_BATCH], lines[s:s + OCR_BATCH])
     tallies = tally_by_type((crop.gost_type, [crop.text], [reading.text_latin])
                             for crop, reading in zip(crops, readings))
     lines = [_header("crops,", seed, per_type), format_type_table(tallies, False),
@@ -104,6 +107,16 @@ def crop_sections(reader: PlateReaderLike, data_dir: Path, seed: int = DEFAULT_S
                   f" ({'exact' if reading.text_latin == label.text_latin else 'wrong'})"
                   for label, reading in zip(labels, read)]
     return "\n".join(lines)
+
+
+def held_out_input(reader: PlateReaderLike, crop: HeldOutCrop) -> tuple[np.ndarray, int]:
+    """A held-out crop as the service hands it to ``reader``, and its number of lines: a
+    two-line plate with its lines side by side when the reader's card lists a two-line
+    type, else the crop as it is, read as one line."""
+    lines = plate_type(crop.gost_type).line_count
+    if lines > 1 and reader.formats.only(lines).types:
+        return side_by_side(crop.image, lines), lines
+    return crop.image, 1
 
 
 def _present(data_dir: Path) -> list[ExtraTypeLabel]:

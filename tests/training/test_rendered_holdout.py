@@ -18,10 +18,10 @@ from training.rendered_holdout import (
     held_out_field,
     held_out_ink,
     held_out_photo,
-    reading_order_text,
 )
 from training.synth.conditions import DIRT_STRENGTH
 from training.synth.plate_draw import TRAINING_STYLE, BGR
+from training.synth.plate_layout import reading_order_text
 
 # Draws of the training colours: enough that a widened training range reaches the
 # held-out colours in some draw.

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
+from plate_service.recognition import plate_lines
 from plate_service.recognition.plate_format import PlateFormats
-from plate_service.recognition.plate_types import by_name
+from plate_service.recognition.plate_types import by_name, plate_types
 from plate_service.recognition.preprocess import preprocess_crop
 from plate_service.recognition.types import PlateFormat
-from training.ocr.data import augment_real
-from training.synth.plate import (FORMAT_WEIGHTS, PROVIDER_SIZE, make_sample, make_samples,
-                                  random_text, rotate_points)
+from training.ocr.data import DRAWN_ALPHABET, augment_real
+from training.synth import plate as synth_plate
+from training.synth.plate import (FORMAT_WEIGHTS, PROVIDER_SIZE, TYPE_1_SHARE, make_sample,
+                                  make_samples, random_text, rotate_points)
+from training.synth.plate_layout import reading_order_text
 from training.synth.scene import render_car_scene
 
 # The formats of the types the synthetic data draws, in the card's order.
@@ -38,14 +43,51 @@ def test_chunks_match_one_run() -> None:
 
 @pytest.mark.parametrize("plate_format", list(FORMAT_WEIGHTS))
 def test_random_text_fits_its_format(plate_format: PlateFormat) -> None:
+    row = by_name(plate_format.value)
     rng = np.random.default_rng(0)
     for _ in range(50):
-        text = random_text(rng, plate_format)
-        match = DRAWN.match(text)
-        assert match is not None, text
-        # Taxi with a 3-digit region has the same shape as a trailer with a 2-digit one.
-        assert match.plate_format is plate_format or {match.plate_format, plate_format} == {
-            PlateFormat.TAXI, PlateFormat.TRAILER}
+        text = reading_order_text(row, random_text(rng, plate_format))
+        assert PlateFormats([row.gost_type]).match(text) is not None, text
+
+
+def test_the_data_draws_every_type_of_the_table_and_type_1_most() -> None:
+    assert [by_name(f.value) for f in FORMAT_WEIGHTS] == list(plate_types())
+    assert sum(FORMAT_WEIGHTS.values()) == pytest.approx(1.0)
+    assert max(FORMAT_WEIGHTS, key=FORMAT_WEIGHTS.__getitem__) is PlateFormat.PRIVATE
+    assert FORMAT_WEIGHTS[PlateFormat.PRIVATE] == TYPE_1_SHARE
+
+
+def test_every_type_appears_in_a_few_hundred_samples() -> None:
+    drawn = Counter(s.plate_format for s in make_samples(21, 300))
+    assert set(drawn) == set(FORMAT_WEIGHTS)
+    assert drawn.most_common(1)[0][0] is PlateFormat.PRIVATE
+
+
+def test_the_alphabet_holds_the_latin_d_of_diplomatic_plates() -> None:
+    assert DRAWN_ALPHABET == DRAWN.alphabet
+    assert "D" in DRAWN_ALPHABET and "T" in DRAWN_ALPHABET
+
+
+def test_a_two_line_sample_has_its_lines_side_by_side_as_the_service_cuts_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The image is what ``plate_lines.side_by_side`` made of the two-line crop (the
+    function the service cuts with), and the label reads the top line first: on type 4А
+    the region, printed on the top line, comes before the digits."""
+    made: list[tuple[np.ndarray, int]] = []
+
+    def spy(plate: np.ndarray, lines: int) -> np.ndarray:
+        made.append((plate_lines.side_by_side(plate, lines), lines))
+        return made[-1][0]
+
+    monkeypatch.setattr(synth_plate, "side_by_side", spy)
+    monkeypatch.setattr(synth_plate, "random_text", lambda rng, f: "AB123477")
+    monkeypatch.setattr(synth_plate, "FORMAT_WEIGHTS", {PlateFormat.OFFROAD_MOTORCYCLE: 1.0})
+    sample = make_sample((4, 0))
+    assert sample.lines == 2 and made[-1][1] == 2
+    assert sample.image is made[-1][0]
+    assert sample.text_latin == "AB771234"
+    h, w = sample.image.shape[:2]
+    assert w / h > 2 * by_name("offroad_motorcycle").aspect  # two lines, end to end
 
 
 def test_samples_are_valid_crops_of_both_styles() -> None:
@@ -53,7 +95,7 @@ def test_samples_are_valid_crops_of_both_styles() -> None:
     styles = {s.style for s in samples}
     assert styles == {"provider", "photo"}
     for s in samples:
-        assert DRAWN.match(s.text_latin) is not None
+        assert DRAWN.only(s.lines).match(s.text_latin) is not None, s.text_latin
         assert s.image.dtype == np.uint8
         h, w = s.image.shape[:2]
         if s.style == "provider":

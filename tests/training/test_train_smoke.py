@@ -13,6 +13,9 @@ torch = require_module("torch")
 require_module("onnx")
 
 from plate_service.recognition.loading import load_reader  # noqa: E402
+from plate_service.recognition.plate_format import required_alphabet  # noqa: E402
+from plate_service.recognition.plate_lines import side_by_side  # noqa: E402
+from plate_service.recognition.plate_types import plate_types  # noqa: E402
 from training.ocr.train import TrainConfig, train  # noqa: E402
 
 
@@ -25,9 +28,13 @@ def test_training_smoke_run_exports_a_loadable_model(tmp_path: Path) -> None:
     assert isinstance(model, torch.nn.Module)
     reader = load_reader(tmp_path, threads=1)
     assert reader.card.training["config"]["steps"] == 3
-    crops = [np.full((30, 130), 200, np.uint8), np.zeros((56, 260, 3), np.uint8)]
-    readings = reader.read(crops)
-    assert len(readings) == 2
+    # The card lists every type the data drew, the whole table, and their alphabet.
+    assert reader.card.decoding.plate_types == tuple(row.gost_type for row in plate_types())
+    assert reader.card.decoding.alphabet == required_alphabet(plate_types())
+    crops = [np.full((30, 130), 200, np.uint8), np.zeros((56, 260, 3), np.uint8),
+             side_by_side(np.full((112, 160), 90, np.uint8), 2)]
+    readings = reader.read(crops, [1, 1, 2])
+    assert [r.lines for r in readings] == [1, 1, 2]
     assert all(0.0 <= r.confidence <= 1.0 for r in readings)
 
 

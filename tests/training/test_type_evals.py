@@ -15,6 +15,8 @@ from training.condition_sweep import (
     PHOTO_CONDITIONS,
     under_condition,
 )
+from plate_service.recognition.plate_format import PlateFormats
+from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.plate_types import plate_types
 from plate_service.recognition.types import OcrReading
 from training.type_evals import crop_sections, read_extra_type_labels
@@ -81,13 +83,18 @@ def test_our_labels_lie_inside_their_shared_photos(shared_data: Path) -> None:
 
 
 class _ReadsNothing:
-    """An OCR that reads every crop as nothing, and counts the crops it was given."""
+    """An OCR of a card listing ``gost_types`` that reads every crop as nothing, and keeps
+    the crops it was given and their numbers of lines."""
 
-    def __init__(self) -> None:
-        self.crops = 0
+    def __init__(self, gost_types: Sequence[str] = ("1",)) -> None:
+        self.formats = PlateFormats(gost_types)
+        self.crops: list[np.ndarray] = []
+        self.lines: list[int] = []
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
-        self.crops += len(crops)
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
+             ) -> list[OcrReading]:
+        self.crops += crops
+        self.lines += [1] * len(crops) if lines is None else lines
         return [OcrReading("", "", 0.0, (), None, None, "") for _ in crops]
 
 
@@ -95,6 +102,20 @@ def test_the_crop_section_reads_every_type_and_scores_a_blind_reader_zero(
         tmp_path: Path) -> None:
     reader = _ReadsNothing()
     section = crop_sections(reader, tmp_path, seed=1, per_type=2)
-    assert reader.crops == 2 * len(plate_types())
-    assert section.splitlines()[-2].split()[:3] == ["all", f"0/{reader.crops}", "0.0%"]
+    assert len(reader.crops) == 2 * len(plate_types())
+    assert section.splitlines()[-2].split()[:3] == ["all", f"0/{len(reader.crops)}", "0.0%"]
     assert "real plates" not in section  # no shared photos under tmp_path
+
+
+def test_a_reader_of_two_line_types_gets_two_line_crops_as_the_service_cuts_them(
+        tmp_path: Path) -> None:
+    one_line_card, all_types_card = _ReadsNothing(), _ReadsNothing(
+        [row.gost_type for row in plate_types()])
+    crop_sections(one_line_card, tmp_path, seed=1, per_type=1)
+    crop_sections(all_types_card, tmp_path, seed=1, per_type=1)
+    for row, as_is, cut, lines in zip(plate_types(), one_line_card.crops,
+                                      all_types_card.crops, all_types_card.lines):
+        assert lines == row.line_count
+        expected = side_by_side(as_is, 2) if lines == 2 else as_is
+        assert np.array_equal(cut, expected), row.gost_type
+    assert set(one_line_card.lines) == {1}

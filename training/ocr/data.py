@@ -1,8 +1,9 @@
-"""Training sets for the OCR model: synthetic plates plus augmented real crops.
+"""Training sets for the OCR model: synthetic plates of every type plus augmented real crops.
 
 Every image goes through ``plate_service.recognition.preprocess.preprocess_crop``, the
-same function the service uses, so there is no train/serve skew. Arrays are kept as
-float16 to fit tens of thousands of samples in memory.
+same function the service uses, and two-line plates through ``plate_lines.side_by_side``
+(``training.synth.plate``), so there is no train/serve skew. Arrays are kept as float16
+to fit tens of thousands of samples in memory.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ import numpy as np
 from plate_service.recognition.detector import box_iou
 from plate_service.recognition.loading import load_detector
 from plate_service.recognition.rectify import cut_plate
-from plate_service.recognition.plate_format import ALPHABET
+from plate_service.recognition.plate_format import required_alphabet
+from plate_service.recognition.plate_types import PlateType, by_name
 from plate_service.recognition.preprocess import InputSpec, preprocess_crop
 from training.real_dev_split import is_training_scene, read_scene_labels, training_crops
-from training.synth.plate import (CLIPPED_SHARE, DARK_SHARE, TILTED_SHARE, jpeg, make_sample,
-                                  provider_style, rotate_points, weather)
+from training.synth.conditions import random_condition
+from training.synth.plate import (CLIPPED_SHARE, CONDITION_SHARE, DARK_SHARE, FORMAT_WEIGHTS,
+                                  TILTED_SHARE, jpeg, make_sample, provider_style,
+                                  rotate_points, weather)
+from training.synth.real_plate import RealGlyphPainter
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +57,15 @@ class EncodedSet:
         return len(self.texts)
 
 
-def encode_text(text_latin: str) -> list[int]:
+# The plate types the synthetic data draws, in the table's order, and the alphabet they
+# print: what the model learns to read and its card lists.
+DRAWN_TYPES: tuple[PlateType, ...] = tuple(by_name(f.value) for f in FORMAT_WEIGHTS)
+DRAWN_ALPHABET = required_alphabet(DRAWN_TYPES)
+
+
+def encode_text(text_latin: str, alphabet: str = DRAWN_ALPHABET) -> list[int]:
     """Latin text -> class ids (1-based; 0 is the CTC blank)."""
-    return [ALPHABET.index(c) + 1 for c in text_latin]
+    return [alphabet.index(c) + 1 for c in text_latin]
 
 
 def load_real(root: Path, kinds: tuple[str, ...] = ("crop", "provider-style"),
@@ -164,9 +175,21 @@ def augment_real(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
             img = cv2.resize(img, (max(8, int(w * target_h / h)), target_h),
                              interpolation=cv2.INTER_AREA)
     img = jpeg(img, int(rng.integers(40, 96)))
+    if rng.random() < CONDITION_SHARE:
+        img = random_condition(img, rng)[1]
     if rng.random() < 0.3:
         img = provider_style(img, rng)
     return img
+
+
+# The glyph bank's painter of the running build, set in each worker as it starts (a
+# forked worker inherits it rather than unpickling its glyphs for every chunk).
+_painter: RealGlyphPainter | None = None
+
+
+def _set_painter(painter: RealGlyphPainter | None) -> None:
+    global _painter
+    _painter = painter
 
 
 def _synth_chunk(args: tuple[int, int, int, InputSpec]) -> tuple[np.ndarray, list[str]]:
@@ -174,21 +197,27 @@ def _synth_chunk(args: tuple[int, int, int, InputSpec]) -> tuple[np.ndarray, lis
     out = np.empty((count, 1, spec.height, spec.width), np.float16)
     texts = []
     for j in range(count):
-        sample = make_sample((seed, start + j))
+        sample = make_sample((seed, start + j), _painter)
         out[j] = preprocess_crop(sample.image, spec)
         texts.append(sample.text_latin)
     return out, texts
 
 
-def build_synthetic(seed: int, count: int, spec: InputSpec, processes: int = 2) -> EncodedSet:
-    """``count`` synthetic samples, generated in chunks (deterministic for any process count)."""
+def build_synthetic(seed: int, count: int, spec: InputSpec, processes: int = 2,
+                    painter: RealGlyphPainter | None = None) -> EncodedSet:
+    """``count`` synthetic samples, generated in chunks (deterministic for any process
+    count); with ``painter``, a share of the plates is composed from its real glyphs."""
     chunk = 1000
     jobs = [(seed, s, min(chunk, count - s), spec) for s in range(0, count, chunk)]
     if processes > 1 and len(jobs) > 1:
-        with get_context("fork").Pool(processes) as pool:
+        with get_context("fork").Pool(processes, _set_painter, (painter,)) as pool:
             parts = pool.map(_synth_chunk, jobs)
     else:
-        parts = [_synth_chunk(job) for job in jobs]
+        _set_painter(painter)
+        try:
+            parts = [_synth_chunk(job) for job in jobs]
+        finally:
+            _set_painter(None)
     inputs = np.concatenate([p[0] for p in parts]) if parts else np.empty(
         (0, 1, spec.height, spec.width), np.float16)
     texts = tuple(t for p in parts for t in p[1])

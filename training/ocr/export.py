@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,9 @@ import torch
 
 from plate_service.recognition.model_card import InputSpec, ModelCard, OcrDecoding
 from plate_service.recognition.plate_format import BLANK_INDEX, required_alphabet
-from plate_service.recognition.plate_types import by_name
+from plate_service.recognition.plate_types import PlateType
 from training.model_export import stamp_metadata, write_card
 from training.ocr.model import PlateOcrNet
-from training.synth.plate import FORMAT_WEIGHTS
 
 logger = logging.getLogger(__name__)
 
@@ -26,15 +26,16 @@ WEIGHTS_NAME = "plate_ocr.onnx"
 OPSET = 17
 # ONNX and torch run the same float32 maths in a different order; this much is rounding.
 MAX_ABS_DIFF = 1e-4
-# The GOST types the weights learn to read: the ones the synthetic data draws, in the
-# order the card lists them, which is the order the reader tries their formats in.
-PLATE_TYPES = tuple(by_name(plate_format.value).gost_type for plate_format in FORMAT_WEIGHTS)
 
 
 def export_onnx(model: PlateOcrNet, spec: InputSpec, out_dir: Path,
+                plate_types: Sequence[PlateType],
                 metrics: dict[str, Any] | None = None,
                 training: dict[str, Any] | None = None) -> ModelCard[OcrDecoding]:
     """Write ``plate_ocr.onnx`` (dynamic batch, the card's facts in metadata) and its card.
+
+    The card lists ``plate_types``, the types the data taught the model (in the order the
+    reader tries their formats in), and their alphabet, which must be the model's classes.
 
     The file is reloaded with onnxruntime and compared with the torch model on a random
     batch; a mismatch raises instead of shipping wrong weights.
@@ -51,10 +52,14 @@ def export_onnx(model: PlateOcrNet, spec: InputSpec, out_dir: Path,
                           output_names=[OUTPUT_NAME], opset_version=OPSET,
                           dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
                           dynamo=False)
+    alphabet = required_alphabet(plate_types)
+    if model.head.out_channels != len(alphabet) + 1:
+        raise ValueError(f"the model has {model.head.out_channels} classes; the blank and "
+                         f"the alphabet {alphabet!r} of its types are {len(alphabet) + 1}")
     card = ModelCard(weights=WEIGHTS_NAME, sha256="", input=spec,
                      decoding=OcrDecoding(
-                         alphabet=required_alphabet([by_name(f.value) for f in FORMAT_WEIGHTS]),
-                         blank_index=BLANK_INDEX, plate_types=PLATE_TYPES),
+                         alphabet=alphabet, blank_index=BLANK_INDEX,
+                         plate_types=tuple(row.gost_type for row in plate_types)),
                      metrics=metrics or {}, training=training or {})
     stamp_metadata(path, card, "plate-service OCR: CNN + CTC over GOST R 50577 plate "
                    "characters")

@@ -1,4 +1,4 @@
-"""A compact CNN + CTC plate recogniser: gray 32x128 in, 32 frames of 23 class scores out.
+"""A compact CNN + CTC plate recogniser: gray 32x128 in, 32 frames of class scores out.
 
 Convolutions only (no recurrence): plates are short, position-structured strings, a wide
 receptive field of stacked 3x3 convs sees a whole character and its neighbours, and a
@@ -25,7 +25,8 @@ def _block(cin: int, cout: int) -> nn.Sequential:
 
 
 class PlateOcrNet(nn.Module):
-    """(N, 1, 32, 128) -> (N, 32, NUM_CLASSES) softmax probabilities over CTC classes.
+    """(N, 1, 32, 128) -> (N, 32, num_classes) softmax probabilities over CTC classes
+    (the blank and the alphabet of the types it reads).
 
     The net must not know where the image's left and right edges are. A conv net with
     zero padding does, and can learn to emit the first letter at frame 0 wherever it
@@ -41,7 +42,7 @@ class PlateOcrNet(nn.Module):
     training loss uses ``logits`` instead for numerical stability.
     """
 
-    def __init__(self, width: int = 1) -> None:
+    def __init__(self, width: int = 1, num_classes: int = NUM_CLASSES) -> None:
         super().__init__()
         c1, c2, c3, c4 = 16 * width, 32 * width, 64 * width, 96 * width
         self.features = nn.Sequential(
@@ -60,7 +61,7 @@ class PlateOcrNet(nn.Module):
         self.context = nn.Sequential(nn.Conv1d(128, 128, 5, padding=2, bias=False,
                                                padding_mode="replicate"),
                                      nn.BatchNorm1d(128), nn.ReLU(inplace=True))
-        self.head = nn.Conv1d(128, NUM_CLASSES, 1)
+        self.head = nn.Conv1d(128, num_classes, 1)
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 1, H, W) -> (N, T, C) unnormalised scores, one frame per column."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from plate_service.recognition.loading import load_reader
 from plate_service.recognition.ocr import PlateReader
 from training.eval_ocr import loosen
-from training.synth.plate import make_samples
+from training.synth.plate import SynthSample, make_sample
 
 PROBE_SEED = 99991  # apart from the training (1127...) and validation seeds
 PROBE_COUNT = 400
@@ -49,9 +49,23 @@ class PositionProbe:
         return self.first_letter_rate < TIED_BELOW
 
 
+def probe_samples(reader: PlateReader, count: int, seed: int) -> list[SynthSample]:
+    """The first ``count`` synthetic plates of ``seed`` that ``reader`` can read in one
+    line: the loose margin and the first letter mean nothing on a plate it cannot."""
+    reads = {row.name for row in reader.formats.only(1).types}
+    samples: list[SynthSample] = []
+    index = 0
+    while len(samples) < count:
+        sample = make_sample((seed, index))
+        if sample.lines == 1 and sample.plate_format.value in reads:
+            samples.append(sample)
+        index += 1
+    return samples
+
+
 def probe(reader: PlateReader, count: int = PROBE_COUNT, seed: int = PROBE_SEED) -> PositionProbe:
     """Read ``count`` synthetic plates as they are and inside the eval's loose margin."""
-    samples = make_samples(seed, count)
+    samples = probe_samples(reader, count, seed)
     tight = reader.read([s.image for s in samples])
     loose = reader.read([loosen(s.image) for s in samples])
     return PositionProbe(

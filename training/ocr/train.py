@@ -1,10 +1,11 @@
 """Train the plate recogniser on the CPU from scratch, export it to models/ocr/, print the eval.
 
 ``python -m training.ocr.train`` regenerates every sample from fixed seeds (synthetic
-plates + augmented real-extra crops + the real-dev crops of the split's training half, see
-``training.real_dev_split``), trains with CTC, exports ONNX with its card (which lists the
-real-dev files it trained on), then runs ``training.eval_ocr`` on ../shared/data when it is
-there; the eval scores only the real-dev rows the model never saw.
+plates of every type of the table, a share in real glyphs, + augmented real-extra crops +
+the real-dev crops of the split's training half, see ``training.real_dev_split``), trains
+with CTC, exports ONNX with its card (which lists the types the data drew, their alphabet
+and the real-dev files it trained on), then runs ``training.eval_ocr`` on ../shared/data
+when it is there; the eval scores only the real-dev rows the model never saw.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import torch
 from torch.nn import functional as F
 
 from plate_service.recognition.ctc_decoding import decode_greedy
-from plate_service.recognition.plate_format import ALPHABET
 from plate_service.recognition.preprocess import OCR_INPUT
-from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
-                               cut_scene_plates, encode_text, load_real, load_real_dev_half)
+from training.ocr.data import (DRAWN_ALPHABET, DRAWN_TYPES, EncodedSet, LabelledImage,
+                               build_real, build_synthetic, cut_scene_plates, encode_text,
+                               load_real, load_real_dev_half)
 from training.ocr.export import export_onnx
 from training.ocr.model import PlateOcrNet
+from training.synth.glyph_bank import build_glyph_bank
+from training.synth.real_plate import RealGlyphPainter
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +44,13 @@ class TrainConfig:
     """Everything that determines a training run (recorded in the model card)."""
 
     seed: int = 1127
-    synth_count: int = 40_000
+    # Every table type: each rare one (2.8 % of the synthetic plates) gets about as many
+    # draws and distinct plates as the five-type recipe gave its rare ones (4 % of 40 000
+    # plates over 3 400 steps), and two-line plates are harder to read than those were.
+    synth_count: int = 60_000
     val_count: int = 1_000
     real_copies: int = 40
-    steps: int = 3_400
+    steps: int = 6_000
     batch: int = 128
     real_fraction: float = 0.25
     lr: float = 2e-3
@@ -57,6 +63,9 @@ class TrainConfig:
     real_dev_half: str = "train"
     # Also train on that half's scene plates as the service cuts them (needs a detector).
     scene_cuts: bool = True
+    # Compose a share of the synthetic plates from glyphs cut out of the real training
+    # crops (``training.synth.plate.REAL_GLYPH_SHARE``; needs the shared data).
+    real_glyphs: bool = True
 
 
 def _real_training_images(data_root: Path | None, config: TrainConfig,
@@ -78,6 +87,15 @@ def _real_training_images(data_root: Path | None, config: TrainConfig,
     return images + [replace(item, source=REAL_DEV_PREFIX + item.source) for item in dev]
 
 
+def _glyph_painter(data_root: Path | None) -> RealGlyphPainter | None:
+    """The painter of real glyphs cut from the training crops; None without them."""
+    bank = build_glyph_bank(data_root) if data_root is not None else None
+    if not bank:
+        logger.warning("no real glyphs under %s: synthetic plates drawn only", data_root)
+        return None
+    return RealGlyphPainter(bank)
+
+
 def _ctc_targets(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
     ids = [encode_text(t) for t in texts]
     flat = torch.tensor([i for seq in ids for i in seq], dtype=torch.long)
@@ -96,7 +114,8 @@ def _augment_batch(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
 
 
-def accuracy(model: PlateOcrNet, data: EncodedSet, batch: int = 256) -> float:
+def accuracy(model: PlateOcrNet, data: EncodedSet, batch: int = 256,
+             alphabet: str = DRAWN_ALPHABET) -> float:
     """Greedy exact-match accuracy on a preprocessed set."""
     model.eval()
     hits = 0
@@ -104,7 +123,7 @@ def accuracy(model: PlateOcrNet, data: EncodedSet, batch: int = 256) -> float:
         for s in range(0, len(data), batch):
             probs = model(torch.from_numpy(data.inputs[s:s + batch].astype(np.float32))).numpy()
             for p, text in zip(probs, data.texts[s:s + batch]):
-                hits += decode_greedy(p, ALPHABET).text_latin == text
+                hits += decode_greedy(p, alphabet).text_latin == text
     model.train()
     return hits / max(1, len(data))
 
@@ -116,8 +135,9 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     torch.set_num_threads(config.threads)
     spec = OCR_INPUT
     t0 = time.time()
-    synth = build_synthetic(config.seed, config.synth_count, spec, config.processes)
-    val = build_synthetic(config.seed + 1, config.val_count, spec, config.processes)
+    painter = _glyph_painter(data_root) if config.real_glyphs else None
+    synth = build_synthetic(config.seed, config.synth_count, spec, config.processes, painter)
+    val = build_synthetic(config.seed + 1, config.val_count, spec, config.processes, painter)
     real_images = _real_training_images(data_root, config, detector_dir)
     if real_images:
         real = build_real(real_images, config.seed + 2, config.real_copies, spec)
@@ -129,7 +149,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     logger.info("data ready in %.0f s: %d synthetic, %d real(-augmented), %d val",
                 time.time() - t0, len(synth), len(real), len(val))
 
-    model = PlateOcrNet()
+    model = PlateOcrNet(num_classes=len(DRAWN_ALPHABET) + 1)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.steps,
                                                 pct_start=0.1)
@@ -169,7 +189,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     val_acc = accuracy(model, val)
     wall = time.time() - t0
     logger.info("trained in %.1f min, synthetic val exact match %.4f", wall / 60, val_acc)
-    export_onnx(model, spec, out_dir,
+    export_onnx(model, spec, out_dir, DRAWN_TYPES,
                 metrics={"synthetic_val_exact": round(val_acc, 4)},
                 training={"config": asdict(config), "wall_minutes": round(wall / 60, 1),
                           "command": "python -m training.ocr.train",
@@ -199,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not add the half's scene plates as the detector cuts them")
     parser.add_argument("--detector", type=Path, default=DEFAULT_DETECTOR,
                         help="detector that cuts the scene plates (default: models/detector)")
+    parser.add_argument("--no-real-glyphs", action="store_true",
+                        help="draw every synthetic plate in the stroke typeface")
     parser.add_argument("--no-eval", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -206,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                          steps=args.steps, threads=args.threads,
                          real_fraction=args.real_fraction,
                          processes=args.processes, real_dev_half=args.real_dev_half,
-                         scene_cuts=not args.no_scene_cuts)
+                         scene_cuts=not args.no_scene_cuts,
+                         real_glyphs=not args.no_real_glyphs)
     data_root = args.data if args.data.is_dir() else None
     train(config, args.out, data_root, args.detector)
     if not args.no_eval and data_root is not None:

@@ -1,7 +1,9 @@
-"""Synthetic OCR crops: plates of the types the OCR reads, made to look like real crops.
+"""Synthetic OCR crops: plates of every type of the table, made to look like real crops.
 
-The plates come from ``plate_draw`` (any row of the type table); this module samples the
-formats and imitates how real crops come.
+The plates come from ``plate_draw`` (any row of the type table), drawn in its stroke
+typeface or composed from real glyphs (``real_plate``); this module samples the types,
+imitates how real crops come, and hands a two-line plate over as the service does: its
+lines side by side (``plate_lines``), its text in reading order, top line first.
 
 Two real input styles are imitated: the upstream's (grayscale, tight, 260x56 JPEG) and
 crops cut from phone photos (colour, perspective, blur, glare, shadow, dirt, JPEG,
@@ -18,27 +20,44 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from plate_service.recognition.plate_types import by_name
+from plate_service.recognition.plate_lines import side_by_side
+from plate_service.recognition.plate_types import by_name, plate_types
+from plate_service.recognition.read import CORNER_PADDINGS
 from plate_service.recognition.types import PlateFormat
-from training.synth.conditions import jpeg, low_freq, weather
+from training.synth.conditions import jpeg, low_freq, random_condition, weather
 from training.synth.plate_draw import draw_plate, random_plate_text
+from training.synth.plate_layout import reading_order_text
+from training.synth.real_plate import RealGlyphPainter, compose_plate
 
 PROVIDER_SIZE = (260, 56)
 
-# Format mix: real traffic is nearly all private plates.
+# Type mix. Real traffic is about nine plates in ten of type 1, and every real crop the
+# OCR trains on is one, so type 1 keeps the largest share of the synthetic plates; the
+# other rows of the table share the rest evenly, each about 2.8 % (over a thousand plates
+# of each type in the default 40 000), enough to learn its layout, colours and letters.
+# With the real crops' batch share on top, type 1 is about 60 % of what the model sees.
+TYPE_1_SHARE = 0.5
+OTHER_TYPES_SHARE = 1.0 - TYPE_1_SHARE
+# Every row of the table, in the table's order (the order an OCR card lists them in).
 FORMAT_WEIGHTS: dict[PlateFormat, float] = {
-    PlateFormat.PRIVATE: 0.84,
-    PlateFormat.TAXI: 0.04,
-    PlateFormat.TRAILER: 0.04,
-    PlateFormat.POLICE: 0.04,
-    PlateFormat.TRANSIT: 0.04,
-}
+    PlateFormat(row.name): TYPE_1_SHARE if row.gost_type == "1"
+    else OTHER_TYPES_SHARE / (len(plate_types()) - 1)
+    for row in plate_types()}
+# Share of synthetic plates composed from real glyphs when a glyph bank is given: real
+# print and wear on every type, while the drawn typeface keeps the rarer characters (D)
+# and the full range of stroke weights.
+REAL_GLYPH_SHARE = 0.3
+# Share of crops under one camera condition of ``conditions`` (motion blur, JPEG down to
+# 10, night, grey infrared-like, plates down to 60 px wide): what real users send.
+CONDITION_SHARE = 0.2
 # Shares of harder crops that real photos show and the plain generator would not make:
 # strongly tilted plates, boxes that cut into the first or last character, and
 # light-on-dark plates.
 TILTED_SHARE = 0.12
 CLIPPED_SHARE = 0.12
 DARK_SHARE = 0.05
+# Margin round a two-line plate, over its height: the service's tightest to widest framing.
+TWO_LINE_PADDING = (min(CORNER_PADDINGS), max(CORNER_PADDINGS))
 
 
 @dataclass(frozen=True)
@@ -46,9 +65,10 @@ class SynthSample:
     """A synthetic crop (uint8 gray HxW or BGR HxWx3) and the Latin text it shows."""
 
     image: np.ndarray
-    text_latin: str
+    text_latin: str  # in reading order, top line first
     plate_format: PlateFormat
     style: str  # "provider" or "photo"
+    lines: int = 1  # a two-line plate's image has its lines side by side
 
 
 def random_text(rng: np.random.Generator, plate_format: PlateFormat) -> str:
@@ -97,8 +117,15 @@ def rotate_points(points: np.ndarray, degrees: float) -> np.ndarray:
     return (points - centre) @ rot.T + centre
 
 
-def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np.ndarray:
-    """A crop as cut from a phone photo: perspective, loose/clipped border, blur, low-res, JPEG."""
+def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int,
+               lines: int = 1) -> np.ndarray:
+    """A crop as cut from a phone photo: perspective, loose/clipped border, blur, low-res, JPEG.
+
+    A two-line plate reaches the reader as the service cuts it: straightened from its
+    corners with a margin all round (``rectify``), so it is neither strongly tilted nor
+    clipped nor framed with car body above or below, which would move its lines off the
+    bands ``plate_lines`` splits at.
+    """
     h, w = plate.shape[:2]
     pad_x, pad_y = int(0.15 * w), int(1.0 * h)
     canvas = _surround(rng, plate, pad_x, pad_y)
@@ -107,7 +134,7 @@ def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np
     # Perspective: jitter corners; a rotation and vertical shear come with it. Most plates
     # are nearly level, a few are cut from a tilted car or camera (real crops show 10-15°).
     jit = np.stack([rng.uniform(-0.04, 0.04, 4) * w, rng.uniform(-0.12, 0.12, 4) * h], axis=1)
-    tilted = rng.random() < TILTED_SHARE
+    tilted = rng.random() < TILTED_SHARE and lines == 1
     degrees = rng.uniform(-14, 14) if tilted else rng.normal(0, 2.5)
     dst = (rotate_points(src, degrees) + jit).astype(np.float32)
     matrix = cv2.getPerspectiveTransform(src, dst)
@@ -119,10 +146,13 @@ def photo_crop(rng: np.random.Generator, plate: np.ndarray, target_h: int) -> np
     ph = y1 - y0
     loose = rng.random() < 0.3
     margins = rng.uniform(-0.03, 0.15 if loose else 0.05, 4) * ph
-    if rng.random() < CLIPPED_SHARE:
+    if lines > 1:
+        # As the service's framings pad corners (corners a few pixels off).
+        margins = (rng.uniform(*TWO_LINE_PADDING) + rng.uniform(-0.03, 0.03, 4)) * ph
+    elif rng.random() < CLIPPED_SHARE:
         # A box drawn too tight: part of the first letter or the last region digit is cut.
         margins[int(rng.integers(0, 2))] = -rng.uniform(0.1, 0.35) * ph
-    if rng.random() < 0.45:
+    if lines == 1 and rng.random() < 0.45:
         # Boxes cut from photos are often far taller than the plate (real crops go down to
         # a 1.5:1 aspect): add car body above and below.
         aspect = rng.uniform(1.5, 4.2)
@@ -165,30 +195,47 @@ def provider_style(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return jpeg(cv2.resize(gray, PROVIDER_SIZE, interpolation=interp), int(rng.integers(88, 97)))
 
 
-def make_sample(seed: int | tuple[int, ...]) -> SynthSample:
-    """One synthetic crop, fully determined by ``seed``."""
+def make_sample(seed: int | tuple[int, ...],
+                painter: RealGlyphPainter | None = None) -> SynthSample:
+    """One synthetic crop, fully determined by ``seed`` (and ``painter``'s glyph bank,
+    which composes REAL_GLYPH_SHARE of the plates from real glyphs when given)."""
     rng = np.random.default_rng(seed)
     formats = list(FORMAT_WEIGHTS)
     probs = np.array([FORMAT_WEIGHTS[f] for f in formats])
     plate_format = formats[int(rng.choice(len(formats), p=probs / probs.sum()))]
+    row = by_name(plate_format.value)
     text = random_text(rng, plate_format)
-    # Final crop height, log-uniform over what real crops show; render no finer than needed.
-    target_h = int(np.exp(rng.uniform(np.log(15), np.log(110))))
-    scale = float(np.clip(target_h * 1.6 / by_name(plate_format.value).size_mm[1], 0.4, 1.0))
-    plate = render_plate(rng, text, plate_format, scale)
+    # Final crop height, log-uniform over what real crops show, per line; render no finer
+    # than needed.
+    target_h = int(np.exp(rng.uniform(np.log(15), np.log(110)))) * row.line_count
+    scale = float(np.clip(target_h * 1.6 / row.size_mm[1], 0.4, 1.0))
+    if painter is not None and rng.random() < REAL_GLYPH_SHARE:
+        plate = compose_plate(rng, row, text, painter, scale)
+    else:
+        plate = render_plate(rng, text, plate_format, scale)
     if rng.random() < DARK_SHARE:
         plate = 255 - plate  # light characters on a dark plate (old or special series)
-    crop = photo_crop(rng, plate, target_h)
+    crop = photo_crop(rng, plate, target_h, row.line_count)
+    if rng.random() < CONDITION_SHARE:
+        crop = random_condition(crop, rng)[1]
+    label = reading_order_text(row, text)
+    if row.line_count > 1:
+        # The upstream serves one-line crops only; a two-line plate comes from a photo.
+        if rng.random() < 0.1:
+            crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+        return SynthSample(side_by_side(crop, row.line_count), label, plate_format, "photo",
+                           row.line_count)
     if rng.random() < 0.45:
-        return SynthSample(provider_style(crop, rng), text, plate_format, "provider")
-    if rng.random() < 0.1:
+        return SynthSample(provider_style(crop, rng), label, plate_format, "provider")
+    if rng.random() < 0.1 and crop.ndim == 3:
         crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    return SynthSample(crop, text, plate_format, "photo")
+    return SynthSample(crop, label, plate_format, "photo")
 
 
-def make_samples(base_seed: int, count: int, start: int = 0) -> list[SynthSample]:
+def make_samples(base_seed: int, count: int, start: int = 0,
+                 painter: RealGlyphPainter | None = None) -> list[SynthSample]:
     """``count`` samples; sample i depends only on (base_seed, i), so chunks can be split."""
-    return [make_sample((base_seed, i)) for i in range(start, start + count)]
+    return [make_sample((base_seed, i), painter) for i in range(start, start + count)]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -63,6 +63,21 @@ def split_text(row: PlateType, text_latin: str) -> tuple[list[str], str]:
     return groups, text_latin[pos:]
 
 
+def reading_order_text(row: PlateType, text_latin: str) -> str:
+    """The plate's text read line by line, top line first, each line left to right (on
+    type 4А the region stands on the top line, before the digits)."""
+    groups, region = split_text(row, text_latin)
+    it = iter(groups)
+    out = []
+    for line in row.lines:
+        for cell in line:
+            if cell == REGION_CELL:
+                out.append(region)
+            else:
+                out.extend(next(it) for _ in parse_pattern(cell))
+    return "".join(out)
+
+
 def _cell_runs(row: PlateType, groups: list[str]) -> dict[tuple[int, int], list[list[str]]]:
     """Per (line, cell) of the row's layout: its gap-separated runs of characters."""
     runs: dict[tuple[int, int], list[list[str]]] = {}
