@@ -36,6 +36,10 @@ def turned(quad: np.ndarray, degrees: float) -> np.ndarray:
     return rolled(quad, degrees, (width / 2, height / 2))
 
 
+# The shape of the level window a second look hands the detector.
+WINDOW = (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)
+
+
 def in_window(quad: np.ndarray) -> np.ndarray:
     """Where the second look's window around ROLLED_QUAD puts PHOTO's points."""
     _, back = level_window(PHOTO, tuple(map(tuple, ROLLED_QUAD)), REFINE_WINDOW,

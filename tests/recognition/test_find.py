@@ -8,7 +8,6 @@ import pytest
 
 from plate_service.recognition.find import (
     REFINE_PLATE_WIDTH,
-    REFINE_WINDOW,
     RESCAN_ANGLES,
     TILE_MIN_SIDE,
     PlateFinder,
@@ -19,13 +18,12 @@ from tests.recognition.stand_ins import (
     PHOTO,
     PLATE_QUAD,
     ROLLED_QUAD,
+    WINDOW,
     ScriptedDetector,
     as_detection,
     in_window,
     turned,
 )
-
-WINDOW = (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)
 
 
 def test_the_turned_search_maps_finds_back_and_keeps_one_per_plate() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plate_service.recognition.find import REFINE_WINDOW, RESCAN_ANGLES
+from plate_service.recognition.find import RESCAN_ANGLES
 from plate_service.recognition.pipeline import PlateRecognizer, looks_like_plate_crop
 from plate_service.recognition.read import CORNER_PADDINGS
 from plate_service.recognition.types import Detection, ImageRecognition, OcrReading
@@ -17,6 +17,7 @@ from tests.recognition.stand_ins import (
     PHOTO,
     PLATE_QUAD,
     ROLLED_QUAD,
+    WINDOW,
     BatchScriptedReader,
     ScriptedDetector,
     ScriptedReader,
@@ -24,8 +25,6 @@ from tests.recognition.stand_ins import (
     in_window,
     turned,
 )
-
-WINDOW = (REFINE_WINDOW[1], REFINE_WINDOW[0], 3)
 
 
 def test_plate_shaped_images_are_crops_and_photos_are_not() -> None:
