@@ -15,7 +15,13 @@ from typing import Protocol
 import numpy as np
 
 from plate_service.recognition.plate_format import PlateFormats
-from plate_service.recognition.rectify import CORNER_PADDING, plate_framings, shape_lines
+from plate_service.recognition.plate_lines import side_by_side
+from plate_service.recognition.rectify import (
+    CORNER_PADDING,
+    TWO_LINE_MAX_ASPECT,
+    plate_framings,
+    shape_lines,
+)
 from plate_service.recognition.types import Detection, OcrReading
 
 # A find with corners is read three times, cut with each of these margins (fractions of
@@ -56,7 +62,7 @@ def read_scene(reader: PlateReaderLike, image: np.ndarray, finds: Sequence[Detec
                paddings: Sequence[float]) -> tuple[OcrReading, list[FindReadings]]:
     """The photo read whole (a crop's reading, or a scene's fallback) and each find read
     in its framings (one per margin in ``paddings``), in one batched call."""
-    (whole,), *framings = _read_grouped(reader, [_Cuts([image], 1, False)]
+    (whole,), *framings = _read_grouped(reader, [_whole(reader, image)]
                                         + [_cut(reader, image, find, paddings) for find in finds])
     return whole, [FindReadings(find, readings) for find, readings in zip(finds, framings)]
 
@@ -83,6 +89,16 @@ class _Cuts:
     crops: list[np.ndarray]
     lines: int
     unreadable: bool
+
+
+def _whole(reader: PlateReaderLike, image: np.ndarray) -> _Cuts:
+    """The image read whole, as a crop is: shaped like a two-line plate (narrower than
+    TWO_LINE_MAX_ASPECT, as a find's corners are judged) and with a reader of two-line
+    types, it is read as one, its lines side by side; otherwise as one line."""
+    height, width = image.shape[:2]
+    if width < TWO_LINE_MAX_ASPECT * height and reader.formats.reads_two_lines:
+        return _Cuts([side_by_side(image, 2)], 2, False)
+    return _Cuts([image], 1, False)
 
 
 def _cut(reader: PlateReaderLike, image: np.ndarray, find: Detection,

@@ -123,9 +123,36 @@ def test_a_card_with_a_two_line_type_reads_a_two_line_find_side_by_side() -> Non
 def test_the_cut_the_reader_gets_of_a_two_line_find_is_one_line_wide() -> None:
     reader = ScriptedReader([reading(valid=False)] * 64, PlateFormats(["1", "4"]))
     PlateRecognizer(reader, FakeDetector([as_detection(SQUARE_QUAD, 0.9)])).recognize(PHOTO)
-    # The photo whole, then the find in its three framings, lines side by side.
+    # The photo whole (4:3, shaped like a two-line plate), then the find in its three
+    # framings, lines side by side.
     assert reader.calls[0][1:] == [(56, 320, 3)] * 3
-    assert reader.lines[0] == [1, 2, 2, 2]
+    assert reader.lines[0] == [2, 2, 2, 2]
+
+
+# A tight crop of a tractor plate (190x145 mm), as a user may send one.
+SQUARE_CROP = np.zeros((145, 190), dtype=np.uint8)
+
+
+def test_a_square_crop_is_read_as_a_two_line_plate_by_a_card_with_two_line_types() -> None:
+    reader = reader_for(["1", "3"], "1234AB77")
+    result = PlateRecognizer(reader).recognize(SQUARE_CROP, "crop")
+    (plate,) = result.plates
+    assert (plate.reading.text, plate.reading.plate_format, plate.reading.lines) == (
+        "1234АВ77", "tractor", 2)
+
+
+def test_the_whole_image_is_read_with_its_lines_side_by_side_only_when_shaped_so() -> None:
+    reader = ScriptedReader([reading(valid=False)] * 4, PlateFormats(["1", "3"]))
+    PlateRecognizer(reader).recognize(SQUARE_CROP, "crop")
+    PlateRecognizer(reader).recognize(np.zeros((56, 260), dtype=np.uint8), "crop")
+    assert reader.calls == [[(72, 380)], [(56, 260)]]
+    assert reader.lines == [[2], None]
+
+
+def test_a_card_without_two_line_types_reads_a_square_crop_as_one_line() -> None:
+    reader = ScriptedReader([reading(valid=False)], PlateFormats(["1"]))
+    PlateRecognizer(reader).recognize(SQUARE_CROP, "crop")
+    assert reader.calls == [[(145, 190)]] and reader.lines == [None]
 
 
 def test_a_one_line_reading_is_never_a_two_line_type() -> None:
