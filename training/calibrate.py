@@ -12,7 +12,9 @@ service's own pipeline in ``auto`` mode, and pairs each plate it reports with wh
 text is right. The map is piecewise linear through (0, 0), one knot per target in
 ``TARGETS`` and (1, 1): each target's knot sits at the lowest raw confidence at and above
 which the held-out plates, and the least sure of them, meet the target's share of right
-readings (``lowest_threshold``). Writes it beside the
+readings (``lowest_threshold``). Rendered crops of every type of the plate-type table
+(``training.rendered_holdout``, print outside the training ranges, a seed of their own)
+join them, so that the map holds for the types no real photo here shows. Writes it beside the
 OCR weights (``confidence_calibration.json``, keyed by their sha256) unless ``--check``.
 """
 
@@ -39,6 +41,7 @@ from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.pipeline import PlateRecognizer
 from training.eval_detector import SWEEP_ANGLES, held_out_scenes, turned_scene
 from training.eval_ocr import load_rows
+from training.rendered_holdout import DEFAULT_SEED, held_out_crops
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -48,6 +51,11 @@ DEFAULT_MODELS = REPO_ROOT / "models"
 BANDS = tuple(sorted({0.0, 0.7, 0.99, *(level for level, _ in TARGETS)}))
 # A threshold must also hold for this many of the least sure plates it admits.
 EDGE_PLATES = 10
+# The rendered crops that join the real images: a seed other than the evals' (their set
+# stays unseen by the fit), and 12 per type (228 plates), about half as many as the
+# real images give, so that real plates still set the map where they have it.
+RENDERED_SEED = DEFAULT_SEED + 1
+RENDERED_PER_TYPE = 12
 # Raw knots closer than this are pulled apart, so that the map stays strictly increasing.
 KNOT_GAP = 1e-6
 
@@ -58,7 +66,9 @@ class Sample:
 
     raw: float
     right: bool
-    kind: str  # "crop" (crops and provider-style images), "scene" or "rotated" (a turned scene)
+    # "crop" (crops and provider-style images), "scene", "rotated" (a turned scene) or
+    # "rendered" (a rendered crop of some plate type)
+    kind: str
 
 
 def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Path
@@ -80,6 +90,10 @@ def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Pat
                 samples += [Sample(p.reading.confidence, p.reading.text_latin in truth,
                                    "scene" if angle == 0 else "rotated")
                             for p in result.plates]
+    for crop in held_out_crops(RENDERED_SEED, RENDERED_PER_TYPE):
+        result = recognizer.recognize(crop.image, "auto")
+        samples += [Sample(p.reading.confidence, p.reading.text_latin == crop.text, "rendered")
+                    for p in result.plates]
     return samples
 
 
@@ -146,6 +160,7 @@ def table_data(samples: Sequence[Sample], mapping: Callable[[float], float]
     return {"plates": len(samples), "crops": sum(s.kind == "crop" for s in samples),
             "scene_plates": sum(s.kind == "scene" for s in samples),
             "rotated_plates": sum(s.kind == "rotated" for s in samples),
+            "rendered_plates": sum(s.kind == "rendered" for s in samples),
             "right": sum(s.right for s in samples), "bands": bands, "targets": targets}
 
 
@@ -153,7 +168,8 @@ def format_table(table: dict[str, Any]) -> str:
     """The table ``make eval-ocr`` prints and the model card (models/README.md) quotes."""
     lines = [f"confidence calibration on {table['plates']} plates reported on held-out "
              f"images ({table['crops']} from crops, {table['scene_plates']} from scenes, "
-             f"{table.get('rotated_plates', 0)} from rotated scenes), "
+             f"{table.get('rotated_plates', 0)} from rotated scenes, "
+             f"{table.get('rendered_plates', 0)} from rendered crops of every type), "
              f"{table['right']} read right",
              f"{'reported confidence':22s} {'raw confidence':16s} {'plates':>6s} "
              f"{'right':>6s} {'share':>7s}"]

@@ -28,9 +28,12 @@ def test_the_fitted_map_meets_both_targets_on_the_samples() -> None:
     assert all(b > a for a, b in zip(calibration.raw, calibration.raw[1:]))
 
 
-def test_the_table_counts_plates_of_rotated_scenes_apart() -> None:
+def test_the_table_counts_plates_of_rotated_scenes_and_rendered_crops_apart() -> None:
     samples = [Sample(0.99, True, "crop"), Sample(0.95, True, "scene"),
-               Sample(0.97, False, "rotated"), Sample(0.98, True, "rotated")]
+               Sample(0.97, False, "rotated"), Sample(0.98, True, "rotated"),
+               Sample(0.96, True, "rendered")]
     table = table_data(samples, lambda raw: raw)
-    assert (table["crops"], table["scene_plates"], table["rotated_plates"]) == (1, 1, 2)
-    assert "1 from crops, 1 from scenes, 2 from rotated scenes" in format_table(table)
+    assert (table["crops"], table["scene_plates"], table["rotated_plates"],
+            table["rendered_plates"]) == (1, 1, 2, 1)
+    assert ("1 from crops, 1 from scenes, 2 from rotated scenes, 1 from rendered crops"
+            in format_table(table))
