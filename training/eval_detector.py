@@ -28,7 +28,7 @@ from plate_service.recognition.model_card import (
 )
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.read import CORNER_PADDINGS
-from plate_service.recognition.types import Detection
+from plate_service.recognition.types import Detection, PlateResult
 from training.real_dev_split import (
     EXTRA_SCENES,
     crop_scenes,
@@ -37,6 +37,7 @@ from training.real_dev_split import (
 )
 from training.rotation import box_corners, rotate_photo, turn_points
 from training.type_evals import add_arguments, detector_sections
+from training.unlabelled_plates import UNLABELLED_PLATES, lies_on, read_unlabelled_plates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -62,6 +63,7 @@ class Tally:
     read_matched: int = 0
     exact: int = 0
     false_readings: int = 0
+    unlabelled_readings: int = 0
     ms_detect: list[float] = field(default_factory=list)
     ms_end_to_end: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
@@ -76,6 +78,7 @@ class SweepTally:
     plates: int = 0
     exact: int = 0
     false_readings: int = 0
+    unlabelled_readings: int = 0
     missed_widths: list[int] = field(default_factory=list)
 
 
@@ -216,9 +219,11 @@ def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
             tally.read_detections += len(result.plates)
             tally.read_matched += sum(c is not None for c in read_claims)
             read_texts = {p.reading.text_latin for p in result.plates}
-            false, missed = _score(read_texts, labels)
+            false, missed, unlabelled = score_readings(result.plates, labels,
+                                                       unlabelled_plates(name))
             tally.exact += len(labels) - len(missed)
             tally.false_readings += len(false)
+            tally.unlabelled_readings += len(unlabelled)
             tally.missed_widths += [row[2] - row[0] for row in missed]
             truth = sorted(row[4] for row in labels)
             tally.wrong += [f"{name} read {text}, labelled {truth}" for text in false]
@@ -233,10 +238,26 @@ def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
     return tally
 
 
-def _score(read_texts: set[str], labels: list[LabelRow]) -> tuple[list[str], list[LabelRow]]:
-    """(texts read that no labelled plate bears, labelled plates not read exactly)."""
+def unlabelled_plates(name: str) -> list[tuple[int, int, int, int]]:
+    """The boxes of the plates the labels of scene ``name`` leave out (UNLABELLED_PLATES)."""
+    return _UNLABELLED.get(name, [])
+
+
+_UNLABELLED = read_unlabelled_plates()
+
+
+def score_readings(plates: Sequence[PlateResult], labels: list[LabelRow],
+                   unlabelled: Sequence[tuple[int, int, int, int]]
+                   ) -> tuple[list[str], list[LabelRow], list[str]]:
+    """(texts read that no labelled plate bears, labelled plates not read exactly, texts
+    read on a plate the labels leave out: neither exact nor false)."""
     truth = {row[4] for row in labels}
-    return sorted(read_texts - truth), [row for row in labels if row[4] not in read_texts]
+    read_texts = {p.reading.text_latin for p in plates}
+    off = [p for p in plates if p.reading.text_latin not in truth]
+    on_unlabelled = {p.reading.text_latin for p in off if lies_on(p.box, unlabelled)}
+    false = {p.reading.text_latin for p in off} - on_unlabelled
+    return (sorted(false), [row for row in labels if row[4] not in read_texts],
+            sorted(on_unlabelled))
 
 
 def turned_scene(image: np.ndarray, labels: list[LabelRow], degrees: float
@@ -264,14 +285,17 @@ def rotation_sweep(photos: Path, models_dir: Path, scenes: dict[str, list[LabelR
     sweep = {angle: SweepTally() for angle in angles}
     for name, labels in scenes.items():
         image = cv2.imread(str(photos / name), cv2.IMREAD_COLOR)
+        others = [(*box, "") for box in unlabelled_plates(name)]
         for angle in angles:
-            turned, rows = turned_scene(image, labels, angle)
+            turned, rows = turned_scene(image, labels + others, angle)
+            rows, turned_others = rows[:len(labels)], [row[:4] for row in rows[len(labels):]]
             result = recognizer.recognize(turned, mode="scene")
-            false, missed = _score({p.reading.text_latin for p in result.plates}, rows)
+            false, missed, unlabelled = score_readings(result.plates, rows, turned_others)
             tally = sweep[angle]
             tally.plates += len(rows)
             tally.exact += len(rows) - len(missed)
             tally.false_readings += len(false)
+            tally.unlabelled_readings += len(unlabelled)
             tally.missed_widths += [upright[2] - upright[0]
                                     for upright, row in zip(labels, rows) if row in missed]
     return sweep
@@ -296,6 +320,14 @@ def time_one_megapixel(photos: Path, models_dir: Path, names: list[str],
             detector.detect(decoded)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def _unlabelled_note(count: int) -> str:
+    """What a figure leaves out: readings on plates the labels lack (UNLABELLED_PLATES)."""
+    if not count:
+        return ""
+    return (f"; {count} more on plates the labels leave out "
+            f"({UNLABELLED_PLATES.parent.name}/{UNLABELLED_PLATES.name})")
 
 
 def _widths(widths: list[int], verbose: bool = True) -> str:
@@ -397,7 +429,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"exact readings recall:    {tally.exact / max(tally.plates, 1):.3f} "
               f"({tally.exact}/{tally.plates})")
         print(f"false readings per image: {tally.false_readings / n:.3f} "
-              f"({tally.false_readings} in {tally.scenes})")
+              f"({tally.false_readings} in {tally.scenes})"
+              + _unlabelled_note(tally.unlabelled_readings))
         print(f"missed plates' widths:    {_widths(tally.missed_widths, args.verbose)}")
     print(f"detect ms/image (median): {statistics.median(tally.ms_detect):.1f}")
     print(f"end-to-end ms/image:      {statistics.median(tally.ms_end_to_end):.1f} median, "
@@ -411,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {angle:+4.0f} deg: exact {turned.exact / max(turned.plates, 1):.3f} "
                   f"({turned.exact}/{turned.plates}), false readings per image "
                   f"{turned.false_readings / n:.3f}; missed widths "
-                  f"{_widths(turned.missed_widths, args.verbose)}")
+                  f"{_widths(turned.missed_widths, args.verbose)}"
+                  + _unlabelled_note(turned.unlabelled_readings))
     if args.verbose:
         for line in tally.misses:
             print("miss:", line)

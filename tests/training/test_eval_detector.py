@@ -6,7 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from training.eval_detector import SCENE_SETS, extra_scenes, turned_scene
+from plate_service.recognition.geometry import box_corners
+from plate_service.recognition.types import PlateResult
+from tests.fakes import reading
+from training.eval_detector import SCENE_SETS, score_readings, extra_scenes, turned_scene
+from training.unlabelled_plates import lies_on, read_unlabelled_plates
 
 
 def test_a_turned_scene_keeps_its_first_plate_in_place_and_boxes_the_turned_labels() -> None:
@@ -41,3 +45,24 @@ def test_the_extra_scenes_are_every_labelled_plate_of_the_extra_photos(tmp_path:
         "crops/c0001.png,crop,A001AA77,0,0,0,0,\n", encoding="utf-8")
     assert extra_scenes(tmp_path, tmp_path) == {
         "scenes/x0001.jpg": [(564, 642, 715, 680, "T963KY178"), (10, 20, 30, 40, "X448PE47")]}
+
+
+def _plate(text: str, box: tuple[int, int, int, int]) -> PlateResult:
+    return PlateResult(reading(text, 0.95), box, 0.9, "scene", box_corners(box), 0.95)
+
+
+def test_a_reading_on_a_plate_the_labels_leave_out_is_neither_exact_nor_false() -> None:
+    labels = [(100, 100, 200, 130, "A001AA77")]
+    plates = [_plate("A001AA77", (101, 99, 199, 131)),
+              _plate("C810BC98", (20, 300, 80, 320)),  # on the unlabelled plate
+              _plate("B002BB99", (400, 300, 460, 320))]  # on no plate at all
+    false, missed, unlabelled = score_readings(plates, labels, [(10, 290, 90, 330)])
+    assert (false, missed, unlabelled) == (["B002BB99"], [], ["C810BC98"])
+
+
+def test_every_unlabelled_plate_lies_in_a_real_dev_scene_and_is_boxed() -> None:
+    plates = read_unlabelled_plates()
+    assert plates and all(name.startswith("scenes/s") for name in plates)
+    assert all(x1 < x2 and y1 < y2 for boxes in plates.values() for x1, y1, x2, y2 in boxes)
+    assert lies_on((20, 300, 80, 320), [(10, 290, 90, 330)])
+    assert not lies_on((100, 300, 180, 320), [(10, 290, 90, 330)])
