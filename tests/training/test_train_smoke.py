@@ -24,10 +24,12 @@ from training.ocr.train import TrainConfig, train  # noqa: E402
 def test_training_smoke_run_exports_a_loadable_model(tmp_path: Path) -> None:
     config = TrainConfig(synth_count=64, val_count=16, steps=3, batch=16, threads=1,
                          processes=1, log_every=1)
-    model = train(config, tmp_path, data_root=None)
+    model = train(config, tmp_path, data_root=None,
+                  command="python -m training.ocr.train --steps 3")
     assert isinstance(model, torch.nn.Module)
     reader = load_reader(tmp_path, threads=1)
     assert reader.card.training["config"]["steps"] == 3
+    assert reader.card.training["command"] == "python -m training.ocr.train --steps 3"
     # The card lists every type the data drew, the whole table, and their alphabet.
     assert reader.card.decoding.plate_types == tuple(row.gost_type for row in plate_types())
     assert reader.card.decoding.alphabet == required_alphabet(plate_types())

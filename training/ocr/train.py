@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -129,8 +130,10 @@ def accuracy(model: PlateOcrNet, data: EncodedSet, batch: int = 256,
 
 
 def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
-          detector_dir: Path = DEFAULT_DETECTOR) -> PlateOcrNet:
-    """Build the data, train, export; returns the trained model."""
+          detector_dir: Path = DEFAULT_DETECTOR,
+          command: str = "python -m training.ocr.train") -> PlateOcrNet:
+    """Build the data, train, export; returns the trained model. ``command`` is what the
+    card records as the run's command line."""
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     spec = OCR_INPUT
@@ -192,7 +195,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     export_onnx(model, spec, out_dir, DRAWN_TYPES,
                 metrics={"synthetic_val_exact": round(val_acc, 4)},
                 training={"config": asdict(config), "wall_minutes": round(wall / 60, 1),
-                          "command": "python -m training.ocr.train",
+                          "command": command,
                           "trained_on": real_dev_files})
     return model
 
@@ -231,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                          scene_cuts=not args.no_scene_cuts,
                          real_glyphs=not args.no_real_glyphs)
     data_root = args.data if args.data.is_dir() else None
-    train(config, args.out, data_root, args.detector)
+    command = " ".join(["python -m training.ocr.train", *(argv or sys.argv[1:])])
+    train(config, args.out, data_root, args.detector, command)
     if not args.no_eval and data_root is not None:
         from plate_service.recognition.loading import load_reader
         from training.eval_ocr import evaluate, format_report, record_metrics
