@@ -15,12 +15,12 @@ from typing import Protocol
 import numpy as np
 
 from plate_service.recognition.plate_format import PlateFormats
-from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.rectify import (
     CORNER_PADDING,
     TWO_LINE_MAX_ASPECT,
     plate_framings,
     shape_lines,
+    whole_two_lines,
 )
 from plate_service.recognition.types import Detection, OcrReading
 
@@ -94,10 +94,10 @@ class _Cuts:
 def _whole(reader: PlateReaderLike, image: np.ndarray) -> _Cuts:
     """The image read whole, as a crop is: shaped like a two-line plate (narrower than
     TWO_LINE_MAX_ASPECT, as a find's corners are judged) and with a reader of two-line
-    types, it is read as one, its lines side by side; otherwise as one line."""
+    types, it is read as one (``rectify.whole_two_lines``); otherwise as one line."""
     height, width = image.shape[:2]
     if width < TWO_LINE_MAX_ASPECT * height and reader.formats.reads_two_lines:
-        return _Cuts([side_by_side(image, 2)], 2, False)
+        return _Cuts([whole_two_lines(image)], 2, False)
     return _Cuts([image], 1, False)
 
 

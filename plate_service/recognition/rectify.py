@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from plate_service.recognition.deskew import upright_shear
@@ -81,3 +82,11 @@ def plate_framings(image: np.ndarray, detection: Detection,
         return [cut_plate(image, detection)]
     shear = upright_shear(cut_plate(image, detection, lines=lines))
     return [cut_plate(image, detection, padding, shear, lines) for padding in paddings]
+
+
+def whole_two_lines(image: np.ndarray) -> np.ndarray:
+    """A whole image read as a two-line plate, as a two-line find is cut: resized to
+    RECTIFIED_TWO_LINE_SIZE, then its lines side by side. Resizing first keeps a large
+    photo from being copied whole to lay its halves side by side."""
+    plate = cv2.resize(image, RECTIFIED_TWO_LINE_SIZE, interpolation=cv2.INTER_AREA)
+    return side_by_side(plate, 2)
