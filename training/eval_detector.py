@@ -37,7 +37,7 @@ from training.real_dev_split import (
 )
 from training.rotation import box_corners, rotate_photo, turn_points
 from training.type_evals import add_arguments, detector_sections
-from training.unlabelled_plates import UNLABELLED_PLATES, lies_on, read_unlabelled_plates
+from training.unlabelled_plates import UNLABELLED_PLATES, lies_on, unlabelled_plates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -236,14 +236,6 @@ def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
             draw_dir.mkdir(parents=True, exist_ok=True)
             _draw(image, detections, labels, texts, draw_dir / f"{Path(name).stem}.png")
     return tally
-
-
-def unlabelled_plates(name: str) -> list[tuple[int, int, int, int]]:
-    """The boxes of the plates the labels of scene ``name`` leave out (UNLABELLED_PLATES)."""
-    return _UNLABELLED.get(name, [])
-
-
-_UNLABELLED = read_unlabelled_plates()
 
 
 def score_readings(plates: Sequence[PlateResult], labels: list[LabelRow],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 UNLABELLED_PLATES = Path(__file__).with_name("data") / "unlabelled_plates.csv"
@@ -17,14 +18,21 @@ UNLABELLED_PLATES = Path(__file__).with_name("data") / "unlabelled_plates.csv"
 Box = tuple[int, int, int, int]
 
 
+@cache
 def read_unlabelled_plates(path: Path = UNLABELLED_PLATES) -> dict[str, list[Box]]:
-    """Scene file (as in real-dev's labels.csv) -> the boxes of its unlabelled plates."""
+    """Scene file (as in real-dev's labels.csv) -> the boxes of its unlabelled plates;
+    read once per path (the evals ask for every scene and every angle)."""
     plates: dict[str, list[Box]] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             box = (int(row["x1"]), int(row["y1"]), int(row["x2"]), int(row["y2"]))
             plates.setdefault(row["file"], []).append(box)
     return plates
+
+
+def unlabelled_plates(name: str) -> list[Box]:
+    """The boxes of the plates the labels of real-dev scene ``name`` leave out."""
+    return read_unlabelled_plates().get(name, [])
 
 
 def lies_on(box: Sequence[float], plates: Sequence[Sequence[float]]) -> bool:
