@@ -8,7 +8,7 @@ for when the pipeline looks again (a second look at a find, the turned search).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Literal
 
@@ -141,13 +141,15 @@ def crop_answer(image: np.ndarray, whole: OcrReading,
     return ImageRecognition(width=width, height=height, plates=tuple(plates), mode="crop")
 
 
-def scene_answer(image: np.ndarray, whole: OcrReading, found: Sequence[FindReadings],
-                 calibration: ConfidenceCalibration) -> ImageRecognition:
+def scene_answer(image: np.ndarray, whole: Callable[[], OcrReading],
+                 found: Sequence[FindReadings], calibration: ConfidenceCalibration
+                 ) -> ImageRecognition:
     """A photo's plates: each find's winning reading that is valid and sure enough
-    (SCENE_MIN_CONFIDENCE), best first; with none, the whole image's reading when it is
-    a sure plate (a loose crop the detector found nothing in), unless a find is a
-    two-line plate the reader cannot read (``read.unread_shape``): the whole image of
-    such a plate, read as one line, is that plate squashed."""
+    (SCENE_MIN_CONFIDENCE), best first; with none, the whole image's reading (``whole``
+    reads it, called only then) when it is a sure plate (a loose crop the detector found
+    nothing in), unless a find is a two-line plate the reader cannot read
+    (``read.unread_shape``): the whole image of such a plate, read as one line, is that
+    plate squashed."""
     height, width = image.shape[:2]
     plates = [_report(reading, one.find.box, detection_corners(one.find), one.find.score,
                       "scene", calibration)
@@ -156,9 +158,10 @@ def scene_answer(image: np.ndarray, whole: OcrReading, found: Sequence[FindReadi
               if reading.valid and reading.confidence >= SCENE_MIN_CONFIDENCE]
     unread_two_lines = any(not reading.valid and reading.lines > 1
                            for one in found for reading in one.readings)
-    if (not plates and not unread_two_lines and whole.valid
-            and whole.confidence >= FALLBACK_MIN_CONFIDENCE):
-        plates.append(_whole_plate(whole, width, height, calibration))
+    if not plates and not unread_two_lines:
+        fallback = whole()
+        if fallback.valid and fallback.confidence >= FALLBACK_MIN_CONFIDENCE:
+            plates.append(_whole_plate(fallback, width, height, calibration))
     return ImageRecognition(width=width, height=height, plates=best_first(plates),
                             mode="scene")
 

@@ -28,7 +28,7 @@ from plate_service.recognition.read import (
     FindReadings,
     PlateReaderLike,
     read_finds,
-    read_scene,
+    read_whole,
 )
 from plate_service.recognition.types import Detection, ImageRecognition, RecognitionMode
 
@@ -107,13 +107,15 @@ class PlateRecognizer:
         return scene
 
     def _read_crop(self, image: np.ndarray) -> ImageRecognition:
-        whole, _ = read_scene(self._reader, image, [], self._corner_paddings)
-        return crop_answer(image, whole, self._calibration)
+        return crop_answer(image, read_whole(self._reader, image), self._calibration)
 
     def _read_scene(self, image: np.ndarray, finds: Sequence[Detection]) -> ImageRecognition:
-        """Rectify and read the photo's finds, look again at the unsure, choose."""
-        whole, found = read_scene(self._reader, image, finds, self._corner_paddings)
-        return scene_answer(image, whole, self._second_look(image, found), self._calibration)
+        """Rectify and read the photo's finds, look again at the unsure, choose; the photo
+        is read whole only when the finds give no plate (``choose.scene_answer``)."""
+        readings = read_finds(self._reader, image, finds, self._corner_paddings)
+        found = [FindReadings(find, framings) for find, framings in zip(finds, readings)]
+        return scene_answer(image, lambda: read_whole(self._reader, image),
+                            self._second_look(image, found), self._calibration)
 
     def _read_more(self, image: np.ndarray, finds: Sequence[Detection]
                    ) -> ImageRecognition | None:

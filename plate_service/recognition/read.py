@@ -1,6 +1,6 @@
-"""Stage 3, read: the injected reader reads the photo whole and each find in its framings.
+"""Stage 3, read: the injected reader reads each find in its framings, or the image whole.
 
-Everything one image needs read at a time goes to the reader in one batched call. A find
+The framings of every find go to the reader in one batched call. A find
 shaped like a two-line plate (``rectify.shape_lines``) is read as one, its lines side by
 side, when the reader's card lists a two-line type; when it lists none, the find is read
 as a one-line cut, but its reading never counts as a plate (``unread_shape``).
@@ -58,13 +58,11 @@ class FindReadings:
     readings: tuple[OcrReading, ...]
 
 
-def read_scene(reader: PlateReaderLike, image: np.ndarray, finds: Sequence[Detection],
-               paddings: Sequence[float]) -> tuple[OcrReading, list[FindReadings]]:
-    """The photo read whole (a crop's reading, or a scene's fallback) and each find read
-    in its framings (one per margin in ``paddings``), in one batched call."""
-    (whole,), *framings = _read_grouped(reader, [_whole(reader, image)]
-                                        + [_cut(reader, image, find, paddings) for find in finds])
-    return whole, [FindReadings(find, readings) for find, readings in zip(finds, framings)]
+def read_whole(reader: PlateReaderLike, image: np.ndarray) -> OcrReading:
+    """The image read whole: a crop's reading, or a photo's fallback when none of its
+    finds gives a plate (read only then: most photos never need it)."""
+    ((whole,),) = _read_grouped(reader, [_whole(reader, image)])
+    return whole
 
 
 def read_finds(reader: PlateReaderLike, image: np.ndarray, finds: Sequence[Detection],

@@ -123,10 +123,10 @@ def test_a_card_with_a_two_line_type_reads_a_two_line_find_side_by_side() -> Non
 def test_the_cut_the_reader_gets_of_a_two_line_find_is_one_line_wide() -> None:
     reader = ScriptedReader([reading(valid=False)] * 64, PlateFormats(["1", "4"]))
     PlateRecognizer(reader, FakeDetector([as_detection(SQUARE_QUAD, 0.9)])).recognize(PHOTO)
-    # The photo whole (4:3, shaped like a two-line plate), then the find in its three
-    # framings, lines side by side.
-    assert reader.calls[0][1:] == [(56, 320, 3)] * 3
-    assert reader.lines[0] == [2, 2, 2, 2]
+    # The find in its three framings, lines side by side; with no plate read, then the
+    # photo whole (4:3, shaped like a two-line plate), lines side by side too.
+    assert reader.calls[0] == [(56, 320, 3)] * 3
+    assert reader.lines[:2] == [[2, 2, 2], [2]]
 
 
 # A tight crop of a tractor plate (190x145 mm), as a user may send one.

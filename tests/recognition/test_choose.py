@@ -49,7 +49,7 @@ def test_a_region_digit_clipped_by_tight_framings_does_not_outvote_the_full_regi
 
 def test_a_scene_reports_each_finds_winning_reading_best_first_with_box_and_score() -> None:
     other = Detection((300, 200, 420, 230), 0.95)
-    answer = scene_answer(PHOTO, reading(valid=False), [
+    answer = scene_answer(PHOTO, lambda: reading(valid=False), [
         _found(reading("A001AA77", 0.7)), _found(reading("B002BB99", 0.9), find=other)],
         IDENTITY)
     assert answer.mode == "scene"
@@ -60,22 +60,22 @@ def test_a_scene_reports_each_finds_winning_reading_best_first_with_box_and_scor
 @pytest.mark.parametrize("dropped", [reading("XX", 0.9, valid=False), reading("T087811", 0.3)],
                          ids=["fits no format", "read unsurely"])
 def test_a_scene_drops_readings_that_fit_no_format_or_are_unsure(dropped: OcrReading) -> None:
-    answer = scene_answer(PHOTO, reading(valid=False), [_found(dropped)], IDENTITY)
+    answer = scene_answer(PHOTO, lambda: reading(valid=False), [_found(dropped)], IDENTITY)
     assert answer.plates == () and answer.best is None
 
 
 def test_a_scene_with_no_plate_read_falls_back_to_a_sure_whole_image_reading() -> None:
-    answer = scene_answer(PHOTO, reading("E123KX777", 0.95), [], IDENTITY)
+    answer = scene_answer(PHOTO, lambda: reading("E123KX777", 0.95), [], IDENTITY)
     assert answer.best is not None and answer.best.source == "crop"
     assert answer.best.box == (0, 0, 640, 480)
-    assert scene_answer(PHOTO, reading("E123KX777", 0.4), [], IDENTITY).plates == ()
+    assert scene_answer(PHOTO, lambda: reading("E123KX777", 0.4), [], IDENTITY).plates == ()
 
 
 def test_reported_plates_carry_corners_calibrated_confidence_and_candidates() -> None:
     corners = ((12.5, 20.0), (110.0, 22.0), (108.0, 45.0), (10.0, 43.0))
     find = Detection((10, 20, 111, 46), 0.8, corners)
     calibration = ConfidenceCalibration((0.0, 0.5, 1.0), (0.0, 0.9, 1.0), "x")
-    answer = scene_answer(PHOTO, reading(valid=False), [_found(
+    answer = scene_answer(PHOTO, lambda: reading(valid=False), [_found(
         reading("A001AA77", 0.55), reading("A001AA77", 0.6), find=find)], calibration)
     (plate,) = answer.plates
     assert plate.corners == corners
@@ -87,7 +87,7 @@ def test_reported_plates_carry_corners_calibrated_confidence_and_candidates() ->
 
 def test_keeping_a_plate_goes_by_the_raw_confidence_not_the_calibrated_one() -> None:
     generous = ConfidenceCalibration((0.0, 0.1, 1.0), (0.0, 0.95, 1.0), "x")
-    answer = scene_answer(PHOTO, reading(valid=False), [_found(reading("A001AA77", 0.4))],
+    answer = scene_answer(PHOTO, lambda: reading(valid=False), [_found(reading("A001AA77", 0.4))],
                           generous)
     assert answer.plates == ()
 
@@ -123,9 +123,23 @@ def test_a_scene_may_miss_plates_when_none_was_read_or_a_sure_find_gave_none() -
     read = as_detection(PLATE_QUAD, 0.9)
     junk = as_detection(PLATE_QUAD + [300, 0], 0.8)
     weak = as_detection(PLATE_QUAD + [300, 0], 0.4)
-    one = scene_answer(PHOTO, reading(valid=False), [_found(reading("A001AA77"), find=read)],
+    one = scene_answer(PHOTO, lambda: reading(valid=False), [_found(reading("A001AA77"), find=read)],
                        IDENTITY)
-    assert may_miss_plates(scene_answer(PHOTO, reading(valid=False), [], IDENTITY), [])
+    assert may_miss_plates(scene_answer(PHOTO, lambda: reading(valid=False), [], IDENTITY), [])
     assert may_miss_plates(one, [read, junk])
     assert not may_miss_plates(one, [read, weak])
     assert not may_miss_plates(crop_answer(CROP, reading(valid=False), IDENTITY), [])
+
+
+def test_a_photo_is_read_whole_only_when_its_finds_give_no_plate() -> None:
+    wholes: list[OcrReading] = []
+
+    def read_whole() -> OcrReading:
+        wholes.append(reading("E123KX777", 0.95))
+        return wholes[-1]
+
+    answer = scene_answer(PHOTO, read_whole, [_found(reading("A001AA77", 0.9))], IDENTITY)
+    assert [p.reading.text_latin for p in answer.plates] == ["A001AA77"] and wholes == []
+    answer = scene_answer(PHOTO, read_whole, [_found(reading("XX", 0.9, valid=False))],
+                          IDENTITY)
+    assert answer.best is not None and answer.best.source == "crop" and len(wholes) == 1

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from plate_service.recognition.read import read_finds, read_scene
+from plate_service.recognition.read import read_finds, read_whole
 from plate_service.recognition.types import Detection
 from tests.fakes import reading
 from tests.recognition.stand_ins import PHOTO, PLATE_QUAD, ScriptedReader, as_detection
 
 
-def test_a_scene_is_read_whole_and_each_find_in_its_framings_in_one_call() -> None:
+def test_every_framing_of_every_find_is_read_in_one_call() -> None:
     boxed = Detection((10, 20, 110, 45), 0.8)  # no corners: read once, by its box
     cornered = as_detection(PLATE_QUAD, 0.9)
-    readings = [reading(valid=False), reading("A001AA77"), reading("B002BB99", 0.5),
-                reading("B002BB99", 0.6)]
+    readings = [reading("A001AA77"), reading("B002BB99", 0.5), reading("B002BB99", 0.6)]
     reader = ScriptedReader(readings)
-    whole, found = read_scene(reader, PHOTO, [boxed, cornered], (0.05, 0.25))
-    assert reader.calls == [[(480, 640, 3), (25, 100, 3), (56, 260, 3), (56, 260, 3)]]
-    assert whole is readings[0]
-    assert [one.find for one in found] == [boxed, cornered]
-    assert [one.readings for one in found] == [(readings[1],), tuple(readings[2:])]
+    found = read_finds(reader, PHOTO, [boxed, cornered], (0.05, 0.25))
+    assert reader.calls == [[(25, 100, 3), (56, 260, 3), (56, 260, 3)]]
+    assert found == [(readings[0],), tuple(readings[1:])]
+
+
+def test_an_image_read_whole_is_one_crop_of_its_own() -> None:
+    reader = ScriptedReader([reading(valid=False)])
+    assert read_whole(reader, PHOTO) is reader.readings[0]
+    assert reader.calls == [[(480, 640, 3)]]
 
 
 def test_more_finds_are_read_without_the_photo_and_nothing_is_read_without_finds() -> None:
