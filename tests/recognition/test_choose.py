@@ -123,8 +123,8 @@ def test_a_scene_may_miss_plates_when_none_was_read_or_a_sure_find_gave_none() -
     read = as_detection(PLATE_QUAD, 0.9)
     junk = as_detection(PLATE_QUAD + [300, 0], 0.8)
     weak = as_detection(PLATE_QUAD + [300, 0], 0.4)
-    one = scene_answer(PHOTO, lambda: reading(valid=False), [_found(reading("A001AA77"), find=read)],
-                       IDENTITY)
+    one = scene_answer(PHOTO, lambda: reading(valid=False),
+                       [_found(reading("A001AA77"), find=read)], IDENTITY)
     assert may_miss_plates(scene_answer(PHOTO, lambda: reading(valid=False), [], IDENTITY), [])
     assert may_miss_plates(one, [read, junk])
     assert not may_miss_plates(one, [read, weak])
