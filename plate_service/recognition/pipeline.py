@@ -7,7 +7,8 @@ the others, and a new model family is a new class, not a new branch here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache, partial
 
 import numpy as np
 
@@ -30,7 +31,12 @@ from plate_service.recognition.read import (
     read_finds,
     read_whole,
 )
-from plate_service.recognition.types import Detection, ImageRecognition, RecognitionMode
+from plate_service.recognition.types import (
+    Detection,
+    ImageRecognition,
+    OcrReading,
+    RecognitionMode,
+)
 
 # A tight plate crop is much wider than tall (a Russian plate is 520x112 mm, 4.6:1);
 # car photos are 4:3 or 16:9. Between the two lies a wide margin.
@@ -91,39 +97,42 @@ class PlateRecognizer:
         crop = self._read_crop(image) if mode == "auto" and looks_like_plate_crop(image) else None
         if crop is not None and is_sure(crop):
             return crop
+        # The scene's fallback, read once if at all, however many searches ask for it.
+        whole = cache(partial(read_whole, self._reader, image))
         finds = finder.find(image)
-        scene = self._read_scene(image, finds)
+        scene = self._read_scene(image, finds, whole)
         if crop is not None and not scene.plates:
             return crop
         if not self._extra_searches:
             return scene
         if may_miss_plates(scene, finds):
             turned = [find for find in finder.find_turned(image) if not is_read(scene, find)]
-            more = self._read_more(image, turned)
+            more = self._read_more(image, turned, whole)
             if more is not None:
                 scene = with_more_plates(scene, more)
         if not scene.plates:
-            scene = self._read_more(image, finder.find_in_tiles(image)) or scene
+            scene = self._read_more(image, finder.find_in_tiles(image), whole) or scene
         return scene
 
     def _read_crop(self, image: np.ndarray) -> ImageRecognition:
         return crop_answer(image, read_whole(self._reader, image), self._calibration)
 
-    def _read_scene(self, image: np.ndarray, finds: Sequence[Detection]) -> ImageRecognition:
+    def _read_scene(self, image: np.ndarray, finds: Sequence[Detection],
+                    whole: Callable[[], OcrReading]) -> ImageRecognition:
         """Rectify and read the photo's finds, look again at the unsure, choose; the photo
-        is read whole only when the finds give no plate (``choose.scene_answer``)."""
+        is read whole (``whole``) only when the finds give no plate
+        (``choose.scene_answer``)."""
         readings = read_finds(self._reader, image, finds, self._corner_paddings)
         found = [FindReadings(find, framings) for find, framings in zip(finds, readings)]
-        return scene_answer(image, lambda: read_whole(self._reader, image),
-                            self._second_look(image, found), self._calibration)
+        return scene_answer(image, whole, self._second_look(image, found), self._calibration)
 
-    def _read_more(self, image: np.ndarray, finds: Sequence[Detection]
-                   ) -> ImageRecognition | None:
+    def _read_more(self, image: np.ndarray, finds: Sequence[Detection],
+                   whole: Callable[[], OcrReading]) -> ImageRecognition | None:
         """The scene read from the finds of an extra search; None when they are none or
         gave no plate."""
         if not finds:
             return None
-        scene = self._read_scene(image, finds)
+        scene = self._read_scene(image, finds, whole)
         return scene if scene.plates else None
 
     def _second_look(self, image: np.ndarray, found: list[FindReadings]) -> list[FindReadings]:

@@ -1,9 +1,9 @@
 """Stage 3, read: the injected reader reads each find in its framings, or the image whole.
 
-The framings of every find go to the reader in one batched call. A find
-shaped like a two-line plate (``rectify.shape_lines``) is read as one, its lines side by
-side, when the reader's card lists a two-line type; when it lists none, the find is read
-as a one-line cut, but its reading never counts as a plate (``unread_shape``).
+The framings of every find go to the reader in one batched call. A find shaped like a
+two-line plate (``rectify.shape_lines``) is read as one, its lines side by side, when the
+reader's card lists a two-line type; when it lists none, the find is read as a one-line
+cut, but its reading never counts as a plate (``unread_shape``).
 """
 
 from __future__ import annotations

@@ -240,3 +240,12 @@ def test_no_tile_search_once_a_plate_was_read() -> None:
     reader = BatchScriptedReader([[reading("A001AA77", 0.95)] * 3])
     PlateRecognizer(reader, detector).recognize(DASHCAM, "scene")
     assert detector.seen == [DASHCAM.shape]
+
+
+def test_the_photo_is_read_whole_once_however_many_searches_read_no_plate() -> None:
+    junk = turned(PLATE_QUAD, RESCAN_ANGLES[0])  # a weak find: no second look
+    detector = ScriptedDetector([], [as_detection(junk, 0.4)], [])
+    reader = BatchScriptedReader([[reading(valid=False)], [reading(valid=False)] * 3])
+    result = PlateRecognizer(reader, detector).recognize(PHOTO, "scene")
+    assert detector.seen == [PHOTO.shape] * 3
+    assert reader.sizes == [1, 3] and result.plates == ()
