@@ -17,7 +17,8 @@ from training.detector.export import export_detector  # noqa: E402
 from training.detector.model import (CORNER_SCALE, STRIDE, encode_targets,  # noqa: E402
                                      focal_loss)
 from training.detector.train import (CROP_H, CROP_W, INPUT_H, INPUT_W,  # noqa: E402
-                                     ON_PLATE_SHARE, crop_origin, make_batch, train)
+                                     ON_PLATE_SHARE, RECIPE, Stage, crop_origin, make_batch,
+                                     train)
 
 QUAD = np.array([[40.0, 50.0], [140.0, 54.0], [139.0, 76.0], [39.0, 72.0]], np.float32)
 
@@ -70,11 +71,11 @@ def _sources() -> data.Sources:
 
 def test_scenes_are_deterministic_and_hold_plates() -> None:
     sources = _sources()
-    a = make_batch(sources, step=7, batch=2)
-    b = make_batch(sources, step=7, batch=2)
+    a = make_batch(sources, RECIPE[0], step=7, batch=2)
+    b = make_batch(sources, RECIPE[0], step=7, batch=2)
     for x, y in zip(a, b):
         assert torch.equal(x, y)
-    scene = data.make_scene(np.random.default_rng(3), sources, 192, 256)
+    scene = data.make_scene(np.random.default_rng(3), sources, 192, 256, RECIPE[0].turned)
     assert scene.image.shape == (192, 256, 3) and scene.image.dtype == np.uint8
     assert all(q.shape == (4, 2) for q in scene.quads)
 
@@ -115,7 +116,11 @@ def test_training_windows_mostly_hold_a_plate_and_stay_in_the_scene() -> None:
 
 def test_a_few_steps_train_and_export_loads(tmp_path: Path) -> None:
     torch.set_num_threads(1)
-    model = train(_sources(), steps=3, batch=2, log_every=1)
+    stages = [Stage(2, 2e-3, 1, data.TurnedPhotos(0.5)),
+              Stage(1, 1e-3, 2, data.TurnedPhotos(0.75, uniform=True))]
+    model, record = train(_sources(), stages, batch=2, log_every=1)
+    assert [stage["steps"] for stage in record] == [2, 1]
+    assert record[1]["turned"] == {"share": 0.75, "uniform": True}
     out = tmp_path / "detector"
     export_detector(model, out, height=128, width=160)
     detector = load_detector(out)
@@ -142,3 +147,44 @@ def test_extra_photos_notes_give_tilted_plates_and_unread_ones(tmp_path: Path) -
     assert parsed["scenes/x0001.jpg"] == [((10, 20, 110, 45), True, [(300, 40, 350, 52)])]
     assert parsed["scenes/x0002.jpg"] == [((5, 6, 70, 30), False, [(1, 2, 3, 4),
                                                                    (50, 60, 70, 80)])]
+
+
+def _rolls_of_turned_photos(turned: data.TurnedPhotos, count: int = 400) -> list[float]:
+    """The roll of each of ``count`` turned copies of a photo with one level plate
+    (0 for a copy left as it is), read off the plate's top edge."""
+    photo = data.Background(np.zeros((200, 300, 3), np.uint8), ((100.0, 90.0, 200.0, 112.0),))
+    rng = np.random.default_rng(5)
+    rolls = []
+    for _ in range(count):
+        _, (quad,), _ = data._turned_photo(rng, photo, turned)
+        top = quad[1] - quad[0]
+        rolls.append(float(np.degrees(np.arctan2(-top[1], top[0]))))
+    return rolls
+
+
+def test_a_stage_turns_its_share_of_real_photos_by_its_roll_law() -> None:
+    level_mix = np.abs(_rolls_of_turned_photos(data.TurnedPhotos(0.5)))
+    uniform = np.abs(_rolls_of_turned_photos(data.TurnedPhotos(0.75, uniform=True)))
+    assert 0.4 < np.mean(level_mix > 1e-6) < 0.6
+    assert 0.68 < np.mean(uniform > 1e-6) < 0.82
+    turned_level = level_mix[level_mix > 1e-6]
+    turned_uniform = uniform[uniform > 1e-6]
+    assert np.mean(turned_level < 8) > 0.4  # near level, as pasted plates are
+    assert np.mean(turned_uniform < 8) < 0.3
+    assert turned_uniform.max() <= data.MAX_ROLL + 1e-3
+
+
+def test_camera_conditions_change_a_scene_but_not_its_plates() -> None:
+    sources = _sources()
+    turned = RECIPE[0].turned
+    changed = 0
+    for seed in range(6):
+        plain = data.make_scene(np.random.default_rng(seed), sources, 192, 256, turned)
+        under = data.make_scene(np.random.default_rng(seed), sources, 192, 256, turned,
+                                condition_share=1.0)
+        assert len(plain.quads) == len(under.quads)
+        for a, b in zip(plain.quads, under.quads):
+            np.testing.assert_array_equal(a, b)
+        assert under.image.shape == plain.image.shape and under.image.dtype == np.uint8
+        changed += not np.array_equal(plain.image, under.image)
+    assert changed == 6

@@ -16,6 +16,7 @@ from plate_service.recognition.detector import PAD_VALUE, letterbox
 from training.real_dev_split import EXTRA_SCENES, is_training_scene, read_scene_labels
 from training.rotation import box_corners as _box_corners
 from training.rotation import rotate_photo, turn_points
+from training.synth.conditions import CONDITIONS, motion_blur
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +33,18 @@ SMALL_PLATE_SHARE = 0.3
 # and meshes are plate-like textures); this share of pasted plates gets one over it.
 GRILLE_ABOVE_SHARE = 0.25
 PLATE_ASPECT = 520 / 112
-# Roll of pasted plates and of turned training photos: cameras are held level or not at
-# all, so a share is near level and the rest uniform over the whole range served (to
-# +-35 degrees, with a margin). Corners keep the plate's own TL, TR, BR, BL order.
+# Roll of pasted plates (and of turned training photos, see TurnedPhotos): cameras are
+# held level or not at all, so a share is near level and the rest uniform over the whole
+# range served (to +-35 degrees, with a margin). Corners keep the plate's own TL, TR, BR, BL order.
 LEVEL_SHARE = 0.45
 LEVEL_SD, MAX_ROLL = 4.0, 40.0
-# Share of real training photos turned about one of their plates before use.
-TURNED_PHOTO_SHARE = 0.5
+# Camera conditions a stage may put whole scenes under, beyond _photo_effects' everyday
+# ones: night, infrared grey and heavy JPEG as the OCR's data draws them
+# (training/synth/conditions.py), and motion blur of a length in model pixels, since a
+# scene's plates are 16-400 px wide there (the eval's blur, 4 % of a plate's width, is
+# 1-12 px on them).
+SCENE_CONDITIONS = ("night", "grey", "jpeg", "motion_blur")
+SCENE_BLUR_PX = (2.0, 10.0)
 # Rendered plates by shape: one-line 520x112 private plates as on most cars, the other
 # one-line types, and the square and two-line types (aspect 1.3-1.4), each family
 # drawn uniformly over its rows of the type table. Corners are the whole plate's.
@@ -57,6 +63,19 @@ except ImportError:  # pragma: no cover - depends on the OCR side of the tree
 
 
 Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class TurnedPhotos:
+    """Which real training photos are turned about one of their plates before use:
+    ``share`` of them, by a roll drawn as for pasted plates (``draw_roll``) or, when
+    ``uniform``, uniform within +-``MAX_ROLL``. A stage of the training recipe sets it."""
+
+    share: float
+    uniform: bool = False
+
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(-MAX_ROLL, MAX_ROLL)) if self.uniform else draw_roll(rng)
 
 
 @dataclass(frozen=True)
@@ -388,26 +407,27 @@ def _quad_box(quad: np.ndarray, margin: float = 0.0) -> np.ndarray:
                      quad[:, 0].max() + margin, quad[:, 1].max() + margin])
 
 
-def _turned_photo(rng: np.random.Generator, bg: Background
+def _turned_photo(rng: np.random.Generator, bg: Background, turned: TurnedPhotos
                   ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
     """The photo, maybe turned about one of its plates, with every plate's quad (labelled
     ones in ``bg.boxes`` order, then the unknown ones) in its pixels."""
     labelled = [_box_corners(*b) for b in bg.boxes]
     unknown = [_box_corners(*b) for b in bg.unknown]
-    if rng.random() >= TURNED_PHOTO_SHARE:
+    if rng.random() >= turned.share:
         return bg.image, labelled, unknown
     img_h, img_w = bg.image.shape[:2]
     anchors = labelled or [_box_corners(0, 0, img_w, img_h)]
     centre = anchors[int(rng.integers(0, len(anchors)))].mean(axis=0)
-    image, matrix = rotate_photo(bg.image, (float(centre[0]), float(centre[1])), draw_roll(rng))
+    image, matrix = rotate_photo(bg.image, (float(centre[0]), float(centre[1])), turned.draw(rng))
     return (image, [turn_points(q, matrix) for q in labelled],
             [turn_points(q, matrix) for q in unknown])
 
 
-def _real_scene(rng: np.random.Generator, bg: Background, h: int, w: int) -> Scene:
+def _real_scene(rng: np.random.Generator, bg: Background, h: int, w: int,
+                turned: TurnedPhotos) -> Scene:
     """A random window of a training photo (maybe turned) holding all its labelled plates
     that stay inside it, letterboxed like serving."""
-    image, labelled, unknown = _turned_photo(rng, bg)
+    image, labelled, unknown = _turned_photo(rng, bg, turned)
     img_h, img_w = image.shape[:2]
     known = bg.corners_known or (True,) * len(labelled)
 
@@ -470,13 +490,26 @@ def _photo_effects(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
     return out
 
 
-def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: int) -> Scene:
-    """One training input (height x width BGR, letterboxed) and its plates."""
+def _camera_condition(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
+    """The scene under one of ``SCENE_CONDITIONS``, chosen and set at random."""
+    name = SCENE_CONDITIONS[int(rng.integers(0, len(SCENE_CONDITIONS)))]
+    if name == "motion_blur":
+        return motion_blur(img, rng.uniform(*SCENE_BLUR_PX), rng.uniform(0, 180))
+    out = CONDITIONS[name](img, rng)
+    return out if out.ndim == 3 else cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
+
+
+def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: int,
+               turned: TurnedPhotos, condition_share: float = 0.0) -> Scene:
+    """One training input (height x width BGR, letterboxed) and its plates; real photos
+    are turned as ``turned`` says, and ``condition_share`` of the scenes are put under a
+    camera condition (no random draw for it when 0, so earlier stages' scenes stay as
+    they were)."""
     roll = rng.random()
     scene = Scene(np.empty(0), [])
     if sources.backgrounds and roll < 0.5:
         bg = sources.backgrounds[int(rng.integers(0, len(sources.backgrounds)))]
-        scene = _real_scene(rng, bg, height, width)
+        scene = _real_scene(rng, bg, height, width, turned)
         canvas = scene.image
         if rng.random() < 0.35:  # paint a synthetic plate over a real one of known corners
             for quad in scene.quads:
@@ -540,4 +573,6 @@ def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: i
             canvas[:, :bar] = PAD_VALUE
         else:
             canvas[:, width - bar:] = PAD_VALUE
+    if condition_share and rng.random() < condition_share:
+        canvas = _camera_condition(rng, canvas)
     return Scene(_photo_effects(rng, canvas), *groups)

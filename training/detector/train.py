@@ -1,6 +1,7 @@
 """Train the plate detector on synthetic scenes, export it to models/detector, run the eval.
 
-Entry point of ``make train-detector``: ``python -m training.detector.train``.
+Entry point of ``make train-detector``: ``python -m training.detector.train`` runs the
+stages of ``RECIPE`` one after the other, each from the previous one's weights.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import math
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 
-from training.detector.data import Sources, load_sources, make_scene
+from training.detector.data import Sources, TurnedPhotos, load_sources, make_scene
 from training.detector.export import export_detector
 from training.detector.model import PlateNet, detector_loss, encode_targets
 
@@ -31,13 +34,42 @@ CROP_H, CROP_W = 256, 320
 # Share of windows placed over a plate of the scene: a window holds a fifth of the
 # input, so random windows alone would mostly hold background.
 ON_PLATE_SHARE = 0.7
-DEFAULT_STEPS = 4000
 DEFAULT_BATCH = 16
-DEFAULT_LR = 2e-3
 CORNER_LOSS_WEIGHT = 5.0
-SEED = 20261127
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "models" / "detector"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One schedule of the optimiser: ``steps`` batches drawn from ``seed``, AdamW at a
+    peak rate ``lr`` (warm-up, then cosine decay), real photos turned as ``turned``
+    says, ``conditions`` of the scenes under a camera condition
+    (``data.SCENE_CONDITIONS``)."""
+
+    steps: int
+    lr: float
+    seed: int
+    turned: TurnedPhotos
+    conditions: float = 0.0
+
+
+# The recipe of the shipped detector.
+RECIPE = (
+    # From scratch: half the real photos turned, most by a near-level roll, as pasted
+    # plates are.
+    Stage(4500, 2e-3, 20261127, TurnedPhotos(0.5)),
+    # A second schedule at half the rate and fresh batches: far plates keep improving
+    # long after the loss flattens.
+    Stage(3000, 1e-3, 20261206, TurnedPhotos(0.5)),
+    # One pass must find rolled real plates, and rolled far real plates are the hardest
+    # (pasted ones stand out from their background): three real photos in four turned,
+    # uniformly over the whole roll range.
+    Stage(3000, 1e-3, 20261207, TurnedPhotos(0.75, uniform=True)),
+    # Night, infrared and cheap cameras: a third of the scenes under one of their
+    # conditions, which one pass must read through as well.
+    Stage(3000, 1e-3, 20261208, TurnedPhotos(0.75, uniform=True), conditions=0.33),
+)
 
 
 def crop_origin(rng: np.random.Generator, quads: list[np.ndarray]) -> tuple[int, int]:
@@ -53,13 +85,14 @@ def crop_origin(rng: np.random.Generator, quads: list[np.ndarray]) -> tuple[int,
             int(rng.integers(0, INPUT_H - CROP_H + 1)))
 
 
-def make_batch(sources: Sources, step: int, batch: int, seed: int = SEED
+def make_batch(sources: Sources, stage: Stage, step: int, batch: int
                ) -> tuple[torch.Tensor, ...]:
-    """Batch ``step``: images (N,3,CROP_H,CROP_W) and targets; fixed by (seed, step)."""
+    """Batch ``step`` of ``stage``: images (N,3,CROP_H,CROP_W) and targets; fixed by
+    (stage.seed, step)."""
     images, heats, regs, weights = [], [], [], []
     for i in range(batch):
-        rng = np.random.default_rng((seed, step, i))
-        scene = make_scene(rng, sources, INPUT_H, INPUT_W)
+        rng = np.random.default_rng((stage.seed, step, i))
+        scene = make_scene(rng, sources, INPUT_H, INPUT_W, stage.turned, stage.conditions)
         x0, y0 = crop_origin(rng, scene.quads + scene.boxes_only)
         crop = scene.image[y0:y0 + CROP_H, x0:x0 + CROP_W]
         offset = np.array([x0, y0], np.float32)
@@ -81,15 +114,12 @@ def make_batch(sources: Sources, step: int, batch: int, seed: int = SEED
             torch.from_numpy(np.stack(weights)))
 
 
-def train(sources: Sources, steps: int, batch: int, lr: float = DEFAULT_LR,
-          seed: int = SEED, log_every: int = 50, init: Path | None = None) -> PlateNet:
-    """Train a PlateNet for ``steps`` batches (AdamW, warm-up then cosine decay), fresh
-    or from the state dict at ``init``."""
-    torch.manual_seed(seed)
-    model = PlateNet()
-    if init is not None:
-        model.load_state_dict(torch.load(init))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+def train_stage(model: PlateNet, sources: Sources, stage: Stage, batch: int,
+                log_every: int = 50) -> PlateNet:
+    """Train ``model`` in place through one stage and return it in eval mode."""
+    torch.manual_seed(stage.seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=stage.lr, weight_decay=1e-4)
+    steps = stage.steps
     warmup = max(1, min(100, steps // 10))
 
     def rate(step: int) -> float:
@@ -102,7 +132,7 @@ def train(sources: Sources, steps: int, batch: int, lr: float = DEFAULT_LR,
     start = time.monotonic()
     running = np.zeros(2)
     for step in range(steps):
-        images, gt_heat, gt_corners, gt_weight = make_batch(sources, step, batch, seed)
+        images, gt_heat, gt_corners, gt_weight = make_batch(sources, stage, step, batch)
         heat, corners = model(images)
         h_loss, c_loss = detector_loss(heat, corners, gt_heat, gt_corners, gt_weight)
         loss = h_loss + CORNER_LOSS_WEIGHT * c_loss
@@ -121,21 +151,39 @@ def train(sources: Sources, steps: int, batch: int, lr: float = DEFAULT_LR,
     return model.eval()
 
 
+def train(sources: Sources, stages: Sequence[Stage], batch: int = DEFAULT_BATCH,
+          init: Path | None = None, log_every: int = 50) -> tuple[PlateNet, list[dict]]:
+    """A PlateNet trained through ``stages`` in order, fresh or from the state dict at
+    ``init``, with each stage's settings and wall time (for the card)."""
+    torch.manual_seed(stages[0].seed)
+    model = PlateNet()
+    if init is not None:
+        model.load_state_dict(torch.load(init))
+    record = []
+    for number, stage in enumerate(stages, 1):
+        logger.info("stage %d of %d: %s", number, len(stages), stage)
+        start = time.monotonic()
+        train_stage(model, sources, stage, batch, log_every)
+        record.append({**asdict(stage), "threads": torch.get_num_threads(),
+                       "wall_minutes": round((time.monotonic() - start) / 60, 1)})
+    return model, record
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="shared data root (real-dev, real-extra)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-eval", action="store_true")
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--lr", type=float, default=DEFAULT_LR)
+    parser.add_argument("--first-stage", type=int, default=1, choices=range(1, len(RECIPE) + 1),
+                        help="run the recipe from this stage on (with --init: the weights "
+                        "the stage before it saved)")
     parser.add_argument("--init", type=Path, default=None,
                         help="start from this torch state dict (see --save-weights)")
     parser.add_argument("--save-weights", type=Path, default=None,
-                        help="also save the torch state dict here (to export again)")
+                        help="also save the torch state dict here (to resume from)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     torch.set_num_threads(args.threads)
@@ -146,15 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         sources = Sources((), (), ())
     else:
         sources = load_sources(args.data)
-    start = time.monotonic()
-    model = train(sources, args.steps, args.batch, args.lr, args.seed, init=args.init)
-    minutes = (time.monotonic() - start) / 60
-    logger.info("trained in %.1f min", minutes)
+    stages = RECIPE[args.first_stage - 1:]
+    model, record = train(sources, stages, args.batch, init=args.init)
+    logger.info("trained in %.1f min", sum(stage["wall_minutes"] for stage in record))
     command = " ".join(["python -m training.detector.train", *(argv or sys.argv[1:])])
-    training = {"command": command, "steps": args.steps,
-                "batch": args.batch, "seed": args.seed, "lr": args.lr, "threads": args.threads,
-                "wall_minutes": round(minutes, 1), "crop": [CROP_H, CROP_W],
-                "scene": [INPUT_H, INPUT_W],
+    training = {"command": command, "batch": args.batch, "stages": record,
+                "crop": [CROP_H, CROP_W], "scene": [INPUT_H, INPUT_W],
                 "trained_on": list(sources.scene_names)}
     if args.save_weights is not None:
         torch.save(model.state_dict(), args.save_weights)
