@@ -118,7 +118,13 @@ def test_a_few_steps_train_and_export_loads(tmp_path: Path) -> None:
     torch.set_num_threads(1)
     stages = [Stage(2, 2e-3, 1, data.TurnedPhotos(0.5)),
               Stage(1, 1e-3, 2, data.TurnedPhotos(0.75, uniform=True))]
-    model, record = train(_sources(), stages, batch=2, log_every=1)
+    model, record = train(_sources(), stages, batch=2, save=tmp_path / "weights.pt",
+                          log_every=1)
+    saved = torch.load(tmp_path / "weights.pt")  # the weights after the last stage
+    resumed, _ = train(_sources(), [Stage(0, 1e-3, 3, data.TurnedPhotos(0.5))], batch=2,
+                       init=tmp_path / "weights.pt")
+    for name, tensor in resumed.state_dict().items():
+        assert torch.equal(tensor, saved[name]) and torch.equal(tensor, model.state_dict()[name])
     assert [stage["steps"] for stage in record] == [2, 1]
     assert record[1]["turned"] == {"share": 0.75, "uniform": True}
     out = tmp_path / "detector"

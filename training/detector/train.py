@@ -152,9 +152,11 @@ def train_stage(model: PlateNet, sources: Sources, stage: Stage, batch: int,
 
 
 def train(sources: Sources, stages: Sequence[Stage], batch: int = DEFAULT_BATCH,
-          init: Path | None = None, log_every: int = 50) -> tuple[PlateNet, list[dict]]:
+          init: Path | None = None, save: Path | None = None, log_every: int = 50
+          ) -> tuple[PlateNet, list[dict]]:
     """A PlateNet trained through ``stages`` in order, fresh or from the state dict at
-    ``init``, with each stage's settings and wall time (for the card)."""
+    ``init``, with each stage's settings and wall time (for the card). The state dict is
+    saved to ``save`` after each stage, so a run stopped midway resumes from it."""
     torch.manual_seed(stages[0].seed)
     model = PlateNet()
     if init is not None:
@@ -166,6 +168,9 @@ def train(sources: Sources, stages: Sequence[Stage], batch: int = DEFAULT_BATCH,
         train_stage(model, sources, stage, batch, log_every)
         record.append({**asdict(stage), "threads": torch.get_num_threads(),
                        "wall_minutes": round((time.monotonic() - start) / 60, 1)})
+        if save is not None:
+            torch.save(model.state_dict(), save)
+            logger.info("saved the weights after stage %d to %s", number, save)
     return model, record
 
 
@@ -183,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init", type=Path, default=None,
                         help="start from this torch state dict (see --save-weights)")
     parser.add_argument("--save-weights", type=Path, default=None,
-                        help="also save the torch state dict here (to resume from)")
+                        help="save the torch state dict here after each stage (to resume "
+                        "from with --init and --first-stage)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     torch.set_num_threads(args.threads)
@@ -195,14 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sources = load_sources(args.data)
     stages = RECIPE[args.first_stage - 1:]
-    model, record = train(sources, stages, args.batch, init=args.init)
+    model, record = train(sources, stages, args.batch, init=args.init, save=args.save_weights)
     logger.info("trained in %.1f min", sum(stage["wall_minutes"] for stage in record))
     command = " ".join(["python -m training.detector.train", *(argv or sys.argv[1:])])
     training = {"command": command, "batch": args.batch, "stages": record,
                 "crop": [CROP_H, CROP_W], "scene": [INPUT_H, INPUT_W],
                 "trained_on": list(sources.scene_names)}
-    if args.save_weights is not None:
-        torch.save(model.state_dict(), args.save_weights)
     path = export_detector(model, args.out, height=INPUT_H, width=INPUT_W, training=training)
     logger.info("exported %s (%.0f kB)", path, path.stat().st_size / 1024)
     if args.no_eval:
