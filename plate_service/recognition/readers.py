@@ -5,10 +5,12 @@ Two OCR models trained apart are good at different plates: the shipped one reads
 common one-line types surely, a model trained on every GOST type reads the others but
 loses a few of those. So the first reader keeps the plates it reads surely, at no extra
 model call, and the second reads the rest, each laying out a two-line plate by its own
-card (``read``). Their readings of one plate then vote together (``choose.best_reading``)
-once the second's confidence is on the first's raw scale (``calibration.on_scale_of``):
-everything after this stage (thresholds, votes, the reported confidence) stays in the
-first reader's terms.
+card (``read``). Once the second's confidence is on the first's raw scale
+(``calibration.on_scale_of``), so that everything after this stage (thresholds, votes,
+the reported confidence) stays in the first reader's terms, its readings join the first's
+vote (``choose.best_reading``) only when they can help: when they are sure, or when the
+first read no format at all. Two unsure readings of one plate are about a coin toss apart,
+and on real crops the first reader's is right more often than the second's.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ class Readers:
     for a find. The second reader reads an image or a find again when the first's reading
     is not sure, or when its shape is a two-line plate's (narrower than
     ``rectify.TWO_LINE_MAX_ASPECT``): a sure one-line reading of such a shape may be a
-    two-line plate squashed. Stateless per call, like the readers it holds.
+    two-line plate squashed. The second's readings count only when sure by the same
+    measure, or when the first's fit no format (``_helps``). Stateless per call, like the
+    readers it holds.
     """
 
     def __init__(self, first: PlateReaderLike, calibration: ConfidenceCalibration = IDENTITY,
@@ -67,17 +71,23 @@ class Readers:
         """The image read whole by the first reader, and by the second when that is not
         sure or the image is shaped like a two-line plate; the better supported reading."""
         first = read_whole(self._first, image)
-        if self._second is None or (_sure(first, FALLBACK_MIN_CONFIDENCE)
-                                    and whole_shape_lines(image) == 1):
+        lines = whole_shape_lines(image)
+        if self._second is None or (_sure(first, FALLBACK_MIN_CONFIDENCE) and lines == 1):
             return first
-        return best_reading([first, self._on_first_scale(read_whole(self._second.reader,
-                                                                    image))])
+        second = self._on_first_scale(read_whole(self._second.reader, image))
+        # A first reader without types of that many lines read the shape squashed into
+        # one (``read.unread_shape``): its reading, even with a format, is no yardstick.
+        squashed = not self._first.formats.only(lines).types
+        if not (squashed or _helps(second, (first,), FALLBACK_MIN_CONFIDENCE)):
+            return first
+        return best_reading([first, second])
 
     def read_finds(self, image: np.ndarray, finds: Sequence[Detection],
                    paddings: Sequence[float]) -> list[tuple[OcrReading, ...]]:
         """Each find's framings read by the first reader; those of the finds it is not
-        sure of, or shaped like two-line plates, also by the second, all in one more call,
-        their readings after the first's. Without a second reader, ``read.read_finds``."""
+        sure of, or shaped like two-line plates, also by the second, all in one more call;
+        those of its readings that help (``_helps``) after the first's. Without a second
+        reader, ``read.read_finds``."""
         first = read_finds(self._first, image, finds, paddings)
         if self._second is None:
             return first
@@ -87,7 +97,9 @@ class Readers:
         second = read_finds(self._second.reader, image, [finds[k] for k in again], paddings)
         out = list(first)
         for k, readings in zip(again, second):
-            out[k] = first[k] + tuple(map(self._on_first_scale, readings))
+            out[k] = first[k] + tuple(
+                reading for reading in map(self._on_first_scale, readings)
+                if _helps(reading, first[k], SCENE_MIN_CONFIDENCE))
         return out
 
     def _on_first_scale(self, reading: OcrReading) -> OcrReading:
@@ -101,3 +113,9 @@ class Readers:
 
 def _sure(reading: OcrReading, min_confidence: float) -> bool:
     return reading.valid and reading.confidence >= min_confidence
+
+
+def _helps(second: OcrReading, first: Sequence[OcrReading], min_confidence: float) -> bool:
+    """Whether a second reader's reading (on the first's scale) joins the first's: when it
+    is sure, or when none of the first's readings fits a format."""
+    return _sure(second, min_confidence) or not any(reading.valid for reading in first)

@@ -1,6 +1,6 @@
 """The second reader: asked only where the first reader is unsure or the shape is a two-line
 plate's, laying two-line plates out by its own card, weighed on the first reader's scale,
-and the better reading kept."""
+and the better reading kept when the second's is sure or the first's fits no format."""
 
 from __future__ import annotations
 
@@ -75,6 +75,14 @@ def test_the_first_reading_stays_when_the_second_is_worse() -> None:
     assert len(second.calls) == 1
 
 
+def test_an_unsure_second_reading_does_not_replace_an_unsure_first_one() -> None:
+    # Read right by the first reader at 0.21, wrong by the second at 0.31 (c0042.jpg).
+    second = ScriptedReader([reading("E672AY777", 0.31)], EVERY)
+    best = recognizer(ScriptedReader([reading("P672AY777", 0.21)]), second).recognize(
+        CROP, "crop").best
+    assert best is not None and best.reading.text_latin == "P672AY777"
+
+
 def test_a_crop_shaped_like_a_two_line_plate_is_read_again_side_by_side() -> None:
     first = ScriptedReader([reading("A001AA77", 0.9)])  # sure, but of a squashed shape
     second = ScriptedReader([tractor(0.95)], EVERY)
@@ -82,6 +90,13 @@ def test_a_crop_shaped_like_a_two_line_plate_is_read_again_side_by_side() -> Non
     assert second.calls == [[SIDE_BY_SIDE]] and second.lines == [[2]]
     assert best is not None and (best.reading.plate_format, best.reading.lines) == (
         "tractor", 2)
+
+
+def test_an_unsure_two_line_reading_may_beat_a_squashed_one_line_reading() -> None:
+    first = ScriptedReader([reading("A001AA77", 0.3)])
+    second = ScriptedReader([tractor(0.4)], EVERY)
+    best = recognizer(first, second).recognize(SQUARE_CROP, "crop").best
+    assert best is not None and best.reading.text_latin == "1234AB77"
 
 
 def test_a_two_line_find_is_read_by_the_second_reader_side_by_side() -> None:
