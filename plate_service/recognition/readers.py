@@ -27,6 +27,7 @@ from plate_service.recognition.calibration import (
 )
 from plate_service.recognition.choose import (
     FALLBACK_MIN_CONFIDENCE,
+    REFINE_MIN_SCORE,
     SCENE_MIN_CONFIDENCE,
     best_reading,
 )
@@ -52,9 +53,12 @@ class Readers:
     for a find. The second reader reads an image or a find again when the first's reading
     is not sure, or when its shape is a two-line plate's (narrower than
     ``rectify.TWO_LINE_MAX_ASPECT``): a sure one-line reading of such a shape may be a
-    two-line plate squashed. The second's readings count only when sure by the same
-    measure, or when the first's fit no format (``_helps``). Stateless per call, like the
-    readers it holds.
+    two-line plate squashed. A one-line find is read again only when the detector was sure
+    of it (``choose.REFINE_MIN_SCORE``), as for a second look: a weak find read unsurely is
+    more often a tail light, or a loose cut that the turned search finds again better,
+    and a plate read on it would call that search off. The second's readings count only
+    when sure by the same measure, or when the first's fit no format or squash the shape
+    (``_helps``). Stateless per call, like the readers it holds.
     """
 
     def __init__(self, first: PlateReaderLike, calibration: ConfidenceCalibration = IDENTITY,
@@ -93,7 +97,8 @@ class Readers:
             return first
         again = [k for k, (find, readings) in enumerate(zip(finds, first))
                  if shape_lines(find) > 1
-                 or not _sure(best_reading(readings), SCENE_MIN_CONFIDENCE)]
+                 or (find.score >= REFINE_MIN_SCORE
+                     and not _sure(best_reading(readings), SCENE_MIN_CONFIDENCE))]
         second = read_finds(self._second.reader, image, [finds[k] for k in again], paddings)
         out = list(first)
         for k, readings in zip(again, second):

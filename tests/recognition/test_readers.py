@@ -121,6 +121,17 @@ def test_only_the_finds_the_first_reader_is_unsure_of_are_read_again_in_one_call
         "A001AA77", "B002BB99"]
 
 
+def test_a_weak_one_line_find_read_unsurely_is_left_to_the_other_searches() -> None:
+    first = ScriptedReader([reading("A003TY71", 0.2)] * 3)
+    second = ScriptedReader([reading("A003TY71", 0.99)] * 3, EVERY)
+    weak = PlateRecognizer(first, FakeDetector([as_detection(PLATE_QUAD, 0.3)]),
+                           second_reader=SecondReader(second), extra_searches=False,
+                           second_look=False)
+    weak.recognize(PHOTO, "scene")
+    # The find is not read again; the photo whole, the fallback, is (its shape is 4:3).
+    assert second.calls == [[SIDE_BY_SIDE]]
+
+
 def test_no_second_call_when_every_find_is_read_surely() -> None:
     first = ScriptedReader([reading("A001AA77", 0.95)] * 3)
     second = ScriptedReader([reading("B002BB99", 0.99)] * 3, EVERY)
