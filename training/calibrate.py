@@ -16,6 +16,10 @@ readings (``lowest_threshold``). Rendered crops of every type of the plate-type 
 (``training.rendered_holdout``, print outside the training ranges, a seed of their own)
 join them, so that the map holds for the types no real photo here shows. Writes it beside the
 OCR weights (``confidence_calibration.json``, keyed by their sha256) unless ``--check``.
+
+A second OCR model beside it (``loading.SECOND_OCR_DIR``) is left out: the map is the
+model's in ``ocr/`` alone, and the pipeline weighs the second's readings through that
+model's own map. Fit that one with the second model as ``ocr/`` of a models folder.
 """
 
 from __future__ import annotations
@@ -196,7 +200,8 @@ def _share(right: int, total: int) -> str:
 
 def calibration_report(data_dir: Path, models_dir: Path) -> str:
     """The table for the calibration stored beside the OCR weights (or why there is none)."""
-    recognizer = load_recognizer(models_dir, threads=1, calibrated=False)
+    recognizer = load_recognizer(models_dir, threads=1, calibrated=False,
+                                 second_reader=False)
     ocr_dir = models_dir / OCR_DIR
     try:
         calibration = load_calibration(ocr_dir, read_card(ocr_dir, OcrDecoding).sha256)
@@ -218,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.is_dir() or not load_rows(args.data):
         print(f"no labelled real images under {args.data}: nothing to calibrate on")
         return 1
-    recognizer = load_recognizer(args.models, threads=1, calibrated=False)
+    recognizer = load_recognizer(args.models, threads=1, calibrated=False,
+                                 second_reader=False)
     samples = collect_samples(recognizer, args.data, args.models)
     calibration = fit(samples, read_card(args.models / OCR_DIR, OcrDecoding).sha256)
     print(format_table(calibration.table))

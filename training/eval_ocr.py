@@ -2,7 +2,11 @@
 
 Runs with the service's dependencies only (numpy, cv2, onnxruntime; no torch)::
 
-    python -m training.eval_ocr [--data ../shared/data] [--model models/ocr]
+    python -m training.eval_ocr [--data ../shared/data] [--model models/ocr | --models DIR]
+
+``--model`` scores one OCR model's own readings; ``--models`` scores what the service's
+crop path (``recognize(image, "crop")``) reports with the models of a folder, a second
+OCR model in it (``loading.SECOND_OCR_DIR``) included, and times that path.
 
 Reads ``provider/`` and ``real-dev/`` (crop and provider-style rows) under ``--data``,
 leaving out the real-dev files the model's card says it trained on, and also scores the
@@ -20,15 +24,22 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import cv2
 import numpy as np
 
 from plate_service.recognition.candidate_search import plate_candidates
-from plate_service.recognition.loading import load_reader
+from plate_service.recognition.loading import (
+    OCR_DIR,
+    SECOND_OCR_DIR,
+    load_reader,
+    load_recognizer,
+)
 from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.ocr import PlateReader
+from plate_service.recognition.pipeline import PlateRecognizer
 from training.type_evals import add_arguments, crop_sections
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +66,18 @@ class Row:
     path: Path
     kind: str  # "provider/provider-style", "real-dev/crop", ...
     truth: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What was read on one crop, and the first TOP_CANDIDATES candidates the API lists."""
+
+    text_latin: str
+    top: tuple[str, ...]
+
+
+Read = Callable[[Sequence[np.ndarray]], list[Answer]]
+"""Reads crops: one model's ``read``, or the service's crop path."""
 
 
 @dataclass
@@ -182,7 +205,69 @@ def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None
     """Read every row the model never trained on (its card lists the real-dev files it
     did) with ``reader``, batched by 64, and score; the colour crops also loosened
     (LOOSE_KIND); speed (on the unchanged rows) from ``model_dir``."""
-    rows = load_rows(data_root, reader.card.trained_on)
+    nan = float("nan")
+    return score(reader_answers(reader), reader.card.trained_on, data_root,
+                 (lambda images: measure_speed(model_dir, images)) if model_dir is not None
+                 else (lambda images: (nan, nan, nan)))
+
+
+def evaluate_models(recognizer: PlateRecognizer, models_dir: Path, data_root: Path
+                    ) -> EvalReport:
+    """``evaluate`` through the crop path of ``recognizer``, loaded from ``models_dir``,
+    leaving out the rows any of its OCR models trained on; timed on that path."""
+    trained_on = frozenset().union(*(
+        read_card(models_dir / name, OcrDecoding).trained_on
+        for name in (OCR_DIR, SECOND_OCR_DIR) if (models_dir / name).is_dir()))
+    nan = float("nan")
+    return score(recognizer_answers(recognizer), trained_on, data_root,
+                 lambda images: (measure_crop_path(recognizer, images), nan, nan))
+
+
+def reader_answers(reader: PlateReader) -> Read:
+    """A reader's own readings, 64 crops per call, with the candidates of valid ones."""
+    def read(images: Sequence[np.ndarray]) -> list[Answer]:
+        out = []
+        for s in range(0, len(images), 64):
+            for reading in reader.read(images[s:s + 64]):
+                top: tuple[str, ...] = ()
+                if reading.valid and reading.ctc is not None:
+                    top = tuple(text for text, _ in plate_candidates(
+                        reading.ctc, reading.text_latin, TOP_CANDIDATES))
+                out.append(Answer(reading.text_latin, top))
+        return out
+    return read
+
+
+def recognizer_answers(recognizer: PlateRecognizer) -> Read:
+    """The plate the service's crop path reports on each crop, and its candidates."""
+    def read(images: Sequence[np.ndarray]) -> list[Answer]:
+        out = []
+        for image in images:
+            best = recognizer.recognize(image, "crop").best
+            out.append(Answer("", ()) if best is None else Answer(
+                best.reading.text_latin,
+                tuple(c.text_latin for c in best.candidates[:TOP_CANDIDATES])))
+        return out
+    return read
+
+
+def measure_crop_path(recognizer: PlateRecognizer, crops: list[np.ndarray]) -> float:
+    """ms per crop of ``recognize(crop, "crop")``, one crop per call (as the API reads an
+    image in crop mode), on the recogniser's threads."""
+    for crop in crops[:10]:
+        recognizer.recognize(crop, "crop")
+    n = min(len(crops), 200)
+    start = time.perf_counter()
+    for crop in crops[:n]:
+        recognizer.recognize(crop, "crop")
+    return (time.perf_counter() - start) / n * 1000
+
+
+def score(read: Read, trained_on: frozenset[str], data_root: Path,
+          speed: Callable[[list[np.ndarray]], tuple[float, float, float]]) -> EvalReport:
+    """Read every row not in ``trained_on`` with ``read`` and score; the colour crops also
+    loosened (LOOSE_KIND); ``speed`` measured on the unchanged rows."""
+    rows = load_rows(data_root, trained_on)
     left_out = len(load_rows(data_root)) - len(rows)
     images = []
     for row in rows:
@@ -193,20 +278,15 @@ def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None
     loose = [(replace(row, kind=LOOSE_KIND), loosen(image))
              for row, image in zip(rows, images) if row.kind == "real-dev/crop"]
     scored = rows + [row for row, _ in loose]
-    inputs = images + [image for _, image in loose]
-    readings = []
-    for s in range(0, len(inputs), 64):
-        readings += reader.read(inputs[s:s + 64])
+    answers = read(images + [image for _, image in loose])
     kinds: dict[str, KindResult] = {}
     confusions: Counter[tuple[str, str]] = Counter()
-    for row, reading in zip(scored, readings):
+    for row, answer in zip(scored, answers):
         r = kinds.setdefault(row.kind, KindResult())
-        pred = reading.text_latin
+        pred = answer.text_latin
         r.total += 1
         r.chars += len(row.truth)
-        if reading.valid and reading.ctc is not None:
-            top3 = plate_candidates(reading.ctc, reading.text_latin, TOP_CANDIDATES)
-            r.in_top3 += row.truth in (text for text, _ in top3)
+        r.in_top3 += row.truth in answer.top
         if pred == row.truth:
             r.exact += 1
             continue
@@ -216,9 +296,7 @@ def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None
                 r.edits += 1
                 if row.kind != LOOSE_KIND:
                     confusions[(t or "∅", p or "∅")] += 1
-    nan = float("nan")
-    speed = measure_speed(model_dir, images) if model_dir is not None else (nan, nan, nan)
-    return EvalReport(kinds, confusions, *speed, left_out=left_out)
+    return EvalReport(kinds, confusions, *speed(images), left_out=left_out)
 
 
 def format_report(report: EvalReport) -> str:
@@ -236,7 +314,10 @@ def format_report(report: EvalReport) -> str:
     for kind, r in report.kinds.items():
         for name, truth, pred in r.errors:
             lines.append(f"  miss {kind} {name}: {truth} read as {pred}")
-    if not np.isnan(report.ms_per_crop_b1):
+    if not np.isnan(report.ms_per_crop_b1) and np.isnan(report.crops_per_s_b64):
+        lines.append(f"speed: {report.ms_per_crop_b1:.3f} ms/crop through the crop path "
+                     "(recognize(image, 'crop'), one crop per call, 1 thread)")
+    elif not np.isnan(report.ms_per_crop_b1):
         lines.append(f"speed: {report.ms_per_crop_b1:.3f} ms/crop at batch 1 (1 thread); "
                      f"{report.crops_per_s_b64:.0f} crops/s at batch 64 (2 threads); "
                      f"model alone {report.ms_per_crop_model_b1:.3f} ms/crop at batch 1 "
@@ -256,21 +337,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="folder with provider/ and real-dev/ (labels.csv layout)")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--model", type=Path, default=DEFAULT_MODEL,
+                       help="one OCR model folder, scored on its own readings")
+    which.add_argument("--models", type=Path,
+                       help="a models folder, scored through the service's crop path (a "
+                            f"second OCR model in {SECOND_OCR_DIR}/ included)")
     parser.add_argument("--record", action="store_true",
-                        help="also write the figures into the model's card (metrics)")
+                        help="also write the figures into the model's card (metrics; "
+                             "--model only)")
     add_arguments(parser, conditions=False)
     args = parser.parse_args(argv)
+    if args.record and args.models:
+        parser.error("--record writes one model's card: use it with --model")
     if not args.data.is_dir() or not load_rows(args.data):
         print(f"no labelled real images under {args.data}: skipping the OCR eval")
         return 0
-    reader = load_reader(args.model, threads=1)
-    report = evaluate(reader, args.data, args.model)
+    reader: PlateReader | PlateRecognizer
+    if args.models:
+        reader = load_recognizer(args.models, threads=1, allow_no_detector=True)
+        report = evaluate_models(reader, args.models, args.data)
+    else:
+        reader = load_reader(args.model, threads=1)
+        report = evaluate(reader, args.data, args.model)
     print(format_report(report))
     # Imported here: the calibration reuses this module's rows.
     from training.calibrate import calibration_report
 
-    print(calibration_report(args.data, args.model.parent))
+    print(calibration_report(args.data, args.models or args.model.parent))
     if not args.no_types:  # per plate type (type_evals)
         print(crop_sections(reader, args.data, args.type_seed, args.per_type))
     if args.record:

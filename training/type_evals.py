@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,6 @@ from training.condition_sweep import PHOTO_CONDITIONS, LabelRow, under_condition
 from training.rendered_holdout import (
     DEFAULT_PER_TYPE,
     DEFAULT_SEED,
-    HeldOutCrop,
     held_out_crops,
     held_out_photos,
 )
@@ -84,39 +83,60 @@ def _header(what: str, seed: int, per_type: int) -> str:
             "and wear outside the training ranges; text top line first):")
 
 
-def crop_sections(reader: PlateReaderLike, data_dir: Path, seed: int = DEFAULT_SEED,
-                  per_type: int = DEFAULT_PER_TYPE) -> str:
+def crop_sections(reader: PlateReaderLike | PlateRecognizer, data_dir: Path,
+                  seed: int = DEFAULT_SEED, per_type: int = DEFAULT_PER_TYPE) -> str:
     """Exact readings of the rendered held-out crops per type, then of our real plates
-    of the new types cut from their photos."""
+    of the new types cut from their photos; read by one reader, or by a recogniser's
+    crop path (which lays two-line crops out as it does at serving)."""
     start = time.perf_counter()
     crops = list(held_out_crops(seed, per_type))
-    images, lines = zip(*(held_out_input(reader, crop) for crop in crops))
-    readings: list[OcrReading] = []
-    for s in range(0, len(crops), OCR_BATCH):
-        readings += reader.read(images[s:s + OCR_BATCH], lines[s:s + OCR_BATCH])
-    tallies = tally_by_type((crop.gost_type, [crop.text], [reading.text_latin])
-                            for crop, reading in zip(crops, readings))
+    texts = crop_texts(reader, [crop.image for crop in crops],
+                       [plate_type(crop.gost_type).line_count for crop in crops])
+    tallies = tally_by_type((crop.gost_type, [crop.text], [text])
+                            for crop, text in zip(crops, texts))
     lines = [_header("crops,", seed, per_type), format_type_table(tallies, False),
              f"  ({len(crops)} crops drawn and read in {time.perf_counter() - start:.0f} s)"]
     labels = [label for label in _present(data_dir) if label.text_latin]
     if labels:
-        read = reader.read([_cut(data_dir, label) for label in labels])
+        read = crop_texts(reader, [_cut(data_dir, label) for label in labels])
         lines.append("real plates of the new types (training/data/extra_type_labels.csv), "
                      "crops:")
-        lines += [f"  {_name(label)}: read {reading.text_latin or '-'}"
-                  f" ({'exact' if reading.text_latin == label.text_latin else 'wrong'})"
-                  for label, reading in zip(labels, read)]
+        lines += [f"  {_name(label)}: read {text or '-'}"
+                  f" ({'exact' if text == label.text_latin else 'wrong'})"
+                  for label, text in zip(labels, read)]
     return "\n".join(lines)
 
 
-def held_out_input(reader: PlateReaderLike, crop: HeldOutCrop) -> tuple[np.ndarray, int]:
-    """A held-out crop as the service hands it to ``reader``, and its number of lines: a
-    two-line plate with its lines side by side when the reader's card lists a two-line
-    type, else the crop as it is, read as one line."""
-    lines = plate_type(crop.gost_type).line_count
+def crop_texts(reader: PlateReaderLike | PlateRecognizer, images: Sequence[np.ndarray],
+               lines: Sequence[int] | None = None) -> list[str]:
+    """What is read on each crop of ``lines`` lines (as the service cuts it for a reader,
+    ``held_out_input``; one-line cuts when not given): a reader's readings, OCR_BATCH
+    per call, or the text a recogniser's crop path reports ('' for no plate)."""
+    if isinstance(reader, PlateRecognizer):
+        return [_reported_text(reader.recognize(image, "crop")) for image in images]
+    inputs, counts = list(images), None
+    if lines is not None:
+        cuts = [held_out_input(reader, image, n) for image, n in zip(images, lines)]
+        inputs, counts = [cut for cut, _ in cuts], [n for _, n in cuts]
+    readings: list[OcrReading] = []
+    for s in range(0, len(inputs), OCR_BATCH):
+        readings += reader.read(inputs[s:s + OCR_BATCH],
+                                None if counts is None else counts[s:s + OCR_BATCH])
+    return [reading.text_latin for reading in readings]
+
+
+def _reported_text(result: ImageRecognition) -> str:
+    return "" if result.best is None else result.best.reading.text_latin
+
+
+def held_out_input(reader: PlateReaderLike, image: np.ndarray, lines: int
+                   ) -> tuple[np.ndarray, int]:
+    """A held-out crop of a plate of ``lines`` lines as the service hands it to
+    ``reader``, and its number of lines: a two-line plate with its lines side by side when
+    the reader's card lists a two-line type, else the crop as it is, read as one line."""
     if lines > 1 and reader.formats.only(lines).types:
-        return side_by_side(crop.image, lines), lines
-    return crop.image, 1
+        return side_by_side(image, lines), lines
+    return image, 1
 
 
 def _present(data_dir: Path) -> list[ExtraTypeLabel]:

@@ -17,9 +17,9 @@ import numpy as np
 from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.rectify import (
     CORNER_PADDING,
-    TWO_LINE_MAX_ASPECT,
     plate_framings,
     shape_lines,
+    whole_shape_lines,
     whole_two_lines,
 )
 from plate_service.recognition.types import Detection, OcrReading
@@ -93,8 +93,7 @@ def _whole(reader: PlateReaderLike, image: np.ndarray) -> _Cuts:
     """The image read whole, as a crop is: shaped like a two-line plate (narrower than
     TWO_LINE_MAX_ASPECT, as a find's corners are judged) and with a reader of two-line
     types, it is read as one (``rectify.whole_two_lines``); otherwise as one line."""
-    height, width = image.shape[:2]
-    if width < TWO_LINE_MAX_ASPECT * height and reader.formats.reads_two_lines:
+    if whole_shape_lines(image) > 1 and reader.formats.reads_two_lines:
         return _Cuts([whole_two_lines(image)], 2, False)
     return _Cuts([image], 1, False)
 

@@ -55,6 +55,13 @@ def shape_lines(detection: Detection) -> int:
     return 1
 
 
+def whole_shape_lines(image: np.ndarray) -> int:
+    """How many lines an image read whole looks to hold, judged as a find's corners are
+    (TWO_LINE_MAX_ASPECT): 2 for one narrower than a one-line plate ever is."""
+    height, width = image.shape[:2]
+    return 2 if width < TWO_LINE_MAX_ASPECT * height else 1
+
+
 def cut_plate(image: np.ndarray, detection: Detection, padding: float = CORNER_PADDING,
               shear: float = 0.0, lines: int = 1) -> np.ndarray:
     """Cut a detected plate out of the photo, straightened when corners are known, and

@@ -1,16 +1,22 @@
-"""Stand-ins for the detector and the reader that script what each call returns, and
-plate quads to build finds from, shared by the stage tests."""
+"""Stand-ins for the detector and the reader that script what each call returns, the
+service's own reader over a scripted model, and plate quads to build finds from, shared
+by the stage tests."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import cv2
 import numpy as np
 
 from plate_service.recognition.find import REFINE_PLATE_WIDTH, REFINE_WINDOW
 from plate_service.recognition.geometry import level_window
-from plate_service.recognition.plate_format import PlateFormats
+from plate_service.recognition.model_card import ModelCard, OcrDecoding
+from plate_service.recognition.ocr import PlateReader
+from plate_service.recognition.plate_format import BLANK_INDEX, PlateFormats, required_alphabet
+from plate_service.recognition.plate_types import plate_type
+from plate_service.recognition.preprocess import OCR_INPUT
 from plate_service.recognition.types import Detection, OcrReading
 from tests.fakes import TODAY
 
@@ -99,3 +105,47 @@ class BatchScriptedReader:
         batch = next(self.batches)
         assert len(batch) == len(crops)
         return batch
+
+
+# Time steps of ScriptedSession's output, enough for the longest plate, blanks between.
+FRAMES = 32
+
+
+class ScriptedSession:
+    """An onnxruntime session stand-in whose model reads every crop as ``text_latin``, in
+    ``alphabet``; keeps the batch sizes it was run on."""
+
+    def __init__(self, text_latin: str, alphabet: str) -> None:
+        self.probs = np.full((FRAMES, len(alphabet) + 1), 1e-6, dtype=np.float32)
+        path = [BLANK_INDEX] * FRAMES
+        for i, char in enumerate(text_latin):
+            path[2 * i + 1] = alphabet.index(char) + 1
+        self.probs[np.arange(FRAMES), path] = 1.0
+        self.batches: list[int] = []
+
+    def get_inputs(self) -> list[Any]:
+        return [_Named("input")]
+
+    def get_outputs(self) -> list[Any]:
+        return [_Named("probs")]
+
+    def run(self, names: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        batch = len(feeds["input"])
+        self.batches.append(batch)
+        return [np.repeat(self.probs[None], batch, axis=0)]
+
+
+class _Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def reader_for(gost_types: Sequence[str], text_latin: str) -> PlateReader:
+    """The service's own reader, of a card listing ``gost_types`` in the alphabet they
+    print, over a model that reads ``text_latin`` on every crop."""
+    alphabet = required_alphabet([plate_type(t) for t in gost_types])
+    decoding = OcrDecoding(alphabet, BLANK_INDEX, tuple(gost_types))
+    decoding.validate()
+    card = ModelCard(weights="plate_ocr.onnx", sha256="0" * 64, input=OCR_INPUT,
+                     decoding=decoding)
+    return PlateReader(ScriptedSession(text_latin, alphabet), card)  # type: ignore[arg-type]

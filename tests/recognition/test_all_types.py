@@ -4,8 +4,6 @@ reported as a confident one-line one by a card that reads none."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pytest
@@ -15,62 +13,26 @@ from plate_service.config import DEFAULT_MODELS_DIR
 from plate_service.recognition.calibration import load_calibration
 from plate_service.recognition.choose import SCENE_MIN_CONFIDENCE
 from plate_service.recognition.loading import OCR_DIR
-from plate_service.recognition.model_card import ModelCard, OcrDecoding, read_card
+from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.ocr import PlateReader
 from plate_service.recognition.pipeline import PlateRecognizer
-from plate_service.recognition.plate_format import BLANK_INDEX, PlateFormats, required_alphabet
+from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.plate_lines import line_texts, side_by_side, split_lines
 from plate_service.recognition.plate_types import plate_type
-from plate_service.recognition.preprocess import OCR_INPUT
 from plate_service.recognition.read import UNREAD_SHAPE_MAX_CONFIDENCE, unread_shape
 from plate_service.recognition.rectify import TWO_LINE_MAX_ASPECT, shape_lines
 from plate_service.recognition.types import Detection, ImageRecognition
 from tests.fakes import TODAY_TYPES, FakeDetector, reading
-from tests.recognition.stand_ins import PHOTO, PLATE_QUAD, ScriptedReader, as_detection
+from tests.recognition.stand_ins import (
+    PHOTO,
+    PLATE_QUAD,
+    ScriptedReader,
+    as_detection,
+    reader_for,
+)
 
 # A two-line plate 100 x 72 px in PHOTO (a motorcycle's 190x145 mm is 1.3:1).
 SQUARE_QUAD = np.array([[100, 100], [200, 100], [200, 172], [100, 172]], np.float32)
-FRAMES = 32
-
-
-class ScriptedSession:
-    """An onnxruntime session stand-in whose model reads every crop as ``text_latin``, in
-    ``alphabet``; keeps the batch sizes it was run on."""
-
-    def __init__(self, text_latin: str, alphabet: str) -> None:
-        self.probs = np.full((FRAMES, len(alphabet) + 1), 1e-6, dtype=np.float32)
-        path = [BLANK_INDEX] * FRAMES
-        for i, char in enumerate(text_latin):
-            path[2 * i + 1] = alphabet.index(char) + 1
-        self.probs[np.arange(FRAMES), path] = 1.0
-        self.batches: list[int] = []
-
-    def get_inputs(self) -> list[Any]:
-        return [_Named("input")]
-
-    def get_outputs(self) -> list[Any]:
-        return [_Named("probs")]
-
-    def run(self, names: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-        batch = len(feeds["input"])
-        self.batches.append(batch)
-        return [np.repeat(self.probs[None], batch, axis=0)]
-
-
-class _Named:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-def reader_for(gost_types: Sequence[str], text_latin: str) -> PlateReader:
-    """The service's own reader, of a card listing ``gost_types`` in the alphabet they
-    print, over a model that reads ``text_latin`` on every crop."""
-    alphabet = required_alphabet([plate_type(t) for t in gost_types])
-    decoding = OcrDecoding(alphabet, BLANK_INDEX, tuple(gost_types))
-    decoding.validate()
-    card = ModelCard(weights="plate_ocr.onnx", sha256="0" * 64, input=OCR_INPUT,
-                     decoding=decoding)
-    return PlateReader(ScriptedSession(text_latin, alphabet), card)  # type: ignore[arg-type]
 
 
 def scene(reader: PlateReader, quad: np.ndarray) -> ImageRecognition:

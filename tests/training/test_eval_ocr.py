@@ -1,5 +1,6 @@
 """The OCR eval scores only unseen rows, adds a loosened copy of the colour crops, and
-stores its figures in the model card without touching the weights."""
+stores its figures in the model card without touching the weights; through the
+service's crop path it scores a lone reader as that reader's own readings do."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from plate_service.recognition.loading import load_reader
+from plate_service.recognition.loading import load_reader, load_recognizer
 from training.eval_ocr import (LOOSE_KIND, LOOSE_MARGIN_GRAY, EvalReport, KindResult, evaluate,
-                               loosen, record_metrics)
+                               evaluate_models, loosen, record_metrics)
 
 MODELS = Path(__file__).resolve().parents[2] / "models" / "ocr"
 
@@ -54,3 +55,14 @@ def test_the_eval_scores_unseen_rows_and_the_same_colour_crops_loosened(shared_d
     assert report.kinds["provider/provider-style"].exact == 2
     missed = {f"real-dev/crops/{name}" for name, _, _ in crops.errors + loose.errors}
     assert not missed & trained_crops
+
+
+def test_the_crop_path_of_one_reader_scores_as_the_reader_does(shared_data: Path) -> None:
+    models = MODELS.parent
+    recognizer = load_recognizer(models, threads=1, allow_no_detector=True)
+    through_path = evaluate_models(recognizer, models, shared_data)
+    alone = evaluate(load_reader(MODELS, threads=1), shared_data)
+    assert through_path.left_out == alone.left_out
+    assert {kind: (r.exact, r.in_top3) for kind, r in through_path.kinds.items()} == {
+        kind: (r.exact, r.in_top3) for kind, r in alone.kinds.items()}
+    assert through_path.ms_per_crop_b1 > 0

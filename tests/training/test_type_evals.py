@@ -15,11 +15,13 @@ from training.condition_sweep import (
     PHOTO_CONDITIONS,
     under_condition,
 )
+from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.plate_types import plate_types
+from plate_service.recognition.readers import SecondReader
 from plate_service.recognition.types import OcrReading
-from training.type_evals import crop_sections, read_extra_type_labels
+from training.type_evals import crop_sections, crop_texts, read_extra_type_labels
 from training.type_report import format_type_table, score_image, tally_by_type
 
 
@@ -119,3 +121,14 @@ def test_a_reader_of_two_line_types_gets_two_line_crops_as_the_service_cuts_them
         expected = side_by_side(as_is, 2) if lines == 2 else as_is
         assert np.array_equal(cut, expected), row.gost_type
     assert set(one_line_card.lines) == {1}
+
+
+def test_a_recogniser_s_crop_path_gets_the_crops_as_they_are_and_lays_them_out_itself(
+        tmp_path: Path) -> None:
+    first, second = _ReadsNothing(), _ReadsNothing([row.gost_type for row in plate_types()])
+    recognizer = PlateRecognizer(first, second_reader=SecondReader(second))
+    square, wide = np.zeros((145, 190, 3), np.uint8), np.zeros((56, 260, 3), np.uint8)
+    assert crop_texts(recognizer, [square, wide], [2, 1]) == ["", ""]
+    assert [crop.shape for crop in first.crops] == [square.shape, wide.shape]
+    assert [crop.shape for crop in second.crops] == [(56, 320, 3), wide.shape]
+    assert second.lines == [2, 1]
