@@ -17,9 +17,11 @@ readings (``lowest_threshold``). Rendered crops of every type of the plate-type 
 join them, so that the map holds for the types no real photo here shows. Writes it beside the
 OCR weights (``confidence_calibration.json``, keyed by their sha256) unless ``--check``.
 
-A second OCR model beside it (``loading.SECOND_OCR_DIR``) is left out: the map is the
-model's in ``ocr/`` alone, and the pipeline weighs the second's readings through that
-model's own map. Fit that one with the second model as ``ocr/`` of a models folder.
+A second OCR model beside it (``loading.SECOND_OCR_DIR``) is left out of the fit: the map
+is the model's in ``ocr/`` alone, and the pipeline weighs the second's readings through
+that model's own map. Fit that one with the second model as ``ocr/`` of a models folder.
+The table printed for a stored map (``calibration_report``) reads with both, as the
+service does, so it checks the targets on what the service reports.
 """
 
 from __future__ import annotations
@@ -199,9 +201,10 @@ def _share(right: int, total: int) -> str:
 
 
 def calibration_report(data_dir: Path, models_dir: Path) -> str:
-    """The table for the calibration stored beside the OCR weights (or why there is none)."""
-    recognizer = load_recognizer(models_dir, threads=1, calibrated=False,
-                                 second_reader=False)
+    """The table for the calibration stored beside the OCR weights (or why there is none),
+    on the plates the service reports: with the second reader, when there is one, whose
+    readings reach the map on the first reader's raw scale."""
+    recognizer = load_recognizer(models_dir, threads=1, calibrated=False)
     ocr_dir = models_dir / OCR_DIR
     try:
         calibration = load_calibration(ocr_dir, read_card(ocr_dir, OcrDecoding).sha256)
