@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,17 @@ def describe_targets() -> str:
                       *(f">= {level:g} >= {share:.0%}" for level, share in lower)])
 
 
+def _through_knots(x: float, xs: Sequence[float], ys: Sequence[float]) -> float:
+    """The piecewise-linear map through the knots (xs[i], ys[i]), both increasing, at
+    ``x``, clamped to the first and last knots."""
+    if x <= xs[0]:
+        return ys[0]
+    if x >= xs[-1]:
+        return ys[-1]
+    i = bisect.bisect_right(xs, x)
+    return ys[i - 1] + (ys[i] - ys[i - 1]) * (x - xs[i - 1]) / (xs[i] - xs[i - 1])
+
+
 @dataclass(frozen=True)
 class ConfidenceCalibration:
     """A piecewise-linear, increasing map of raw confidence (``raw``) onto reported
@@ -47,27 +59,13 @@ class ConfidenceCalibration:
 
     def apply(self, raw: float) -> float:
         """The reported confidence for a raw one (clamped to the first and last knots)."""
-        if raw <= self.raw[0]:
-            return self.reported[0]
-        if raw >= self.raw[-1]:
-            return self.reported[-1]
-        i = bisect.bisect_right(self.raw, raw)
-        x0, x1 = self.raw[i - 1], self.raw[i]
-        y0, y1 = self.reported[i - 1], self.reported[i]
-        return y0 + (y1 - y0) * (raw - x0) / (x1 - x0)
+        return _through_knots(raw, self.raw, self.reported)
 
     def raw_for(self, reported: float) -> float:
         """The raw confidence this map reports as ``reported``: the inverse of ``apply``
         (clamped to the first and last knots), so that another reader's confidence can be
         put on this reader's raw scale (``on_scale_of``)."""
-        if reported <= self.reported[0]:
-            return self.raw[0]
-        if reported >= self.reported[-1]:
-            return self.raw[-1]
-        i = bisect.bisect_right(self.reported, reported)
-        y0, y1 = self.reported[i - 1], self.reported[i]
-        x0, x1 = self.raw[i - 1], self.raw[i]
-        return x0 + (x1 - x0) * (reported - y0) / (y1 - y0)
+        return _through_knots(reported, self.reported, self.raw)
 
     def to_json(self) -> str:
         return json.dumps({"ocr_sha256": self.ocr_sha256, "raw": list(self.raw),
