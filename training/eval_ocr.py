@@ -22,9 +22,9 @@ import csv
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import cv2
