@@ -146,15 +146,13 @@ def summarise(times: Sequence[tuple[float, float]]) -> Summary:
 
 
 def measure(folder: Path, models_dir: Path, angles: Sequence[float] = (),
-            repeats: int = DEFAULT_REPEATS, limit: int | None = None,
-            extra_searches: bool = True) -> dict[str, Summary]:
-    """Every set of the labelled photos under ``folder``, timed (the first ``limit``);
-    ``extra_searches=False`` times the pipeline without its turned and tiled searches."""
+            repeats: int = DEFAULT_REPEATS, limit: int | None = None) -> dict[str, Summary]:
+    """Every set of the labelled photos under ``folder``, timed (the first ``limit``)."""
     photos = dict(list(labelled_photos(folder).items())[:limit])
     if not photos:
         raise SystemExit(f"no labelled photos under {folder}")
     cv2.setNumThreads(1)
-    recognizer = load_recognizer(models_dir, threads=1, extra_searches=extra_searches)
+    recognizer = load_recognizer(models_dir, threads=1)
     sets = photo_sets(photos, angles)
     time_photos(recognizer, sets["upright"][:1], 1)  # warm-up: first-call allocations
     return {name: summarise(time_photos(recognizer, photos_of_set, repeats))
@@ -182,11 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
                         help=f"reads of each photo, fastest kept (default {DEFAULT_REPEATS})")
     parser.add_argument("--limit", type=int, help="time only the first N photos")
-    parser.add_argument("--no-extra-searches", action="store_true",
-                        help="skip the pipeline's turned and tiled searches")
     args = parser.parse_args(argv)
-    print(report(measure(args.folder, args.models_dir, args.rotate, args.repeats, args.limit,
-                         not args.no_extra_searches)))
+    print(report(measure(args.folder, args.models_dir, args.rotate, args.repeats, args.limit)))
     return 0
 
 

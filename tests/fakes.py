@@ -20,9 +20,10 @@ from plate_service.recognition.plate_format import (
 )
 from plate_service.recognition.types import Detection, OcrReading, PlateFormat
 
-# The types today's OCR card lists (tests/recognition/test_plate_types.py checks the card).
-TODAY_TYPES = ("1", "1Б", "2", "20", "15")
-TODAY = PlateFormats(TODAY_TYPES)
+# The five one-line types a reader of one-line plates lists (the API names of
+# tests/recognition/test_plate_types.py): a card without two-line types.
+ONE_LINE_READER_TYPES = ("1", "1Б", "2", "20", "15")
+ONE_LINE_READER = PlateFormats(ONE_LINE_READER_TYPES)
 
 
 def ctc_matrix(text_latin: str, doubts: dict[int, tuple[str, float]] | None = None
@@ -62,7 +63,7 @@ def boundary_lattice(rng: np.random.Generator, text_latin: str) -> np.ndarray:
 
 
 def ctc_output(probs: np.ndarray, found: list[tuple[str, float]] | None = None,
-               formats: PlateFormats = TODAY) -> CtcOutput:
+               formats: PlateFormats = ONE_LINE_READER) -> CtcOutput:
     """One crop's CTC output as the reader keeps it: with the decoder's greedy frames."""
     return CtcOutput(probs, decode_plates(probs[None], formats)[0].frames, formats, found)
 
@@ -77,7 +78,7 @@ def reading(text_latin: str = "C181MB190", confidence: float = 0.9,
         char_confidences=tuple(confidence for _ in text_latin),
         plate_format=PlateFormat.PRIVATE if valid else None,
         region=text_latin[6:] if valid else None, raw_text_latin=text_latin,
-        series=TODAY.is_series(text_latin),
+        series=ONE_LINE_READER.is_series(text_latin),
         ctc=ctc_output(ctc_matrix(text_latin, doubts)),
     )
 
@@ -85,7 +86,7 @@ def reading(text_latin: str = "C181MB190", confidence: float = 0.9,
 class FakeReader:
     """Reads every crop as the same plate; records batch sizes; can be made slow."""
 
-    formats = TODAY
+    formats = ONE_LINE_READER
 
     def __init__(self, text_latin: str = "C181MB190", delay_s: float = 0.0,
                  confidence: float = 0.9,

@@ -170,7 +170,6 @@ class PipelineOptions:
     """How the evaluated pipeline is set up: the framings' margins and which passes run."""
 
     paddings: tuple[float, ...] = CORNER_PADDINGS
-    extra_searches: bool = True
     second_look: bool = True
 
 
@@ -180,7 +179,6 @@ def _load_pipeline(models_dir: Path, options: PipelineOptions) -> PlateRecognize
     from plate_service.recognition.loading import load_recognizer
 
     return load_recognizer(models_dir, threads=1, corner_paddings=options.paddings,
-                           extra_searches=options.extra_searches,
                            second_look=options.second_look)
 
 
@@ -371,14 +369,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sweep", action="store_true",
                         help="skip the rotation sweep (" + ", ".join(
                             f"{a:+.0f}" for a in SWEEP_ANGLES) + " degrees)")
-    parser.add_argument("--no-extra-searches", action="store_true",
-                        help="skip the pipeline's turned and tiled searches")
     parser.add_argument("--no-second-look", action="store_true",
                         help="skip the pipeline's second look at unsure finds")
     add_arguments(parser, conditions=True)
     args = parser.parse_args(argv)
-    options = PipelineOptions(tuple(args.paddings), not args.no_extra_searches,
-                              not args.no_second_look)
+    options = PipelineOptions(tuple(args.paddings), not args.no_second_look)
     cv2.setNumThreads(1)
     if not (args.data / "real-dev" / "labels.csv").is_file():
         print(f"skipped: no real data at {args.data} (pass --data DIR)")
@@ -401,10 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenes == "extra":
         print(f"{EXTRA_SCENES}: the detector trained on them, so detection figures are "
               "optimistic; every labelled plate counts, unreadable ones too")
-    if args.no_extra_searches or args.no_second_look:
-        print("passes skipped:", ", ".join(
-            name for name, off in (("turned and tiled searches", args.no_extra_searches),
-                                   ("second look", args.no_second_look)) if off))
+    if args.no_second_look:
+        print("pass skipped: the second look")
     if tuple(args.paddings) != tuple(CORNER_PADDINGS):
         print(f"plates read in framings with margins {args.paddings}, not the service's "
               f"{CORNER_PADDINGS}")

@@ -2,8 +2,8 @@
 
 The framings of one find vote (``best_reading``); a reading is reported only when it fits
 a plate format and the reader was sure enough; the reported plates carry calibrated
-confidences and their alternative readings. Also here: the rules, read off the readings,
-for when the pipeline looks again (a second look at a find, the turned search).
+confidences and their alternative readings. Also here: the rule, read off the readings,
+for when the pipeline looks again at a find (the second look).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from plate_service.recognition.candidate_search import plate_candidates
 from plate_service.recognition.geometry import (
     box_corners,
     detection_corners,
-    holds_centre,
     plate_roll,
 )
 from plate_service.recognition.read import FindReadings
@@ -27,7 +26,6 @@ from plate_service.recognition.types import (
     Box,
     Candidate,
     Corners,
-    Detection,
     ImageRecognition,
     OcrReading,
     PlateResult,
@@ -110,22 +108,6 @@ def second_look_finds(found: Sequence[FindReadings]) -> list[int]:
     return [k for k, one in enumerate(found) if deserves_second_look(one)][:REFINE_MAX_PLATES]
 
 
-def may_miss_plates(result: ImageRecognition, finds: Sequence[Detection]) -> bool:
-    """Whether a photo read as a scene may hold a plate it did not read, and so deserves
-    the turned search: none was read, or the detector was sure of a find
-    (REFINE_MIN_SCORE) that gave no plate. A plate rolled past what the detector finds
-    well is often such a find, or none at all."""
-    if result.mode != "scene":
-        return False
-    return not result.plates or any(
-        find.score >= REFINE_MIN_SCORE and not is_read(result, find) for find in finds)
-
-
-def is_read(result: ImageRecognition, find: Detection) -> bool:
-    """Whether one of the plates ``result`` reports lies on ``find``."""
-    return any(holds_centre(plate.box, find) for plate in result.plates)
-
-
 def is_sure(result: ImageRecognition) -> bool:
     """True when an image read whole gave a valid plate at least FALLBACK_MIN_CONFIDENCE sure."""
     best = result.best
@@ -164,11 +146,6 @@ def scene_answer(image: np.ndarray, whole: Callable[[], OcrReading],
             plates.append(_whole_plate(fallback, width, height, calibration))
     return ImageRecognition(width=width, height=height, plates=best_first(plates),
                             mode="scene")
-
-
-def with_more_plates(result: ImageRecognition, more: ImageRecognition) -> ImageRecognition:
-    """``result`` with the plates of another reading of the same photo added."""
-    return replace(result, plates=best_first(result.plates + more.plates))
 
 
 def best_first(plates: Sequence[PlateResult]) -> tuple[PlateResult, ...]:

@@ -2,7 +2,7 @@
 
 Pure numpy and OpenCV on points and pixels; no model, no reading. The detector orders its
 corners here, and every stage that moves a find between a photo and a view of it (a cut
-plate, a level window, a turned photo, a tile) maps it with these functions.
+plate, a level window) maps it with these functions.
 """
 
 from __future__ import annotations
@@ -75,13 +75,6 @@ def plate_aspect(corners: Corners) -> float:
     return float(width / height) if height > 0 else 0.0
 
 
-def holds_centre(box: Box, detection: Detection) -> bool:
-    """Whether ``box`` contains the centre of ``detection``'s box."""
-    x1, y1, x2, y2 = detection.box
-    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-
 def shear_matrix(shear: float, height: float) -> np.ndarray:
     """The 3x3 shear that moves each row by ``shear`` x its distance below the middle."""
     return np.array([[1.0, shear, -shear * height / 2], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
@@ -114,29 +107,6 @@ def level_window(image: np.ndarray, corners: Corners, size: tuple[int, int],
     window = cv2.warpAffine(image, to_window, size, flags=cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REPLICATE)
     return window, cv2.invertAffineTransform(to_window)
-
-
-def turned_photo(image: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
-    """The photo turned by ``degrees`` (counter-clockwise) about its centre on the same
-    canvas, borders reflected; also the 2x3 matrix from its pixels back to the photo's."""
-    height, width = image.shape[:2]
-    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
-    turned = cv2.warpAffine(image, turn, (width, height), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REFLECT_101)
-    return turned, cv2.invertAffineTransform(turn)
-
-
-def tile_origins(width: int, height: int, grid: int, overlap: float
-                 ) -> tuple[int, int, list[tuple[int, int]]]:
-    """Tiles of a width x height photo in a ``grid`` x ``grid`` spread from edge to edge,
-    each ``overlap`` of its size larger than a plain grid cell: (tile width, tile height,
-    each tile's top-left corner, row by row)."""
-    tile_w = min(width, round(width / grid * (1 + overlap)))
-    tile_h = min(height, round(height / grid * (1 + overlap)))
-    steps = max(grid - 1, 1)
-    return tile_w, tile_h, [(round(column * (width - tile_w) / steps),
-                             round(row * (height - tile_h) / steps))
-                            for row in range(grid) for column in range(grid)]
 
 
 def moved_detection(detection: Detection, matrix: np.ndarray, width: int, height: int

@@ -133,8 +133,8 @@ def load_detector(model_dir: Path, *, threads: int = 1) -> PlateDetector:
 def load_recognizer(models_dir: Path, *, threads: int = 1,
                     corner_paddings: Sequence[float] = CORNER_PADDINGS,
                     calibrated: bool = True,
-                    allow_no_detector: bool = False, extra_searches: bool = True,
-                    second_look: bool = True, second_reader: bool = True) -> PlateRecognizer:
+                    allow_no_detector: bool = False, second_look: bool = True,
+                    second_reader: bool = True) -> PlateRecognizer:
     """Load the OCR model, its confidence calibration and the detector; all are required
     unless told otherwise. A second OCR model in SECOND_OCR_DIR, with its own calibration,
     is loaded when present (and ``second_reader`` allows it).
@@ -143,7 +143,7 @@ def load_recognizer(models_dir: Path, *, threads: int = 1,
     so it runs without one only when ``allow_no_detector`` says so.
     ``corner_paddings`` exists for the evals, which compare framings; ``calibrated=False``
     reports raw confidences, for the command that fits the calibration;
-    ``extra_searches`` and ``second_look`` switch passes off for the evals (see
+    ``second_look`` switches the second look off for the evals (see
     ``PlateRecognizer``), ``second_reader=False`` the second OCR model, for the evals and
     for the fit of the first model's calibration, which must see that model's readings
     alone. The service keeps the defaults.
@@ -165,8 +165,7 @@ def load_recognizer(models_dir: Path, *, threads: int = 1,
     logger.info("models loaded from %s (detector: %s, second reader: %s)", models_dir,
                 "yes" if detector else "no", "yes" if second else "no")
     return PlateRecognizer(reader, detector, corner_paddings, calibration,
-                           second_reader=second, extra_searches=extra_searches,
-                           second_look=second_look)
+                           second_reader=second, second_look=second_look)
 
 
 def _load_second_reader(model_dir: Path, *, threads: int, calibrated: bool

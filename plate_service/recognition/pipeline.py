@@ -9,7 +9,7 @@ reader, when injected, reads again only what the first is unsure of (``readers``
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import cache, partial
+from functools import partial
 
 import numpy as np
 
@@ -17,12 +17,9 @@ from plate_service.recognition.calibration import IDENTITY, ConfidenceCalibratio
 from plate_service.recognition.choose import (
     best_reading,
     crop_answer,
-    is_read,
     is_sure,
-    may_miss_plates,
     scene_answer,
     second_look_finds,
-    with_more_plates,
 )
 from plate_service.recognition.find import PlateDetectorLike, PlateFinder
 from plate_service.recognition.read import CORNER_PADDINGS, FindReadings, PlateReaderLike
@@ -53,24 +50,21 @@ class PlateRecognizer:
     ``corner_paddings`` are the margins of the framings each find is read in (see
     ``read.CORNER_PADDINGS``); ``calibration`` maps the reader's raw confidence to the
     reported one (the identity by default); ``second_reader``, when given, reads again
-    what the reader is unsure of (``readers.Readers``); ``extra_searches=False`` skips the
-    turned and tiled searches and ``second_look=False`` the second look, for the evals
-    that weigh what each pass adds. Stateless per call, hence safe to share across the
-    worker threads.
+    what the reader is unsure of (``readers.Readers``); ``second_look=False`` skips the
+    second look, for the evals that weigh what it adds. Stateless per call, hence safe
+    to share across the worker threads.
     """
 
     def __init__(self, reader: PlateReaderLike, detector: PlateDetectorLike | None = None,
                  corner_paddings: Sequence[float] = CORNER_PADDINGS,
                  calibration: ConfidenceCalibration = IDENTITY, *,
-                 second_reader: SecondReader | None = None,
-                 extra_searches: bool = True, second_look: bool = True) -> None:
+                 second_reader: SecondReader | None = None, second_look: bool = True) -> None:
         if not corner_paddings:
             raise ValueError("at least one corner padding is needed")
         self._readers = Readers(reader, calibration, second_reader)
         self._finder = None if detector is None else PlateFinder(detector)
         self._corner_paddings = tuple(corner_paddings)
         self._calibration = calibration
-        self._extra_searches = extra_searches
         self._second_look_on = second_look
 
     @property
@@ -88,10 +82,8 @@ class PlateRecognizer:
         upright, reads it and chooses what to report. Auto mode reads a plate-shaped
         image as a crop and searches it as a scene only when that reading is not a sure
         plate (a wide dashcam frame, a loose crop), keeping the crop's answer when the
-        search reads nothing.
-
-        A scene that may hold a plate not read (``choose.may_miss_plates``) is searched
-        again turned, and a large one still without a plate tile by tile.
+        search reads nothing. A photo gets one detector pass, and a second look at each
+        find that deserves one (``choose.deserves_second_look``).
         """
         finder = self._finder
         if finder is None or mode == "crop":
@@ -99,21 +91,10 @@ class PlateRecognizer:
         crop = self._read_crop(image) if mode == "auto" and looks_like_plate_crop(image) else None
         if crop is not None and is_sure(crop):
             return crop
-        # The scene's fallback, read once if at all, however many searches ask for it.
-        whole = cache(partial(self._readers.read_whole, image))
-        finds = finder.find(image)
-        scene = self._read_scene(image, finds, whole)
+        whole = partial(self._readers.read_whole, image)
+        scene = self._read_scene(image, finder.find(image), whole)
         if crop is not None and not scene.plates:
             return crop
-        if not self._extra_searches:
-            return scene
-        if may_miss_plates(scene, finds):
-            turned = [find for find in finder.find_turned(image) if not is_read(scene, find)]
-            more = self._read_more(image, turned, whole)
-            if more is not None:
-                scene = with_more_plates(scene, more)
-        if not scene.plates:
-            scene = self._read_more(image, finder.find_in_tiles(image), whole) or scene
         return scene
 
     def _read_crop(self, image: np.ndarray) -> ImageRecognition:
@@ -127,15 +108,6 @@ class PlateRecognizer:
         readings = self._readers.read_finds(image, finds, self._corner_paddings)
         found = [FindReadings(find, framings) for find, framings in zip(finds, readings)]
         return scene_answer(image, whole, self._second_look(image, found), self._calibration)
-
-    def _read_more(self, image: np.ndarray, finds: Sequence[Detection],
-                   whole: Callable[[], OcrReading]) -> ImageRecognition | None:
-        """The scene read from the finds of an extra search; None when they are none or
-        gave no plate."""
-        if not finds:
-            return None
-        scene = self._read_scene(image, finds, whole)
-        return scene if scene.plates else None
 
     def _second_look(self, image: np.ndarray, found: list[FindReadings]) -> list[FindReadings]:
         """Finds whose reading is unsure or suspect (``choose.second_look_finds``) are

@@ -58,11 +58,12 @@ class FindReadings:
     readings: tuple[OcrReading, ...]
 
 
-def read_whole(reader: PlateReaderLike, image: np.ndarray) -> OcrReading:
-    """The image read whole: a crop's reading, or a photo's fallback when none of its
-    finds gives a plate (read only then: most photos never need it)."""
-    ((whole,),) = _read_grouped(reader, [_whole(reader, image)])
-    return whole
+def read_whole(reader: PlateReaderLike, image: np.ndarray) -> tuple[OcrReading, ...]:
+    """The image read whole: a crop's readings, or a photo's fallback when none of its
+    finds gives a plate (read only then: most photos never need it). One reading, or two
+    for an image that may hold either shape (``_whole``), from one call."""
+    return tuple(reading for group in _read_grouped(reader, _whole(reader, image))
+                 for reading in group)
 
 
 def read_finds(reader: PlateReaderLike, image: np.ndarray, finds: Sequence[Detection],
@@ -89,13 +90,16 @@ class _Cuts:
     unreadable: bool
 
 
-def _whole(reader: PlateReaderLike, image: np.ndarray) -> _Cuts:
-    """The image read whole, as a crop is: shaped like a two-line plate (narrower than
-    TWO_LINE_MAX_ASPECT, as a find's corners are judged) and with a reader of two-line
-    types, it is read as one (``rectify.whole_two_lines``); otherwise as one line."""
+def _whole(reader: PlateReaderLike, image: np.ndarray) -> list[_Cuts]:
+    """The image read whole, as a crop is: as one line and, when it is shaped like a
+    two-line plate (narrower than TWO_LINE_MAX_ASPECT, as a find's corners are judged) and
+    the reader reads two-line types, also as two (``rectify.whole_two_lines``). A crop
+    that narrow is as often a one-line plate with the car around it (a loose crop) as a
+    two-line plate, and only the readings tell which."""
+    cuts = [_Cuts([image], 1, False)]
     if whole_shape_lines(image) > 1 and reader.formats.reads_two_lines:
-        return _Cuts([whole_two_lines(image)], 2, False)
-    return _Cuts([image], 1, False)
+        cuts.append(_Cuts([whole_two_lines(image)], 2, False))
+    return cuts
 
 
 def _cut(reader: PlateReaderLike, image: np.ndarray, find: Detection,

@@ -1,10 +1,10 @@
 """The readers a recogniser reads with: the first reads every plate, an optional second one
 (of more plate types) reads again only what the first is unsure of or cannot lay out.
 
-Two OCR models trained apart are good at different plates: the shipped one reads the
-common one-line types surely, a model trained on every GOST type reads the others but
-loses a few of those. So the first reader keeps the plates it reads surely, at no extra
-model call, and the second reads the rest, each laying out a two-line plate by its own
+Two OCR models trained apart are good at different plates: a reader of the common
+one-line types reads those surely, a model trained on every GOST type reads the others
+but may lose a few of those. So the first reader keeps the plates it reads surely, at no
+extra model call, and the second reads the rest, each laying out a two-line plate by its own
 card (``read``). Once the second's confidence is on the first's raw scale
 (``calibration.on_scale_of``), so that everything after this stage (thresholds, votes,
 the reported confidence) stays in the first reader's terms, its readings join the first's
@@ -55,8 +55,8 @@ class Readers:
     ``rectify.TWO_LINE_MAX_ASPECT``): a sure one-line reading of such a shape may be a
     two-line plate squashed. A one-line find is read again only when the detector was sure
     of it (``choose.REFINE_MIN_SCORE``), as for a second look: a weak find read unsurely is
-    more often a tail light, or a loose cut that the turned search finds again better,
-    and a plate read on it would call that search off. The second's readings count only
+    more often a tail light than a plate, and a second reading would only add a false
+    one. The second's readings count only
     when sure by the same measure, or when the first's fit no format or squash the shape
     (``_helps``). Stateless per call, like the readers it holds.
     """
@@ -74,11 +74,11 @@ class Readers:
     def read_whole(self, image: np.ndarray) -> OcrReading:
         """The image read whole by the first reader, and by the second when that is not
         sure or the image is shaped like a two-line plate; the better supported reading."""
-        first = read_whole(self._first, image)
+        first = best_reading(read_whole(self._first, image))
         lines = whole_shape_lines(image)
         if self._second is None or (_sure(first, FALLBACK_MIN_CONFIDENCE) and lines == 1):
             return first
-        second = self._on_first_scale(read_whole(self._second.reader, image))
+        second = self._on_first_scale(best_reading(read_whole(self._second.reader, image)))
         # A first reader without types of that many lines read the shape squashed into
         # one (``read.unread_shape``): its reading, even with a format, is no yardstick.
         squashed = not self._first.formats.only(lines).types

@@ -18,11 +18,11 @@ from plate_service.recognition.plate_format import BLANK_INDEX, PlateFormats, re
 from plate_service.recognition.plate_types import plate_type
 from plate_service.recognition.preprocess import OCR_INPUT
 from plate_service.recognition.types import Detection, OcrReading
-from tests.fakes import TODAY
+from tests.fakes import ONE_LINE_READER
 
 CROP = np.zeros((56, 260, 3), dtype=np.uint8)
 PHOTO = np.zeros((480, 640, 3), dtype=np.uint8)
-DASHCAM = np.zeros((900, 1600, 3), dtype=np.uint8)  # large enough to be searched in tiles
+DASHCAM = np.zeros((900, 1600, 3), dtype=np.uint8)  # a dashcam frame, larger than the input
 # A level plate 200 x 44 px in PHOTO, and the same plate rolled by 20 degrees.
 PLATE_QUAD = np.array([[100, 128], [300, 128], [300, 172], [100, 172]], np.float32)
 
@@ -34,12 +34,6 @@ def rolled(quad: np.ndarray, degrees: float, centre: tuple[float, float]) -> np.
 
 
 ROLLED_QUAD = rolled(PLATE_QUAD, 20, (200, 150))
-
-
-def turned(quad: np.ndarray, degrees: float) -> np.ndarray:
-    """Where PHOTO's points land when PHOTO is turned about its centre (the turned search)."""
-    height, width = PHOTO.shape[:2]
-    return rolled(quad, degrees, (width / 2, height / 2))
 
 
 # The shape of the level window a second look hands the detector.
@@ -74,10 +68,10 @@ class ScriptedDetector:
 
 
 class ScriptedReader:
-    """Returns the given readings in order, one per crop; reads ``formats`` (today's card's
+    """Returns the given readings in order, one per crop; reads ``formats`` (the one-line reader's
     by default); keeps the crops' shapes and lines."""
 
-    def __init__(self, readings: list[OcrReading], formats: PlateFormats = TODAY) -> None:
+    def __init__(self, readings: list[OcrReading], formats: PlateFormats = ONE_LINE_READER) -> None:
         self.readings = readings
         self.formats = formats
         self.calls: list[list[tuple[int, ...]]] = []
@@ -93,7 +87,7 @@ class ScriptedReader:
 class BatchScriptedReader:
     """Returns one scripted list of readings per call, in order."""
 
-    formats = TODAY
+    formats = ONE_LINE_READER
 
     def __init__(self, batches: list[list[OcrReading]]) -> None:
         self.batches = iter(batches)

@@ -4,6 +4,8 @@ reported as a confident one-line one by a card that reads none."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 
 import numpy as np
 import pytest
@@ -22,7 +24,7 @@ from plate_service.recognition.plate_types import plate_type
 from plate_service.recognition.read import UNREAD_SHAPE_MAX_CONFIDENCE, unread_shape
 from plate_service.recognition.rectify import TWO_LINE_MAX_ASPECT, shape_lines
 from plate_service.recognition.types import Detection, ImageRecognition
-from tests.fakes import TODAY_TYPES, FakeDetector, reading
+from tests.fakes import ONE_LINE_READER_TYPES, FakeDetector, reading
 from tests.recognition.stand_ins import (
     PHOTO,
     PLATE_QUAD,
@@ -86,9 +88,9 @@ def test_the_cut_the_reader_gets_of_a_two_line_find_is_one_line_wide() -> None:
     reader = ScriptedReader([reading(valid=False)] * 64, PlateFormats(["1", "4"]))
     PlateRecognizer(reader, FakeDetector([as_detection(SQUARE_QUAD, 0.9)])).recognize(PHOTO)
     # The find in its three framings, lines side by side; with no plate read, then the
-    # photo whole (4:3, shaped like a two-line plate), lines side by side too.
+    # photo whole (4:3, shaped like a two-line plate), as it is and lines side by side.
     assert reader.calls[0] == [(56, 320, 3)] * 3
-    assert reader.lines[:2] == [[2, 2, 2], [2]]
+    assert reader.lines[:2] == [[2, 2, 2], [1, 2]]
 
 
 # A tight crop of a tractor plate (190x145 mm), as a user may send one.
@@ -103,12 +105,25 @@ def test_a_square_crop_is_read_as_a_two_line_plate_by_a_card_with_two_line_types
         "1234АВ77", "tractor", 2)
 
 
-def test_the_whole_image_is_read_with_its_lines_side_by_side_only_when_shaped_so() -> None:
+def test_the_whole_image_is_also_read_with_its_lines_side_by_side_only_when_shaped_so(
+        ) -> None:
     reader = ScriptedReader([reading(valid=False)] * 4, PlateFormats(["1", "3"]))
     PlateRecognizer(reader).recognize(SQUARE_CROP, "crop")
     PlateRecognizer(reader).recognize(np.zeros((56, 260), dtype=np.uint8), "crop")
-    assert reader.calls == [[(56, 320)], [(56, 260)]]  # cut as a two-line find is
-    assert reader.lines == [[2], None]
+    # The square crop as it is and cut as a two-line find is; the wide one as it is.
+    assert reader.calls == [[(145, 190), (56, 320)], [(56, 260)]]
+    assert reader.lines == [[1, 2], None]
+
+
+def test_a_loose_crop_of_a_one_line_plate_is_read_as_one_line_though_narrow() -> None:
+    # A one-line plate with the car around it is as narrow as a two-line plate's crop:
+    # read both ways, the sure one-line reading wins over the lines side by side.
+    loose = np.zeros((142, 245), dtype=np.uint8)
+    reader = ScriptedReader([reading("A258EX19", 0.95),
+                             replace(reading("A258EX19", 0.3, valid=False), lines=2)],
+                            PlateFormats(["1", "3"]))
+    (plate,) = PlateRecognizer(reader).recognize(loose, "crop").plates
+    assert (plate.reading.text_latin, plate.reading.lines) == ("A258EX19", 1)
 
 
 def test_a_card_without_two_line_types_reads_a_square_crop_as_one_line() -> None:
@@ -128,7 +143,7 @@ def test_a_one_line_reading_is_never_a_two_line_type() -> None:
 @pytest.mark.parametrize("text", ["A123477", "1234AB77"],
                          ids=["reads as a police plate", "reads as nothing"])
 def test_a_card_without_two_line_types_never_reports_a_two_line_find(text: str) -> None:
-    reader = reader_for(TODAY_TYPES, text)
+    reader = reader_for(ONE_LINE_READER_TYPES, text)
     assert scene(reader, PLATE_QUAD).plates or text == "1234AB77"
     # The same reading on a two-line-shaped find: no plate, nor the photo read whole.
     result = scene(reader, SQUARE_QUAD)
@@ -164,10 +179,9 @@ def test_a_military_plate_s_region_cell_names_no_subject() -> None:
     assert (answer.format, answer.region, answer.region_name) == ("military", "50", None)
 
 
-def test_today_s_card_reads_as_the_reader_always_read() -> None:
-    reader = reader_for(TODAY_TYPES, "A123BC77")
-    assert reader.formats.alphabet == read_card(DEFAULT_MODELS_DIR / OCR_DIR,
-                                                OcrDecoding).decoding.alphabet
+def test_a_card_of_one_line_types_reads_a_private_plate_without_the_latin_d() -> None:
+    reader = reader_for(ONE_LINE_READER_TYPES, "A123BC77")
+    assert "D" not in reader.formats.alphabet
     (plate,) = scene(reader, PLATE_QUAD).plates
     assert (plate.reading.text, plate.reading.plate_format, plate.reading.lines) == (
         "А123ВС77", "private", 1)

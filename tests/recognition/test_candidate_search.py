@@ -13,7 +13,7 @@ from plate_service.recognition.candidate_search import (
     reading_probability,
 )
 from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX, NUM_CLASSES
-from tests.fakes import TODAY, boundary_lattice, ctc_matrix, ctc_output
+from tests.fakes import ONE_LINE_READER, boundary_lattice, ctc_matrix, ctc_output
 
 
 def _collapse(path: tuple[int, ...]) -> str:
@@ -27,7 +27,7 @@ def _collapse(path: tuple[int, ...]) -> str:
 
 def _search(probs: np.ndarray) -> list[tuple[str, float]]:
     """Up to ten readings, searched as for a plate the reader reported."""
-    return format_beam_search(probs, ctc_output(probs).greedy, TODAY, 10)
+    return format_beam_search(probs, ctc_output(probs).greedy, ONE_LINE_READER, 10)
 
 
 def test_reading_probability_is_the_sum_over_every_path_that_spells_it() -> None:
@@ -101,5 +101,6 @@ def test_the_frames_the_greedy_path_is_sure_of_need_not_be_read() -> None:
                  for text in ("A123BC77", "E777KX99", "X999XX999") for _ in range(30)]
     for lattice in lattices:
         path, best = ctc_output(lattice).greedy
-        every_frame_read = format_beam_search(lattice, (path, [0.0] * len(best)), TODAY, 10)
+        every_frame_read = format_beam_search(lattice, (path, [0.0] * len(best)),
+                                              ONE_LINE_READER, 10)
         assert _search(lattice) == every_frame_read

@@ -10,7 +10,6 @@ from plate_service.recognition.choose import (
     best_reading,
     crop_answer,
     deserves_second_look,
-    may_miss_plates,
     scene_answer,
     second_look_finds,
 )
@@ -117,18 +116,6 @@ def test_which_finds_deserve_a_second_look(quad: object, score: float, text: str
 def test_at_most_two_finds_get_a_second_look() -> None:
     unsure = [_found(reading("A001AA77", 0.6)) for _ in range(3)]
     assert second_look_finds([_found(reading("A001AA77", 0.95))] + unsure) == [1, 2]
-
-
-def test_a_scene_may_miss_plates_when_none_was_read_or_a_sure_find_gave_none() -> None:
-    read = as_detection(PLATE_QUAD, 0.9)
-    junk = as_detection(PLATE_QUAD + [300, 0], 0.8)
-    weak = as_detection(PLATE_QUAD + [300, 0], 0.4)
-    one = scene_answer(PHOTO, lambda: reading(valid=False),
-                       [_found(reading("A001AA77"), find=read)], IDENTITY)
-    assert may_miss_plates(scene_answer(PHOTO, lambda: reading(valid=False), [], IDENTITY), [])
-    assert may_miss_plates(one, [read, junk])
-    assert not may_miss_plates(one, [read, weak])
-    assert not may_miss_plates(crop_answer(CROP, reading(valid=False), IDENTITY), [])
 
 
 def test_a_photo_is_read_whole_only_when_its_finds_give_no_plate() -> None:

@@ -21,7 +21,7 @@ from plate_service.recognition.plate_format import (
     PlateFormats,
 )
 from plate_service.recognition.types import PlateFormat
-from tests.fakes import TODAY
+from tests.fakes import ONE_LINE_READER
 
 
 def probs_for(frames: list[dict[str, float]], alphabet: str = ALPHABET) -> np.ndarray:
@@ -45,7 +45,7 @@ def clean(text: str) -> list[dict[str, float]]:
     return frames
 
 
-def decode_plate(probs: np.ndarray, formats: PlateFormats = TODAY) -> PlateDecoding:
+def decode_plate(probs: np.ndarray, formats: PlateFormats = ONE_LINE_READER) -> PlateDecoding:
     """The decoding of one (T, C) matrix, as the reader decodes a batch of one."""
     (decoded,) = decode_plates(probs[None], formats)
     return decoded
@@ -80,7 +80,7 @@ def test_greedy_matches_frame_by_frame_decoding() -> None:
     logits[:, ::2, BLANK_INDEX] += 2  # plenty of blanks and repeats, like a real model
     probs = (np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)).astype(np.float32)
     greedy = [decode_greedy(p, ALPHABET) for p in probs]
-    for decoded, batched, matrix in zip(greedy, decode_plates(probs, TODAY), probs):
+    for decoded, batched, matrix in zip(greedy, decode_plates(probs, ONE_LINE_READER), probs):
         text, confs, logp = _reference_greedy(matrix)
         assert decoded.text_latin == batched.raw_text_latin == text
         assert decoded.char_confidences == pytest.approx(confs)
@@ -158,7 +158,7 @@ def test_viterbi_equals_brute_force_on_a_small_lattice() -> None:
 
 
 def test_slot_sets_restrict_three_digit_region_start() -> None:
-    private_2, private_3 = _slot_lists(TODAY)[:2]
+    private_2, private_3 = _slot_lists(ONE_LINE_READER)[:2]
     assert (len(private_2), len(private_3)) == (8, 9)
     assert {ALPHABET[i - 1] for i in private_3[6]} == {"1", "7", "9"}
     assert {ALPHABET[i - 1] for i in private_2[6]} == set("0123456789")
@@ -183,7 +183,7 @@ def test_batched_decoding_equals_one_by_one() -> None:
                             if len(fixable) >= 32 else
                             np.pad(probs_for(fixable), ((0, 32 - len(fixable)), (0, 0)),
                                    constant_values=0)[None]])
-    batched = decode_plates(probs, TODAY)
+    batched = decode_plates(probs, ONE_LINE_READER)
     assert batched == [decode_plate(p) for p in probs]
 
 

@@ -8,19 +8,24 @@ import cv2
 import numpy as np
 import pytest
 
+from plate_service.recognition.find import REFINE_PLATE_WIDTH, REFINE_WINDOW
 from plate_service.recognition.geometry import (
     box_corners,
     detection_corners,
-    holds_centre,
     level_window,
     moved_detection,
     order_corners,
     plate_roll,
-    tile_origins,
-    turned_photo,
 )
 from plate_service.recognition.types import Detection
-from tests.recognition.stand_ins import PHOTO, PLATE_QUAD, ROLLED_QUAD, as_detection, rolled
+from tests.recognition.stand_ins import (
+    PHOTO,
+    PLATE_QUAD,
+    ROLLED_QUAD,
+    as_detection,
+    in_window,
+    rolled,
+)
 
 
 @pytest.mark.parametrize("degrees", range(-60, 61, 10))
@@ -53,27 +58,15 @@ def test_the_level_window_shows_the_plate_level_centred_and_enlarged() -> None:
     assert min(angle % 90, 90 - angle % 90) < 1
 
 
-def test_a_find_in_a_turned_photo_maps_back_onto_the_plate() -> None:
-    turned, back = turned_photo(PHOTO, 20)
-    assert turned.shape == PHOTO.shape
-    in_turned = rolled(PLATE_QUAD, 20, (320, 240))
-    found = moved_detection(as_detection(in_turned, 0.7), back, 640, 480)
+def test_a_find_in_a_level_window_maps_back_onto_the_plate() -> None:
+    _, back = level_window(PHOTO, tuple(map(tuple, ROLLED_QUAD)), REFINE_WINDOW,
+                           REFINE_PLATE_WIDTH)
+    found = moved_detection(as_detection(in_window(ROLLED_QUAD), 0.7), back, 640, 480)
     assert found is not None and found.score == 0.7
-    assert np.asarray(found.corners) == pytest.approx(PLATE_QUAD, abs=0.01)
+    assert np.asarray(found.corners) == pytest.approx(ROLLED_QUAD, abs=0.01)
 
 
 def test_a_moved_find_whose_centre_falls_outside_the_photo_is_dropped() -> None:
     shift = np.array([[1.0, 0.0, 2000.0], [0.0, 1.0, 0.0]])
     assert moved_detection(as_detection(PLATE_QUAD, 0.9), shift, 640, 480) is None
     assert moved_detection(Detection((0, 0, 10, 10), 0.9), shift, 640, 480) is None
-
-
-def test_tiles_overlap_and_reach_every_edge() -> None:
-    tile_w, tile_h, origins = tile_origins(1600, 900, 2, 0.15)
-    assert (tile_w, tile_h) == (920, 518)
-    assert origins == [(0, 0), (680, 0), (0, 382), (680, 382)]
-
-
-def test_a_box_holds_a_find_when_it_holds_its_centre() -> None:
-    assert holds_centre((0, 0, 100, 100), Detection((60, 90, 130, 100), 0.9))
-    assert not holds_centre((0, 0, 100, 100), Detection((80, 90, 130, 100), 0.9))

@@ -14,7 +14,8 @@ from demo_provider.images import bundled_plates
 from plate_service.recognition.candidate_search import plate_candidates
 from plate_service.recognition.loading import load_reader
 from plate_service.recognition.ocr import ONLY_READINGS_MIN_BATCH, PlateReader
-from plate_service.recognition.plate_format import ALPHABET
+from plate_service.recognition.plate_format import ALPHABET, required_alphabet
+from plate_service.recognition.plate_types import plate_types
 from tests.conftest import MODELS_DIR
 
 OCR_DIR = MODELS_DIR / "ocr"
@@ -27,9 +28,11 @@ def reader() -> PlateReader:
 
 def test_weights_are_small_and_carry_their_alphabet(reader: PlateReader) -> None:
     assert (OCR_DIR / reader.card.weights).stat().st_size <= 5 * 1024 * 1024
-    assert reader.card.decoding.alphabet == ALPHABET
+    # Every type of the table, the Latin D of diplomatic plates after the plate letters.
+    alphabet = required_alphabet(plate_types())
+    assert reader.card.decoding.alphabet == alphabet == ALPHABET + "D"
     meta = reader._session.get_modelmeta().custom_metadata_map
-    assert meta["alphabet"] == ALPHABET
+    assert meta["alphabet"] == alphabet
     # A symbolic (dynamic) batch axis, so one run can read any number of crops.
     assert isinstance(reader._session.get_inputs()[0].shape[0], str)
 

@@ -1,12 +1,11 @@
 """PlateRecognizer, one image through the stages: crop vs scene, one reader call per pass,
-and when the extra passes (second look, turned and tiled searches) run."""
+one detector pass per photo, and when the second look runs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from plate_service.recognition.find import RESCAN_ANGLES
 from plate_service.recognition.pipeline import PlateRecognizer, looks_like_plate_crop
 from plate_service.recognition.read import CORNER_PADDINGS
 from plate_service.recognition.types import Detection, ImageRecognition, OcrReading
@@ -23,7 +22,6 @@ from tests.recognition.stand_ins import (
     ScriptedReader,
     as_detection,
     in_window,
-    turned,
 )
 
 
@@ -158,24 +156,12 @@ def test_no_second_look_or_other_search_once_a_level_plate_is_read_surely() -> N
     assert detector.seen == [PHOTO.shape] and reader.sizes == [3]
 
 
-def test_a_photo_with_no_plate_found_is_searched_againturned() -> None:
-    plate = turned(PLATE_QUAD, -20)
-    detector = ScriptedDetector([], [as_detection(turned(plate, RESCAN_ANGLES[0]), 0.9)],
-                                [as_detection(turned(plate, RESCAN_ANGLES[1]), 0.6)],
-                                [])  # the rolled plate's second look finds nothing more
-    reader = BatchScriptedReader([[reading(valid=False)], [reading("A001AA77", 0.95)] * 3])
-    result = PlateRecognizer(reader, detector).recognize(PHOTO, "scene")
-    assert detector.seen == [PHOTO.shape] * 3 + [WINDOW]
-    (found,) = result.plates
-    assert found.reading.text_latin == "A001AA77" and found.detection_score == 0.9
-    assert np.asarray(found.corners) == pytest.approx(plate, abs=0.01)
-
-
-def test_without_extra_searches_a_photo_with_no_plate_found_gets_one_pass() -> None:
+def test_a_photo_with_no_plate_found_gets_one_detector_pass() -> None:
     detector = ScriptedDetector([])
     reader = BatchScriptedReader([[reading(valid=False)]])
-    result = PlateRecognizer(reader, detector, extra_searches=False).recognize(DASHCAM, "scene")
+    result = PlateRecognizer(reader, detector).recognize(DASHCAM, "scene")
     assert detector.seen == [DASHCAM.shape] and result.plates == ()
+    assert reader.sizes == [1]
 
 
 def test_without_second_look_an_unsure_find_is_read_once() -> None:
@@ -184,68 +170,3 @@ def test_without_second_look_an_unsure_find_is_read_once() -> None:
     result = PlateRecognizer(reader, detector, second_look=False).recognize(PHOTO, "scene")
     assert detector.seen == [PHOTO.shape] and reader.sizes == [3]
     assert result.plates[0].reading.text_latin == "A001AA77"
-
-
-def test_a_turned_search_that_finds_nothing_reads_nothing_more() -> None:
-    detector = ScriptedDetector([], [], [])
-    reader = BatchScriptedReader([[reading(valid=False)]])
-    result = PlateRecognizer(reader, detector).recognize(PHOTO, "scene")
-    assert detector.seen == [PHOTO.shape] * 3
-    assert result.plates == () and reader.sizes == [1]
-
-
-def test_a_photo_with_a_sure_find_left_unread_is_searched_again_turned_for_more_plates() -> None:
-    read = PLATE_QUAD + [300, 250]  # a plate read at once
-    junk = as_detection(PLATE_QUAD + [300, 0], 0.8)  # a sure find that reads as no plate
-    missed = turned(PLATE_QUAD, -20)  # rolled past what the first pass found
-    detector = ScriptedDetector(
-        [as_detection(read, 0.9), junk],
-        [],  # the second look at the junk finds nothing
-        [as_detection(turned(missed, RESCAN_ANGLES[0]), 0.9)],
-        [as_detection(turned(read, RESCAN_ANGLES[1]), 0.9)],  # the read plate again
-        [])  # the rolled new find's second look finds nothing more
-    reader = BatchScriptedReader([
-        [reading("A001AA77", 0.95)] * 3 + [reading(valid=False)] * 3,
-        [reading("B002BB99", 0.92)] * 3])
-    result = PlateRecognizer(reader, detector).recognize(PHOTO, "scene")
-    assert detector.seen == [PHOTO.shape, WINDOW, PHOTO.shape, PHOTO.shape, WINDOW]
-    assert reader.sizes == [6, 3]  # only the new find is read again
-    assert [plate.reading.text_latin for plate in result.plates] == ["A001AA77", "B002BB99"]
-    assert np.asarray(result.plates[1].corners) == pytest.approx(missed, abs=0.01)
-
-
-def test_no_turned_search_when_every_sure_find_was_read() -> None:
-    detector = ScriptedDetector([as_detection(PLATE_QUAD, 0.9),
-                                 as_detection(PLATE_QUAD + [300, 0], 0.4)])  # a weak find
-    reader = BatchScriptedReader([[reading("A001AA77", 0.95)] * 3 + [reading(valid=False)] * 3])
-    result = PlateRecognizer(reader, detector).recognize(PHOTO, "scene")
-    assert detector.seen == [PHOTO.shape] and reader.sizes == [6]
-    assert [plate.reading.text_latin for plate in result.plates] == ["A001AA77"]
-
-
-def test_a_large_photo_with_no_plate_read_is_searched_tile_by_tile() -> None:
-    in_tile = PLATE_QUAD + [100, 50]
-    detector = ScriptedDetector([], [], [],  # the whole photo, then turned by each angle
-                                [], [], [], [as_detection(in_tile, 0.9)])
-    reader = BatchScriptedReader([[reading(valid=False)], [reading("A001AA77", 0.95)] * 3])
-    result = PlateRecognizer(reader, detector).recognize(DASHCAM, "scene")
-    assert detector.seen == [DASHCAM.shape] * 3 + [(518, 920, 3)] * 4
-    (plate,) = result.plates
-    assert plate.reading.text_latin == "A001AA77" and plate.source == "scene"
-    assert np.asarray(plate.corners) == pytest.approx(in_tile + [680, 382])
-
-
-def test_no_tile_search_once_a_plate_was_read() -> None:
-    detector = ScriptedDetector([as_detection(PLATE_QUAD, 0.9)])
-    reader = BatchScriptedReader([[reading("A001AA77", 0.95)] * 3])
-    PlateRecognizer(reader, detector).recognize(DASHCAM, "scene")
-    assert detector.seen == [DASHCAM.shape]
-
-
-def test_the_photo_is_read_whole_once_however_many_searches_read_no_plate() -> None:
-    junk = turned(PLATE_QUAD, RESCAN_ANGLES[0])  # a weak find: no second look
-    detector = ScriptedDetector([], [as_detection(junk, 0.4)], [])
-    reader = BatchScriptedReader([[reading(valid=False)], [reading(valid=False)] * 3])
-    result = PlateRecognizer(reader, detector).recognize(PHOTO, "scene")
-    assert detector.seen == [PHOTO.shape] * 3
-    assert reader.sizes == [1, 3] and result.plates == ()

@@ -14,10 +14,10 @@ from plate_service.recognition.plate_format import (
     to_latin,
 )
 from plate_service.recognition.types import PlateFormat
-from tests.fakes import TODAY
+from tests.fakes import ONE_LINE_READER
 
-match_format = TODAY.match
-is_series = TODAY.is_series
+match_format = ONE_LINE_READER.match
+is_series = ONE_LINE_READER.is_series
 
 
 def test_cyrillic_latin_round_trip() -> None:
@@ -69,14 +69,14 @@ def test_a_series_is_a_formats_main_part_with_no_region(text: str, series: bool)
 def test_today_s_formats_are_spelled_as_the_decoders_always_spelled_them() -> None:
     # Letter (L) / digit (D) per position before the region, in the order they are tried.
     shapes = [("".join("L" if chars == LETTERS_LATIN else "D" for chars in s.allowed[:s.region[0]]),
-               s.region[1] - s.region[0]) for s in TODAY.spellings]
+               s.region[1] - s.region[0]) for s in ONE_LINE_READER.spellings]
     assert shapes == [(p, n) for p in ("LDDDLL", "LLDDD", "LLDDDD", "LDDDD", "LLDDDL")
                       for n in (2, 3)]
-    assert [s.plate_format for s in TODAY.spellings[::2]] == [
+    assert [s.plate_format for s in ONE_LINE_READER.spellings[::2]] == [
         PlateFormat.PRIVATE, PlateFormat.TAXI, PlateFormat.TRAILER, PlateFormat.POLICE,
         PlateFormat.TRANSIT]
-    assert TODAY.alphabet == ALPHABET
-    assert not TODAY.reads_two_lines
+    assert ONE_LINE_READER.alphabet == ALPHABET
+    assert not ONE_LINE_READER.reads_two_lines
 
 
 EVERY_TYPE = PlateFormats(["1", "1А", "3", "4А", "5", "9", "10", "11", "21"])

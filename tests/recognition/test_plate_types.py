@@ -23,7 +23,7 @@ from plate_service.recognition.plate_types import (
 )
 from plate_service.recognition.types import PlateFormat
 from plate_service.web.openapi import build_openapi
-from tests.fakes import TODAY, TODAY_TYPES
+from tests.fakes import ONE_LINE_READER, ONE_LINE_READER_TYPES
 
 OPTIONAL = {"single_source", "region_background"}
 REQUIRED_TYPES = ["1", "1А", "1Б", "2", "3", "4", "4А", "4Б", "5", "6", "7", "8", "9", "10",
@@ -58,15 +58,15 @@ def test_every_source_a_row_names_is_described_in_the_file() -> None:
     assert {s for row in plate_types() for s in row.sources} <= set(data["sources"])
 
 
-def test_today_s_five_types_keep_their_names() -> None:
-    assert {t: plate_type(t).name for t in TODAY_TYPES} == SERVED_NAMES
+def test_the_five_one_line_types_keep_their_api_names() -> None:
+    assert {t: plate_type(t).name for t in ONE_LINE_READER_TYPES} == SERVED_NAMES
     # The reader tries the formats in the card's order: private plates first.
-    assert TODAY.spellings[0].plate_format is PlateFormat.PRIVATE
+    assert ONE_LINE_READER.spellings[0].plate_format is PlateFormat.PRIVATE
 
 
-def test_the_shipped_ocr_card_lists_today_s_types() -> None:
+def test_the_shipped_ocr_card_lists_every_type_of_the_table() -> None:
     card = read_card(DEFAULT_MODELS_DIR / OCR_DIR, OcrDecoding)
-    assert card.decoding.plate_types == TODAY_TYPES
+    assert card.decoding.plate_types == tuple(row.gost_type for row in plate_types())
 
 
 def test_the_format_names_are_the_table_s_rows_in_its_order() -> None:

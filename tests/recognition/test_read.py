@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+
+from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.read import read_finds, read_whole
 from plate_service.recognition.types import Detection
 from tests.fakes import reading
@@ -20,8 +25,20 @@ def test_every_framing_of_every_find_is_read_in_one_call() -> None:
 
 def test_an_image_read_whole_is_one_crop_of_its_own() -> None:
     reader = ScriptedReader([reading(valid=False)])
-    assert read_whole(reader, PHOTO) is reader.readings[0]
+    assert read_whole(reader, PHOTO) == (reader.readings[0],)
     assert reader.calls == [[(480, 640, 3)]]
+
+
+def test_a_narrow_image_is_read_as_one_line_and_as_two_in_one_call() -> None:
+    # 150x100: narrower than a one-line plate, as a square plate's crop or a loose crop
+    # of a one-line plate with the car around it is.
+    narrow = np.full((100, 150, 3), 128, np.uint8)
+    readings = [reading("A001AA77", 0.9), replace(reading("A001AA77", 0.2), lines=2)]
+    reader = ScriptedReader(readings, PlateFormats(["1", "1А"]))
+    assert read_whole(reader, narrow) == tuple(readings)
+    assert len(reader.calls) == 1 and reader.lines == [[1, 2]]
+    one_line_reader = ScriptedReader(readings[:1])
+    assert read_whole(one_line_reader, narrow) == (readings[0],)
 
 
 def test_more_finds_are_read_without_the_photo_and_nothing_is_read_without_finds() -> None:

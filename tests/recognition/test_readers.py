@@ -46,7 +46,7 @@ def recognizer(first: PlateReaderLike, second: PlateReaderLike, *,
     detector = None if finds is None else FakeDetector([as_detection(q, 0.9) for q in finds])
     return PlateRecognizer(first, detector, calibration=calibration,
                            second_reader=SecondReader(second, second_calibration),
-                           extra_searches=False, second_look=False)
+                           second_look=False)
 
 
 def test_a_crop_the_first_reader_reads_surely_costs_no_second_call() -> None:
@@ -85,16 +85,17 @@ def test_an_unsure_second_reading_does_not_replace_an_unsure_first_one() -> None
 
 def test_a_crop_shaped_like_a_two_line_plate_is_read_again_side_by_side() -> None:
     first = ScriptedReader([reading("A001AA77", 0.9)])  # sure, but of a squashed shape
-    second = ScriptedReader([tractor(0.95)], EVERY)
+    # The second reads it as it is and with its lines side by side, in one call.
+    second = ScriptedReader([reading("XX", 0.1, valid=False), tractor(0.95)], EVERY)
     best = recognizer(first, second).recognize(SQUARE_CROP, "crop").best
-    assert second.calls == [[SIDE_BY_SIDE]] and second.lines == [[2]]
+    assert second.calls == [[SQUARE_CROP.shape, SIDE_BY_SIDE]] and second.lines == [[1, 2]]
     assert best is not None and (best.reading.plate_format, best.reading.lines) == (
         "tractor", 2)
 
 
 def test_an_unsure_two_line_reading_may_beat_a_squashed_one_line_reading() -> None:
     first = ScriptedReader([reading("A001AA77", 0.3)])
-    second = ScriptedReader([tractor(0.4)], EVERY)
+    second = ScriptedReader([reading("XX", 0.1, valid=False), tractor(0.4)], EVERY)
     best = recognizer(first, second).recognize(SQUARE_CROP, "crop").best
     assert best is not None and best.reading.text_latin == "1234AB77"
 
@@ -123,13 +124,14 @@ def test_only_the_finds_the_first_reader_is_unsure_of_are_read_again_in_one_call
 
 def test_a_weak_one_line_find_read_unsurely_is_left_to_the_other_searches() -> None:
     first = ScriptedReader([reading("A003TY71", 0.2)] * 3)
-    second = ScriptedReader([reading("A003TY71", 0.99)] * 3, EVERY)
+    second = ScriptedReader([reading("A003TY71", 0.99)] * 3 + [tractor(0.2)], EVERY)
     weak = PlateRecognizer(first, FakeDetector([as_detection(PLATE_QUAD, 0.3)]),
-                           second_reader=SecondReader(second), extra_searches=False,
+                           second_reader=SecondReader(second),
                            second_look=False)
     weak.recognize(PHOTO, "scene")
-    # The find is not read again; the photo whole, the fallback, is (its shape is 4:3).
-    assert second.calls == [[SIDE_BY_SIDE]]
+    # The find is not read again; the photo whole, the fallback, is (its shape is 4:3:
+    # as it is and with its lines side by side).
+    assert second.calls == [[PHOTO.shape, SIDE_BY_SIDE]]
 
 
 def test_no_second_call_when_every_find_is_read_surely() -> None:

@@ -9,12 +9,13 @@ from plate_service.recognition.candidate_search import format_beam_search, plate
 from plate_service.recognition.ctc_decoding import decode_greedy
 from plate_service.recognition.plate_format import ALPHABET, BLANK_INDEX
 from plate_service.recognition.search_shortcut import only_readings
-from tests.fakes import TODAY, boundary_lattice, ctc_matrix, ctc_output
+from tests.fakes import ONE_LINE_READER, boundary_lattice, ctc_matrix, ctc_output
 
 
 def _only(batch: np.ndarray) -> list[list[tuple[str, float]] | None]:
     greedy = [decode_greedy(lattice, ALPHABET).text_latin for lattice in batch]
-    return only_readings(batch, greedy, [TODAY.match(text) is not None for text in greedy])
+    return only_readings(batch, greedy,
+                         [ONE_LINE_READER.match(text) is not None for text in greedy])
 
 
 def test_a_lattice_that_only_moves_character_boundaries_needs_no_search() -> None:
@@ -26,7 +27,7 @@ def test_a_lattice_that_only_moves_character_boundaries_needs_no_search() -> Non
         (found,) = _only(lattice[None])
         if found is not None:
             known += 1
-            search = format_beam_search(lattice, ctc_output(lattice).greedy, TODAY, 10)
+            search = format_beam_search(lattice, ctc_output(lattice).greedy, ONE_LINE_READER, 10)
             assert [text for text, _ in found] == [text for text, _ in search]
             assert [p for _, p in found] == pytest.approx([p for _, p in search], rel=1e-9)
     assert known > 150  # most of these lattices are simple

@@ -12,10 +12,10 @@ from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.plate_types import by_name, plate_types
 from plate_service.recognition.preprocess import preprocess_crop
 from plate_service.recognition.types import PlateFormat
-from training.ocr.data import DRAWN_ALPHABET, augment_real
+from training.ocr.data import augment_real, drawn_types
 from training.synth import plate as synth_plate
-from training.synth.plate import (FORMAT_WEIGHTS, PROVIDER_SIZE, TYPE_1_SHARE, make_sample,
-                                  make_samples, random_text, rotate_points)
+from training.synth.plate import (FORMAT_WEIGHTS, PROVIDER_SIZE, TYPE_1_SHARE, format_weights,
+                                  make_sample, make_samples, random_text, rotate_points)
 from training.synth.plate_layout import reading_order_text
 from training.synth.scene import render_car_scene
 
@@ -64,8 +64,18 @@ def test_every_type_appears_in_a_few_hundred_samples() -> None:
 
 
 def test_the_alphabet_holds_the_latin_d_of_diplomatic_plates() -> None:
-    assert DRAWN_ALPHABET == DRAWN.alphabet
-    assert "D" in DRAWN_ALPHABET and "T" in DRAWN_ALPHABET
+    alphabet = PlateFormats([row.gost_type for row in drawn_types()]).alphabet
+    assert alphabet == DRAWN.alphabet
+    assert "D" in alphabet and "T" in alphabet
+
+
+def test_a_mix_of_some_types_draws_only_those_in_their_relative_shares() -> None:
+    weights = format_weights(("1", "20"))
+    assert [row.gost_type for row in drawn_types(weights)] == ["1", "20"]
+    assert weights[PlateFormat.PRIVATE] / weights[PlateFormat.POLICE] == \
+        FORMAT_WEIGHTS[PlateFormat.PRIVATE] / FORMAT_WEIGHTS[PlateFormat.POLICE]
+    drawn = {make_sample((5, i), weights=weights).plate_format for i in range(60)}
+    assert drawn == {PlateFormat.PRIVATE, PlateFormat.POLICE}
 
 
 def test_a_two_line_sample_has_its_lines_side_by_side_as_the_service_cuts_them(
@@ -81,8 +91,7 @@ def test_a_two_line_sample_has_its_lines_side_by_side_as_the_service_cuts_them(
 
     monkeypatch.setattr(synth_plate, "side_by_side", spy)
     monkeypatch.setattr(synth_plate, "random_text", lambda rng, f: "AB123477")
-    monkeypatch.setattr(synth_plate, "FORMAT_WEIGHTS", {PlateFormat.OFFROAD_MOTORCYCLE: 1.0})
-    sample = make_sample((4, 0))
+    sample = make_sample((4, 0), weights={PlateFormat.OFFROAD_MOTORCYCLE: 1.0})
     assert sample.lines == 2 and made[-1][1] == 2
     assert sample.image is made[-1][0]
     assert sample.text_latin == "AB771234"

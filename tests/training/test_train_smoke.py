@@ -15,7 +15,7 @@ require_module("onnx")
 from plate_service.recognition.loading import load_reader  # noqa: E402
 from plate_service.recognition.plate_format import required_alphabet  # noqa: E402
 from plate_service.recognition.plate_lines import side_by_side  # noqa: E402
-from plate_service.recognition.plate_types import plate_types  # noqa: E402
+from plate_service.recognition.plate_types import plate_type, plate_types  # noqa: E402
 from training.ocr.train import TrainConfig, train  # noqa: E402
 
 
@@ -38,6 +38,19 @@ def test_training_smoke_run_exports_a_loadable_model(tmp_path: Path) -> None:
     readings = reader.read(crops, [1, 1, 2])
     assert [r.lines for r in readings] == [1, 1, 2]
     assert all(0.0 <= r.confidence <= 1.0 for r in readings)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Constant folding:UserWarning")
+def test_a_reader_of_some_types_has_their_alphabet_only(tmp_path: Path) -> None:
+    config = TrainConfig(synth_count=32, val_count=8, steps=2, batch=8, threads=1,
+                         processes=1, log_every=1, plate_types=("1", "20"))
+    train(config, tmp_path, data_root=None)
+    reader = load_reader(tmp_path, threads=1)
+    assert reader.card.decoding.plate_types == ("1", "20")
+    assert reader.card.decoding.alphabet == required_alphabet(
+        [plate_type("1"), plate_type("20")])
+    assert "D" not in reader.card.decoding.alphabet
 
 
 def test_real_training_images_are_real_extra_plus_the_training_half(shared_data: Path) -> None:

@@ -130,5 +130,6 @@ def test_a_recogniser_s_crop_path_gets_the_crops_as_they_are_and_lays_them_out_i
     square, wide = np.zeros((145, 190, 3), np.uint8), np.zeros((56, 260, 3), np.uint8)
     assert crop_texts(recognizer, [square, wide], [2, 1]) == ["", ""]
     assert [crop.shape for crop in first.crops] == [square.shape, wide.shape]
-    assert [crop.shape for crop in second.crops] == [(56, 320, 3), wide.shape]
-    assert second.lines == [2, 1]
+    # The square crop as it is and with its lines side by side, in one call.
+    assert [crop.shape for crop in second.crops] == [square.shape, (56, 320, 3), wide.shape]
+    assert second.lines == [1, 2, 1]

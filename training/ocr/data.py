@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import logging
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -21,9 +21,9 @@ import numpy as np
 from plate_service.recognition.detector import box_iou
 from plate_service.recognition.loading import load_detector
 from plate_service.recognition.rectify import cut_plate
-from plate_service.recognition.plate_format import required_alphabet
 from plate_service.recognition.plate_types import PlateType, by_name
 from plate_service.recognition.preprocess import InputSpec, preprocess_crop
+from plate_service.recognition.types import PlateFormat
 from training.real_dev_split import is_training_scene, read_scene_labels, training_crops
 from training.synth.conditions import random_condition
 from training.synth.plate import (CLIPPED_SHARE, CONDITION_SHARE, DARK_SHARE, FORMAT_WEIGHTS,
@@ -57,13 +57,14 @@ class EncodedSet:
         return len(self.texts)
 
 
-# The plate types the synthetic data draws, in the table's order, and the alphabet they
-# print: what the model learns to read and its card lists.
-DRAWN_TYPES: tuple[PlateType, ...] = tuple(by_name(f.value) for f in FORMAT_WEIGHTS)
-DRAWN_ALPHABET = required_alphabet(DRAWN_TYPES)
+def drawn_types(weights: Mapping[PlateFormat, float] = FORMAT_WEIGHTS
+                ) -> tuple[PlateType, ...]:
+    """The plate types a synthetic mix draws, in the table's order: what the model learns
+    to read and its card lists (their alphabet is its classes)."""
+    return tuple(by_name(f.value) for f in weights)
 
 
-def encode_text(text_latin: str, alphabet: str = DRAWN_ALPHABET) -> list[int]:
+def encode_text(text_latin: str, alphabet: str) -> list[int]:
     """Latin text -> class ids (1-based; 0 is the CTC blank)."""
     return [alphabet.index(c) + 1 for c in text_latin]
 
@@ -192,23 +193,26 @@ def _set_painter(painter: RealGlyphPainter | None) -> None:
     _painter = painter
 
 
-def _synth_chunk(args: tuple[int, int, int, InputSpec]) -> tuple[np.ndarray, list[str]]:
-    seed, start, count, spec = args
+def _synth_chunk(args: tuple[int, int, int, InputSpec, Mapping[PlateFormat, float]]
+                 ) -> tuple[np.ndarray, list[str]]:
+    seed, start, count, spec, weights = args
     out = np.empty((count, 1, spec.height, spec.width), np.float16)
     texts = []
     for j in range(count):
-        sample = make_sample((seed, start + j), _painter)
+        sample = make_sample((seed, start + j), _painter, weights)
         out[j] = preprocess_crop(sample.image, spec)
         texts.append(sample.text_latin)
     return out, texts
 
 
 def build_synthetic(seed: int, count: int, spec: InputSpec, processes: int = 2,
-                    painter: RealGlyphPainter | None = None) -> EncodedSet:
-    """``count`` synthetic samples, generated in chunks (deterministic for any process
-    count); with ``painter``, a share of the plates is composed from its real glyphs."""
+                    painter: RealGlyphPainter | None = None,
+                    weights: Mapping[PlateFormat, float] = FORMAT_WEIGHTS) -> EncodedSet:
+    """``count`` synthetic samples of the ``weights`` mix of types, generated in chunks
+    (deterministic for any process count); with ``painter``, a share of the plates is
+    composed from its real glyphs."""
     chunk = 1000
-    jobs = [(seed, s, min(chunk, count - s), spec) for s in range(0, count, chunk)]
+    jobs = [(seed, s, min(chunk, count - s), spec, weights) for s in range(0, count, chunk)]
     if processes > 1 and len(jobs) > 1:
         with get_context("fork").Pool(processes, _set_painter, (painter,)) as pool:
             parts = pool.map(_synth_chunk, jobs)

@@ -14,6 +14,7 @@ loose or clipped borders, down to ~15 px high). Everything is drawn with numpy/c
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import cv2
 import numpy as np
 
 from plate_service.recognition.plate_lines import side_by_side
-from plate_service.recognition.plate_types import by_name, plate_types
+from plate_service.recognition.plate_types import by_name, plate_type, plate_types
 from plate_service.recognition.read import CORNER_PADDINGS
 from plate_service.recognition.types import PlateFormat
 from training.synth.conditions import jpeg, low_freq, random_condition, weather
@@ -43,6 +44,17 @@ FORMAT_WEIGHTS: dict[PlateFormat, float] = {
     PlateFormat(row.name): TYPE_1_SHARE if row.gost_type == "1"
     else OTHER_TYPES_SHARE / (len(plate_types()) - 1)
     for row in plate_types()}
+
+
+def format_weights(gost_types: Sequence[str] = ()) -> dict[PlateFormat, float]:
+    """FORMAT_WEIGHTS of the given GOST types only (all of them when none are given): the
+    mix of a reader that specialises in some types, each keeping its relative share."""
+    if not gost_types:
+        return FORMAT_WEIGHTS
+    wanted = {plate_type(t).name for t in gost_types}
+    return {f: w for f, w in FORMAT_WEIGHTS.items() if f.value in wanted}
+
+
 # Share of synthetic plates composed from real glyphs when a glyph bank is given: real
 # print and wear on every type, while the drawn typeface keeps the rarer characters (D)
 # and the full range of stroke weights.
@@ -196,12 +208,14 @@ def provider_style(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def make_sample(seed: int | tuple[int, ...],
-                painter: RealGlyphPainter | None = None) -> SynthSample:
+                painter: RealGlyphPainter | None = None,
+                weights: Mapping[PlateFormat, float] = FORMAT_WEIGHTS) -> SynthSample:
     """One synthetic crop, fully determined by ``seed`` (and ``painter``'s glyph bank,
-    which composes REAL_GLYPH_SHARE of the plates from real glyphs when given)."""
+    which composes REAL_GLYPH_SHARE of the plates from real glyphs when given), of a type
+    drawn from ``weights``."""
     rng = np.random.default_rng(seed)
-    formats = list(FORMAT_WEIGHTS)
-    probs = np.array([FORMAT_WEIGHTS[f] for f in formats])
+    formats = list(weights)
+    probs = np.array([weights[f] for f in formats])
     plate_format = formats[int(rng.choice(len(formats), p=probs / probs.sum()))]
     row = by_name(plate_format.value)
     text = random_text(rng, plate_format)
