@@ -1,7 +1,7 @@
 """Stage 1, find: where the plates are in a photo, as detector finds in the photo's pixels.
 
-One detector pass over the whole photo finds its plates, rolled to +-35 degrees and down
-to about 50 px wide (the detector card's figures). A find whose reading is unsure gets a
+One detector pass over the whole photo finds its plates, upright or rolled, down to
+about 50 px wide (the detector card's figures). A find whose reading is unsure gets a
 second look, ``find_again``: a level, enlarged window around it, for tighter corners
 (when: ``choose.deserves_second_look``).
 """
