@@ -4,8 +4,8 @@
 Two OCR models trained apart are good at different plates: a reader of the common
 one-line types reads those surely, a model trained on every GOST type reads the others
 but may lose a few of those. So the first reader keeps the plates it reads surely, at no
-extra model call, and the second reads the rest, each laying out a two-line plate by its own
-card (``read``). Once the second's confidence is on the first's raw scale
+extra model call, and the second reads the rest, each laying out a two-line plate by its
+own card (``read``). Once the second's confidence is on the first's raw scale
 (``calibration.on_scale_of``), so that everything after this stage (thresholds, votes,
 the reported confidence) stays in the first reader's terms, its readings join the first's
 vote (``choose.best_reading``) only when they can help: when they are sure, or when the
@@ -56,9 +56,9 @@ class Readers:
     two-line plate squashed. A one-line find is read again only when the detector was sure
     of it (``choose.REFINE_MIN_SCORE``), as for a second look: a weak find read unsurely is
     more often a tail light than a plate, and a second reading would only add a false
-    one. The second's readings count only
-    when sure by the same measure, or when the first's fit no format or squash the shape
-    (``_helps``). Stateless per call, like the readers it holds.
+    one. The second's readings count only when sure by the same measure, or when the
+    first's fit no format or squash the shape (``_helps``). Stateless per call, like the
+    readers it holds.
     """
 
     def __init__(self, first: PlateReaderLike, calibration: ConfidenceCalibration = IDENTITY,
@@ -72,8 +72,9 @@ class Readers:
         return self._second is not None
 
     def read_whole(self, image: np.ndarray) -> OcrReading:
-        """The image read whole by the first reader, and by the second when that is not
-        sure or the image is shaped like a two-line plate; the better supported reading."""
+        """The image read whole by the first reader (both ways when it is narrow,
+        ``read.read_whole``), and by the second when that is not sure or the image is
+        shaped like a two-line plate; the better supported reading."""
         first = best_reading(read_whole(self._first, image))
         lines = whole_shape_lines(image)
         if self._second is None or (_sure(first, FALLBACK_MIN_CONFIDENCE) and lines == 1):
