@@ -66,10 +66,9 @@ def test_forbidden_imports(package: str, forbidden: tuple[str, ...]) -> None:
 
 
 RECOGNITION = "plate_service.recognition"
-# The stages in the order an image flows through them, then the read stage over two
-# readers (which weighs their readings by choose's vote), the use case that runs them and
-# the loading that builds it. Each may import the ones before it, never one after.
-STAGES = ("geometry", "find", "rectify", "read", "choose", "readers", "pipeline", "loading")
+# The stages in the order an image flows through them, then the use case that runs them
+# and the loading that builds it. Each may import the ones before it, never one after.
+STAGES = ("geometry", "find", "rectify", "read", "choose", "pipeline", "loading")
 # Everything else in recognition/ sits below the stages: models, formats, decoding, types.
 LOW_MODULES = sorted(path.stem for path in (REPO_ROOT / "plate_service/recognition").glob("*.py")
                      if path.stem not in STAGES and path.stem != "__init__")

@@ -16,12 +16,8 @@ readings (``lowest_threshold``). Rendered crops of every type of the plate-type 
 (``training.rendered_holdout``, print outside the training ranges, a seed of their own)
 join them, so that the map holds for the types no real photo here shows. Writes it beside the
 OCR weights (``confidence_calibration.json``, keyed by their sha256) unless ``--check``.
-
-A second OCR model beside it (``loading.SECOND_OCR_DIR``) is left out of the fit: the map
-is the model's in ``ocr/`` alone, and the pipeline weighs the second's readings through
-that model's own map. Fit that one with the second model as ``ocr/`` of a models folder.
-The table printed for a stored map (``calibration_report``) reads with both, as the
-service does, so it checks the targets on what the service reports.
+The table printed for a stored map (``calibration_report``) reads as the service does,
+so it checks the targets on what the service reports.
 """
 
 from __future__ import annotations
@@ -202,8 +198,7 @@ def _share(right: int, total: int) -> str:
 
 def calibration_report(data_dir: Path, models_dir: Path) -> str:
     """The table for the calibration stored beside the OCR weights (or why there is none),
-    on the plates the service reports: with the second reader, when there is one, whose
-    readings reach the map on the first reader's raw scale."""
+    on the plates the service reports."""
     recognizer = load_recognizer(models_dir, threads=1, calibrated=False)
     ocr_dir = models_dir / OCR_DIR
     try:
@@ -226,8 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.is_dir() or not load_rows(args.data):
         print(f"no labelled real images under {args.data}: nothing to calibrate on")
         return 1
-    recognizer = load_recognizer(args.models, threads=1, calibrated=False,
-                                 second_reader=False)
+    recognizer = load_recognizer(args.models, threads=1, calibrated=False)
     samples = collect_samples(recognizer, args.data, args.models)
     calibration = fit(samples, read_card(args.models / OCR_DIR, OcrDecoding).sha256)
     print(format_table(calibration.table))

@@ -5,8 +5,8 @@ Runs with the service's dependencies only (numpy, cv2, onnxruntime; no torch)::
     python -m training.eval_ocr [--data ../shared/data] [--model models/ocr | --models DIR]
 
 ``--model`` scores one OCR model's own readings; ``--models`` scores what the service's
-crop path (``recognize(image, "crop")``) reports with the models of a folder, a second
-OCR model in it (``loading.SECOND_OCR_DIR``) included, and times that path.
+crop path (``recognize(image, "crop")``) reports with the models of a folder, and times
+that path.
 
 Reads ``provider/`` and ``real-dev/`` (crop and provider-style rows) under ``--data``,
 leaving out the real-dev files the model's card says it trained on, and also scores the
@@ -33,7 +33,6 @@ import numpy as np
 from plate_service.recognition.candidate_search import plate_candidates
 from plate_service.recognition.loading import (
     OCR_DIR,
-    SECOND_OCR_DIR,
     load_reader,
     load_recognizer,
 )
@@ -214,10 +213,8 @@ def evaluate(reader: PlateReader, data_root: Path, model_dir: Path | None = None
 def evaluate_models(recognizer: PlateRecognizer, models_dir: Path, data_root: Path
                     ) -> EvalReport:
     """``evaluate`` through the crop path of ``recognizer``, loaded from ``models_dir``,
-    leaving out the rows any of its OCR models trained on; timed on that path."""
-    trained_on = frozenset().union(*(
-        read_card(models_dir / name, OcrDecoding).trained_on
-        for name in (OCR_DIR, SECOND_OCR_DIR) if (models_dir / name).is_dir()))
+    leaving out the rows its OCR model trained on; timed on that path."""
+    trained_on = read_card(models_dir / OCR_DIR, OcrDecoding).trained_on
     nan = float("nan")
     return score(recognizer_answers(recognizer), trained_on, data_root,
                  lambda images: (measure_crop_path(recognizer, images), nan, nan))
@@ -341,8 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--model", type=Path, default=DEFAULT_MODEL,
                        help="one OCR model folder, scored on its own readings")
     which.add_argument("--models", type=Path,
-                       help="a models folder, scored through the service's crop path (a "
-                            f"second OCR model in {SECOND_OCR_DIR}/ included)")
+                       help="a models folder, scored through the service's crop path")
     parser.add_argument("--record", action="store_true",
                         help="also write the figures into the model's card (metrics; "
                              "--model only)")

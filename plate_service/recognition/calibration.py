@@ -61,12 +61,6 @@ class ConfidenceCalibration:
         """The reported confidence for a raw one (clamped to the first and last knots)."""
         return _through_knots(raw, self.raw, self.reported)
 
-    def raw_for(self, reported: float) -> float:
-        """The raw confidence this map reports as ``reported``: the inverse of ``apply``
-        (clamped to the first and last knots), so that another reader's confidence can be
-        put on this reader's raw scale (``on_scale_of``)."""
-        return _through_knots(reported, self.reported, self.raw)
-
     def to_json(self) -> str:
         return json.dumps({"ocr_sha256": self.ocr_sha256, "raw": list(self.raw),
                            "reported": list(self.reported), "command": FIT_COMMAND,
@@ -75,20 +69,6 @@ class ConfidenceCalibration:
 
 IDENTITY = ConfidenceCalibration(raw=(0.0, 1.0), reported=(0.0, 1.0), ocr_sha256="")
 """Raw confidence reported as is: for fakes in tests, and while a calibration is fitted."""
-
-
-def on_scale_of(target: ConfidenceCalibration, source: ConfidenceCalibration, raw: float
-                ) -> float:
-    """A raw confidence of the reader ``source`` calibrates, as the raw confidence of the
-    reader ``target`` calibrates that means as often a right reading.
-
-    Two readers' raw confidences do not compare (each model is sure in its own way); their
-    calibrated ones do, since each says how often that reader's plates were read right on
-    held-out images. Putting one on the other's raw scale lets the pipeline keep its
-    thresholds, votes and reported confidence, all of which are in the first reader's raw
-    scale, whichever reader read the plate.
-    """
-    return target.raw_for(source.apply(raw))
 
 
 def load_calibration(ocr_dir: Path, ocr_sha256: str) -> ConfidenceCalibration:

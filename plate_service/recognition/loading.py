@@ -32,16 +32,12 @@ from plate_service.recognition.ocr import PlateReader
 from plate_service.recognition.find import PlateDetectorLike
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.read import CORNER_PADDINGS
-from plate_service.recognition.readers import SecondReader
 from plate_service.recognition.preprocess import OCR_INPUT
 
 logger = logging.getLogger(__name__)
 
 OCR_DIR = "ocr"
 DETECTOR_DIR = "detector"
-# The optional second OCR model (``readers``): one trained on every plate type, read only
-# where the model in OCR_DIR is unsure. Absent, the service reads with one model.
-SECOND_OCR_DIR = "ocr-types"
 
 
 def sha256_of(path: Path) -> str:
@@ -133,20 +129,17 @@ def load_detector(model_dir: Path, *, threads: int = 1) -> PlateDetector:
 def load_recognizer(models_dir: Path, *, threads: int = 1,
                     corner_paddings: Sequence[float] = CORNER_PADDINGS,
                     calibrated: bool = True,
-                    allow_no_detector: bool = False, second_look: bool = True,
-                    second_reader: bool = True) -> PlateRecognizer:
+                    allow_no_detector: bool = False, second_look: bool = True
+                    ) -> PlateRecognizer:
     """Load the OCR model, its confidence calibration and the detector; all are required
-    unless told otherwise. A second OCR model in SECOND_OCR_DIR, with its own calibration,
-    is loaded when present (and ``second_reader`` allows it).
+    unless told otherwise.
 
     A service without its detector reads every photo as a plate crop and finds nothing,
     so it runs without one only when ``allow_no_detector`` says so.
     ``corner_paddings`` exists for the evals, which compare framings; ``calibrated=False``
     reports raw confidences, for the command that fits the calibration;
     ``second_look`` switches the second look off for the evals (see
-    ``PlateRecognizer``), ``second_reader=False`` the second OCR model, for the evals and
-    for the fit of the first model's calibration, which must see that model's readings
-    alone. The service keeps the defaults.
+    ``PlateRecognizer``). The service keeps the defaults.
     """
     ocr_dir = models_dir / OCR_DIR
     if not ocr_dir.is_dir():
@@ -160,21 +153,7 @@ def load_recognizer(models_dir: Path, *, threads: int = 1,
     elif not allow_no_detector:
         raise ModelLoadError(f"detector model folder {detector_dir} does not exist "
                              "(ALLOW_NO_DETECTOR=true serves tight plate crops only)")
-    second = _load_second_reader(models_dir / SECOND_OCR_DIR, threads=threads,
-                                 calibrated=calibrated) if second_reader else None
-    logger.info("models loaded from %s (detector: %s, second reader: %s)", models_dir,
-                "yes" if detector else "no", "yes" if second else "no")
+    logger.info("models loaded from %s (detector: %s)", models_dir,
+                "yes" if detector else "no")
     return PlateRecognizer(reader, detector, corner_paddings, calibration,
-                           second_reader=second, second_look=second_look)
-
-
-def _load_second_reader(model_dir: Path, *, threads: int, calibrated: bool
-                        ) -> SecondReader | None:
-    """The second OCR model and its calibration, checked as the first's; None when its
-    folder is absent. Its calibration is required: without it its confidence could not be
-    weighed against the first model's (``readers``)."""
-    if not model_dir.is_dir():
-        return None
-    reader = load_reader(model_dir, threads=threads)
-    calibration = load_calibration(model_dir, reader.card.sha256) if calibrated else IDENTITY
-    return SecondReader(reader, calibration)
+                           second_look=second_look)

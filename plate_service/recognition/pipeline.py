@@ -2,8 +2,7 @@
 
 Each stage is a module of its own (``find``, ``rectify``, ``read``, ``choose``); the
 detector and the reader are injected, so each stage can be tested with a stand-in for
-the others, and a new model family is a new class, not a new branch here. A second
-reader, when injected, reads again only what the first is unsure of (``readers``).
+the others, and a new model family is a new class, not a new branch here.
 """
 
 from __future__ import annotations
@@ -22,8 +21,13 @@ from plate_service.recognition.choose import (
     second_look_finds,
 )
 from plate_service.recognition.find import PlateDetectorLike, PlateFinder
-from plate_service.recognition.read import CORNER_PADDINGS, FindReadings, PlateReaderLike
-from plate_service.recognition.readers import Readers, SecondReader
+from plate_service.recognition.read import (
+    CORNER_PADDINGS,
+    FindReadings,
+    PlateReaderLike,
+    read_finds,
+    read_whole,
+)
 from plate_service.recognition.types import (
     Detection,
     ImageRecognition,
@@ -49,19 +53,18 @@ class PlateRecognizer:
     models are injected, so tests can pass fakes and the service can pass ONNX models.
     ``corner_paddings`` are the margins of the framings each find is read in (see
     ``read.CORNER_PADDINGS``); ``calibration`` maps the reader's raw confidence to the
-    reported one (the identity by default); ``second_reader``, when given, reads again
-    what the reader is unsure of (``readers.Readers``); ``second_look=False`` skips the
-    second look, for the evals that weigh what it adds. Stateless per call, hence safe
-    to share across the worker threads.
+    reported one (the identity by default); ``second_look=False`` skips the second look,
+    for the evals that weigh what it adds. Stateless per call, hence safe to share across
+    the worker threads.
     """
 
     def __init__(self, reader: PlateReaderLike, detector: PlateDetectorLike | None = None,
                  corner_paddings: Sequence[float] = CORNER_PADDINGS,
                  calibration: ConfidenceCalibration = IDENTITY, *,
-                 second_reader: SecondReader | None = None, second_look: bool = True) -> None:
+                 second_look: bool = True) -> None:
         if not corner_paddings:
             raise ValueError("at least one corner padding is needed")
-        self._readers = Readers(reader, calibration, second_reader)
+        self._reader = reader
         self._finder = None if detector is None else PlateFinder(detector)
         self._corner_paddings = tuple(corner_paddings)
         self._calibration = calibration
@@ -70,10 +73,6 @@ class PlateRecognizer:
     @property
     def has_detector(self) -> bool:
         return self._finder is not None
-
-    @property
-    def has_second_reader(self) -> bool:
-        return self._readers.has_second
 
     def recognize(self, image: np.ndarray, mode: RecognitionMode = "auto") -> ImageRecognition:
         """Recognise the plates on one image.
@@ -91,21 +90,25 @@ class PlateRecognizer:
         crop = self._read_crop(image) if mode == "auto" and looks_like_plate_crop(image) else None
         if crop is not None and is_sure(crop):
             return crop
-        whole = partial(self._readers.read_whole, image)
+        whole = partial(self._read_whole, image)
         scene = self._read_scene(image, finder.find(image), whole)
         if crop is not None and not scene.plates:
             return crop
         return scene
 
     def _read_crop(self, image: np.ndarray) -> ImageRecognition:
-        return crop_answer(image, self._readers.read_whole(image), self._calibration)
+        return crop_answer(image, self._read_whole(image), self._calibration)
+
+    def _read_whole(self, image: np.ndarray) -> OcrReading:
+        """The image read whole, both ways when it is narrow (``read.read_whole``)."""
+        return best_reading(read_whole(self._reader, image))
 
     def _read_scene(self, image: np.ndarray, finds: Sequence[Detection],
                     whole: Callable[[], OcrReading]) -> ImageRecognition:
         """Rectify and read the photo's finds, look again at the unsure, choose; the photo
         is read whole (``whole``) only when the finds give no plate
         (``choose.scene_answer``)."""
-        readings = self._readers.read_finds(image, finds, self._corner_paddings)
+        readings = read_finds(self._reader, image, finds, self._corner_paddings)
         found = [FindReadings(find, framings) for find, framings in zip(finds, readings)]
         return scene_answer(image, whole, self._second_look(image, found), self._calibration)
 
@@ -121,8 +124,8 @@ class PlateRecognizer:
         again = {k: refined for k in second_look_finds(found)
                  if (refined := self._finder.find_again(image, found[k].find)) is not None}
         looked = list(found)
-        new_readings = self._readers.read_finds(image, list(again.values()),
-                                                self._corner_paddings)
+        new_readings = read_finds(self._reader, image, list(again.values()),
+                                  self._corner_paddings)
         for (k, refined), new in zip(again.items(), new_readings):
             readings = found[k].readings + new
             winner = best_reading(readings)

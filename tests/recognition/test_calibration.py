@@ -12,7 +12,6 @@ from plate_service.recognition.calibration import (
     TARGETS,
     ConfidenceCalibration,
     describe_targets,
-    on_scale_of,
     load_calibration,
 )
 from plate_service.recognition.model_card import OcrDecoding, read_card
@@ -53,16 +52,3 @@ def test_a_calibration_for_other_weights_is_refused(tmp_path: Path) -> None:
         load_calibration(tmp_path, "b" * 64)
     with pytest.raises(ModelLoadError, match="not found"):
         load_calibration(tmp_path / "elsewhere", "a" * 64)
-
-
-def test_the_inverse_map_finds_the_raw_confidence_behind_a_reported_one() -> None:
-    calibration = ConfidenceCalibration((0.0, 0.4, 0.8, 1.0), (0.0, 0.5, 0.9, 1.0), "x")
-    for raw in (0.0, 0.1, 0.4, 0.6, 0.95, 1.0):
-        assert calibration.raw_for(calibration.apply(raw)) == pytest.approx(raw)
-
-
-def test_another_reader_s_confidence_lands_where_the_first_s_means_as_much() -> None:
-    first = ConfidenceCalibration((0.0, 0.8, 1.0), (0.0, 0.5, 1.0), "first")
-    second = ConfidenceCalibration((0.0, 0.6, 1.0), (0.0, 0.5, 1.0), "second")
-    assert on_scale_of(first, second, 0.6) == pytest.approx(0.8)
-    assert first.apply(on_scale_of(first, second, 0.3)) == pytest.approx(second.apply(0.3))

@@ -1,7 +1,6 @@
 """Both shipped models load through one card format and one loader, which refuses any
 card field that is missing, unknown, mistyped, out of range or at odds with the weights
-or the code; the recogniser needs its detector unless running without one is allowed, and takes a
-second OCR model, with a calibration of its own, when its folder is there."""
+or the code; the recogniser needs its detector unless running without one is allowed."""
 
 from __future__ import annotations
 
@@ -14,11 +13,9 @@ from typing import Any
 import pytest
 
 from plate_service.errors import ModelLoadError
-from plate_service.recognition.calibration import CALIBRATION_NAME
 from plate_service.recognition.loading import (
     DETECTOR_DIR,
     OCR_DIR,
-    SECOND_OCR_DIR,
     load_detector,
     load_reader,
     load_recognizer,
@@ -144,26 +141,3 @@ def test_a_missing_detector_is_an_error_naming_the_setting(
 def test_a_missing_detector_is_accepted_when_allowed(models_without_detector: Path) -> None:
     assert not load_recognizer(models_without_detector, allow_no_detector=True).has_detector
     assert not (models_without_detector / DETECTOR_DIR).exists()
-
-
-def test_a_second_ocr_model_is_loaded_when_its_folder_is_there(
-        models_without_detector: Path) -> None:
-    assert not load_recognizer(models_without_detector,
-                               allow_no_detector=True).has_second_reader
-    (models_without_detector / SECOND_OCR_DIR).symlink_to(MODELS_DIR / OCR_DIR,
-                                                          target_is_directory=True)
-    assert load_recognizer(models_without_detector, allow_no_detector=True).has_second_reader
-    assert not load_recognizer(models_without_detector, allow_no_detector=True,
-                               second_reader=False).has_second_reader
-
-
-def test_a_second_ocr_model_without_its_own_calibration_refuses_to_load(
-        models_without_detector: Path) -> None:
-    second = models_without_detector / SECOND_OCR_DIR
-    shutil.copytree(MODELS_DIR / OCR_DIR, second)
-    path = second / CALIBRATION_NAME
-    calibration = json.loads(path.read_text(encoding="utf-8"))
-    calibration["ocr_sha256"] = "0" * 64  # fitted for other weights
-    path.write_text(json.dumps(calibration), encoding="utf-8")
-    with pytest.raises(ModelLoadError, match="fitted for OCR weights 000000000000"):
-        load_recognizer(models_without_detector, allow_no_detector=True)

@@ -19,7 +19,6 @@ from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.plate_types import plate_types
-from plate_service.recognition.readers import SecondReader
 from plate_service.recognition.types import OcrReading
 from training.type_evals import crop_sections, crop_texts, read_extra_type_labels
 from training.type_report import format_type_table, score_image, tally_by_type
@@ -125,11 +124,10 @@ def test_a_reader_of_two_line_types_gets_two_line_crops_as_the_service_cuts_them
 
 def test_a_recogniser_s_crop_path_gets_the_crops_as_they_are_and_lays_them_out_itself(
         tmp_path: Path) -> None:
-    first, second = _ReadsNothing(), _ReadsNothing([row.gost_type for row in plate_types()])
-    recognizer = PlateRecognizer(first, second_reader=SecondReader(second))
+    reader = _ReadsNothing([row.gost_type for row in plate_types()])
+    recognizer = PlateRecognizer(reader)
     square, wide = np.zeros((145, 190, 3), np.uint8), np.zeros((56, 260, 3), np.uint8)
     assert crop_texts(recognizer, [square, wide], [2, 1]) == ["", ""]
-    assert [crop.shape for crop in first.crops] == [square.shape, wide.shape]
     # The square crop as it is and with its lines side by side, in one call.
-    assert [crop.shape for crop in second.crops] == [square.shape, (56, 320, 3), wide.shape]
-    assert second.lines == [1, 2, 1]
+    assert [crop.shape for crop in reader.crops] == [square.shape, (56, 320, 3), wide.shape]
+    assert reader.lines == [1, 2, 1]
