@@ -3,9 +3,10 @@
 A set drawn by the training renderer with another seed only tells whether a model learnt
 its renderer. Here every plate's print lies outside what the training data is drawn
 with (``HELD_OUT_STYLE`` against ``plate_draw.TRAINING_STYLE``, ``HELD_OUT_DIRT`` against
-``conditions.DIRT_STRENGTH``), and it wears scratches and mud the training never draws.
-Crops are the rendered plates; photos are the held-out real-dev photos with these plates
-pasted over their labelled ones. Everything is drawn from ``(seed, type, index)``, so a
+``conditions.DIRT_STRENGTH``), and it wears more scratches and mud specks than training
+draws (``conditions.SCRATCH_COUNT``, ``conditions.SPECK_COUNT``). Crops are the rendered
+plates; photos are the held-out real-dev photos with these plates pasted over their
+labelled ones. Everything is drawn from ``(seed, type, index)``, so a
 seed fixes the set; it is built at eval time, never stored (the photos are third-party).
 """
 
@@ -30,9 +31,9 @@ DEFAULT_PER_TYPE = 24
 LabelRow = tuple[int, int, int, int, str]
 
 # Glyph width over its layout box: makers' fonts narrower and wider than the training's
-# 0.8-1.0 (each plate takes one of the two ranges).
+# range (each plate takes one of the two ranges).
 HELD_OUT_GLYPH_WIDTHS = ((0.66, 0.74), (1.05, 1.1))
-# Stroke weight over the tallest glyph: thinner print than the training's 0.11-0.16.
+# Stroke weight over the tallest glyph: thinner print than the training's.
 # Not bolder: the region digits take the main glyphs' weight, and bolder print fills
 # their counters until people cannot read them either.
 HELD_OUT_STROKE_WEIGHTS = ((0.07, 0.095),)
@@ -52,7 +53,7 @@ HELD_OUT_DARK_INK = ((62, 80), (34, 46), (14, 26))
 HELD_OUT_LIGHT_INK = ((150, 172), (196, 214), (214, 234))
 MIN_COLOUR_DISTANCE = 20.0
 # Dirt thicker than the training's DIRT_STRENGTH, always present, plus scratches and mud
-# specks (the training draws neither).
+# specks, more of each than the training draws on any plate.
 HELD_OUT_DIRT = (0.55, 0.65)
 SCRATCHES = (6, 14)
 MUD_SPECKS = (20, 60)

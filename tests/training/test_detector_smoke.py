@@ -92,6 +92,16 @@ def test_rendered_plates_cover_every_type_of_the_table() -> None:
     assert 0.15 < two_line < 0.35
 
 
+def test_a_stage_s_plate_mix_sets_the_share_of_each_shape() -> None:
+    if not data.HAVE_RENDERER:
+        missing("the synthetic plate renderer (training.synth) is not available")
+    rng = np.random.default_rng(0)
+    drawn = [data.draw_plate_type(rng, data.PlateMix(private=0.0, one_line=1.0))
+             for _ in range(300)]
+    assert all(row.line_count == 1 and row.name != "private" for row in drawn)
+    assert len({row.name for row in drawn}) > 5
+
+
 def test_a_square_plate_is_pasted_with_its_own_shape() -> None:
     if not data.HAVE_RENDERER:
         missing("the synthetic plate renderer (training.synth) is not available")

@@ -13,14 +13,16 @@ from training.rendered_holdout import (
     HELD_OUT_GLYPH_WIDTHS,
     HELD_OUT_STROKE_WEIGHTS,
     MIN_COLOUR_DISTANCE,
+    MUD_SPECKS,
+    SCRATCHES,
     held_out_crop,
     held_out_crops,
     held_out_field,
     held_out_ink,
     held_out_photo,
 )
-from training.synth.conditions import DIRT_STRENGTH
-from training.synth.plate_draw import TRAINING_STYLE, BGR
+from training.synth.conditions import DIRT_STRENGTH, SCRATCH_COUNT, SPECK_COUNT
+from training.synth.plate_draw import TRAINING_STYLE, WIDER_PRINT_STYLE, BGR, PlateStyle
 from training.synth.plate_layout import reading_order_text
 
 # Draws of the training colours: enough that a widened training range reaches the
@@ -32,13 +34,20 @@ def _outside(ranges: tuple[tuple[float, float], ...], training: tuple[float, flo
     return all(hi < training[0] or lo > training[1] for lo, hi in ranges)
 
 
-def test_held_out_glyphs_are_narrower_or_wider_and_thinner_or_bolder_than_any_trained() -> None:
-    assert _outside(HELD_OUT_GLYPH_WIDTHS, TRAINING_STYLE.glyph_width)
-    assert _outside(HELD_OUT_STROKE_WEIGHTS, TRAINING_STYLE.stroke_weight)
+@pytest.mark.parametrize("style", [TRAINING_STYLE, WIDER_PRINT_STYLE])
+def test_held_out_glyphs_are_narrower_or_wider_and_thinner_or_bolder_than_any_trained(
+        style: PlateStyle) -> None:
+    assert _outside(HELD_OUT_GLYPH_WIDTHS, style.glyph_width)
+    assert _outside(HELD_OUT_STROKE_WEIGHTS, style.stroke_weight)
 
 
 def test_held_out_dirt_is_thicker_than_any_trained() -> None:
     assert HELD_OUT_DIRT[0] > DIRT_STRENGTH[1]
+
+
+def test_held_out_plates_wear_more_scratches_and_specks_than_any_trained() -> None:
+    assert SCRATCHES[0] > SCRATCH_COUNT[1]
+    assert MUD_SPECKS[0] > SPECK_COUNT[1]
 
 
 def _nearest(colours: list[BGR], training: np.ndarray) -> float:

@@ -16,7 +16,7 @@ from plate_service.recognition.detector import PAD_VALUE, letterbox
 from training.real_dev_split import EXTRA_SCENES, is_training_scene, read_scene_labels
 from training.rotation import box_corners as _box_corners
 from training.rotation import rotate_photo, turn_points
-from training.synth.conditions import CONDITIONS, motion_blur
+from training.synth.conditions import CONDITIONS, motion_blur, weather
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +45,17 @@ LEVEL_SD, MAX_ROLL = 4.0, 40.0
 # 1-12 px on them).
 SCENE_CONDITIONS = ("night", "grey", "jpeg", "motion_blur")
 SCENE_BLUR_PX = (2.0, 10.0)
-# Rendered plates by shape: one-line 520x112 private plates as on most cars, the other
-# one-line types, and the square and two-line types (aspect 1.3-1.4), each family
-# drawn uniformly over its rows of the type table. Corners are the whole plate's.
-PRIVATE_SHARE, ONE_LINE_SHARE = 0.55, 0.2
 # Rendered plates are drawn this much wider than pasted, then shrunk (sharper edges).
 RENDER_OVERSAMPLE = 1.3
 # ... but at least this wide: the renderer's glyphs need a few pixels per stroke.
 RENDER_MIN_WIDTH = 80.0
 try:  # the renderer of GOST plates with known text; real crops stand in without it
-    from training.synth.plate_draw import draw_plate, random_plate_text
+    from training.synth.plate_draw import (
+        TRAINING_STYLE,
+        WIDER_PRINT_STYLE,
+        draw_plate,
+        random_plate_text,
+    )
 
     from plate_service.recognition.plate_types import PlateType, plate_types
     HAVE_RENDERER = True
@@ -76,6 +77,29 @@ class TurnedPhotos:
 
     def draw(self, rng: np.random.Generator) -> float:
         return float(rng.uniform(-MAX_ROLL, MAX_ROLL)) if self.uniform else draw_roll(rng)
+
+
+@dataclass(frozen=True)
+class PlateMix:
+    """Shares of the rendered plates by shape: one-line private plates, the other one-line
+    types, and the square and two-line types (the rest), each family drawn uniformly over
+    its rows of the type table; corners are the whole plate's. A stage of the training
+    recipe sets it. The default follows the roads, where most plates are private ones."""
+
+    private: float = 0.55
+    one_line: float = 0.2
+    # Share of rendered plates worn as years on the road wear them (``weather``: dirt,
+    # uneven light, shadow, glare, scratches, mud); no random draw for it when 0, so
+    # earlier stages' scenes stay as they were.
+    worn: float = 0.0
+    # Rendered plates drawn in ``plate_draw.WIDER_PRINT_STYLE`` rather than TRAINING_STYLE.
+    wider_print: bool = False
+    # Largest turn of a rendered plate's hue, in degrees, and the range its saturation is
+    # scaled by: plate makers' film and the light it is seen in shift a blue plate toward
+    # azure or navy, a yellow one toward amber; a detector that knows one shade of each
+    # colour misses the others. No random draw for it when 0.
+    hue_turn: float = 0.0
+    saturation: tuple[float, float] = (1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -315,12 +339,19 @@ def _grille_over_plate(rng: np.random.Generator, quad: np.ndarray
     return int(cx - gw / 2), int(bottom - gh), int(cx + gw / 2), int(bottom)
 
 
-def _plate_image(rng: np.random.Generator, sources: Sources, width: float) -> np.ndarray:
+def _plate_image(rng: np.random.Generator, sources: Sources, width: float,
+                 mix: PlateMix) -> np.ndarray:
     """A frontal plate picture: rendered with random text, or one of the real crops."""
     if HAVE_RENDERER and (not sources.crops or rng.random() < 0.7):
-        row = draw_plate_type(rng)
+        row = draw_plate_type(rng, mix)
         drawn = np.clip(width * RENDER_OVERSAMPLE, RENDER_MIN_WIDTH, MAX_PLATE_W)
-        plate = draw_plate(rng, row, random_plate_text(rng, row), drawn / row.size_mm[0])
+        style = WIDER_PRINT_STYLE if mix.wider_print else TRAINING_STYLE
+        plate = draw_plate(rng, row, random_plate_text(rng, row), drawn / row.size_mm[0],
+                           style)
+        if mix.worn and rng.random() < mix.worn:
+            plate = weather(rng, plate, marks=True)
+        if mix.hue_turn:
+            plate = _recoloured(rng, plate, mix)
     else:
         plate = sources.crops[int(rng.integers(0, len(sources.crops)))].copy()
     gain, bias = rng.uniform(0.55, 1.2), rng.uniform(-40, 30)
@@ -329,13 +360,21 @@ def _plate_image(rng: np.random.Generator, sources: Sources, width: float) -> np
     return np.clip(plate, 0, 255).astype(np.uint8)
 
 
-def draw_plate_type(rng: np.random.Generator) -> PlateType:
+def _recoloured(rng: np.random.Generator, plate: np.ndarray, mix: PlateMix) -> np.ndarray:
+    """A BGR plate with its hue turned and its saturation scaled at random, as ``mix`` says."""
+    hsv = cv2.cvtColor(plate, cv2.COLOR_BGR2HSV).astype(np.float32)
+    hsv[..., 0] = (hsv[..., 0] + rng.uniform(-mix.hue_turn, mix.hue_turn) / 2) % 180
+    hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(*mix.saturation), 0, 255)
+    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR)
+
+
+def draw_plate_type(rng: np.random.Generator, mix: PlateMix = PlateMix()) -> PlateType:
     """A row of the type table to render, by the shares above."""
     rows = plate_types()
     pick = rng.random()
-    if pick < PRIVATE_SHARE:
+    if pick < mix.private:
         family = [row for row in rows if row.name == "private"]
-    elif pick < PRIVATE_SHARE + ONE_LINE_SHARE:
+    elif pick < mix.private + mix.one_line:
         family = [row for row in rows if row.line_count == 1 and row.name != "private"]
     else:
         family = [row for row in rows if row.line_count > 1]
@@ -500,11 +539,12 @@ def _camera_condition(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
 
 
 def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: int,
-               turned: TurnedPhotos, condition_share: float = 0.0) -> Scene:
+               turned: TurnedPhotos, condition_share: float = 0.0,
+               mix: PlateMix = PlateMix()) -> Scene:
     """One training input (height x width BGR, letterboxed) and its plates; real photos
-    are turned as ``turned`` says, and ``condition_share`` of the scenes are put under a
+    are turned as ``turned`` says, ``condition_share`` of the scenes are put under a
     camera condition (no random draw for it when 0, so earlier stages' scenes stay as
-    they were)."""
+    they were), and rendered plates are of the types ``mix`` draws."""
     roll = rng.random()
     scene = Scene(np.empty(0), [])
     if sources.backgrounds and roll < 0.5:
@@ -513,7 +553,7 @@ def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: i
         canvas = scene.image
         if rng.random() < 0.35:  # paint a synthetic plate over a real one of known corners
             for quad in scene.quads:
-                plate = _plate_image(rng, sources, float(np.ptp(quad[:, 0])))
+                plate = _plate_image(rng, sources, float(np.ptp(quad[:, 0])), mix)
                 _paste(rng, canvas, plate, quad)
         extra = int(rng.integers(0, 2))
     elif sources.backgrounds and roll < 0.75:
@@ -546,7 +586,7 @@ def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: i
             low, high = SMALL_PLATE_W if rng.random() < SMALL_PLATE_SHARE else (
                 MIN_PLATE_W, MAX_PLATE_W)
             plate_w = float(np.exp(rng.uniform(np.log(low), np.log(high))))
-            plate = _plate_image(rng, sources, plate_w)
+            plate = _plate_image(rng, sources, plate_w, mix)
             aspect = plate.shape[1] / plate.shape[0]
             cx, cy = rng.uniform(0, width), rng.uniform(0, height)
             quad = _plate_quad(rng, cx, cy, plate_w, aspect)

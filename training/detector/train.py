@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import torch
 
-from training.detector.data import Sources, TurnedPhotos, load_sources, make_scene
+from training.detector.data import PlateMix, Sources, TurnedPhotos, load_sources, make_scene
 from training.detector.export import export_detector
 from training.detector.model import PlateNet, detector_loss, encode_targets
 
@@ -45,13 +45,14 @@ class Stage:
     """One schedule of the optimiser: ``steps`` batches drawn from ``seed``, AdamW at a
     peak rate ``lr`` (warm-up, then cosine decay), real photos turned as ``turned``
     says, ``conditions`` of the scenes under a camera condition
-    (``data.SCENE_CONDITIONS``)."""
+    (``data.SCENE_CONDITIONS``), rendered plates of the types ``plates`` draws."""
 
     steps: int
     lr: float
     seed: int
     turned: TurnedPhotos
     conditions: float = 0.0
+    plates: PlateMix = PlateMix()
 
 
 # The recipe of the shipped detector.
@@ -69,6 +70,14 @@ RECIPE = (
     # Night, infrared and cheap cameras: a third of the scenes under one of their
     # conditions, which one pass must read through as well.
     Stage(3000, 1e-3, 20261208, TurnedPhotos(0.75, uniform=True), conditions=0.33),
+    # Police, military, diplomatic, taxi and transit plates are rare on the roads but
+    # must be found: the other one-line types get as many rendered plates as private
+    # ones; half the rendered plates are dirty, scratched and spattered, as old plates
+    # are; every colour comes in other shades (a lighter blue, amber, maroon), and the
+    # print in more widths and weights.
+    Stage(3000, 1e-3, 20261209, TurnedPhotos(0.75, uniform=True), conditions=0.33,
+          plates=PlateMix(private=0.3, one_line=0.45, worn=0.5, hue_turn=30.0,
+                          saturation=(0.6, 1.3), wider_print=True)),
 )
 
 
@@ -92,7 +101,8 @@ def make_batch(sources: Sources, stage: Stage, step: int, batch: int
     images, heats, regs, weights = [], [], [], []
     for i in range(batch):
         rng = np.random.default_rng((stage.seed, step, i))
-        scene = make_scene(rng, sources, INPUT_H, INPUT_W, stage.turned, stage.conditions)
+        scene = make_scene(rng, sources, INPUT_H, INPUT_W, stage.turned, stage.conditions,
+                           stage.plates)
         x0, y0 = crop_origin(rng, scene.quads + scene.boxes_only)
         crop = scene.image[y0:y0 + CROP_H, x0:x0 + CROP_W]
         offset = np.array([x0, y0], np.float32)

@@ -23,6 +23,14 @@ NIGHT_GAIN, NIGHT_NOISE = 0.25, 10.0
 GREY_CONTRAST, GREY_BLOOM = 1.4, 1.5
 # How much dirt darkens a plate where it lies thickest (a share of the light).
 DIRT_STRENGTH = (0.1, 0.5)
+# The marks of years on the road, on a share of the plates ``weather`` is asked to mark:
+# thin scratches, light where the film is scraped off and dark where grime fills them,
+# and specks of mud. A mark across a stroke must not change the character a model reads.
+# A few per plate: the rendered held-out set (``training.rendered_holdout``) marks every
+# plate with more of both, so it still measures wear past what training draws.
+MARKS_SHARE = 0.5
+SCRATCH_COUNT = (1, 5)
+SPECK_COUNT = (2, 15)
 
 
 def low_freq(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
@@ -31,8 +39,10 @@ def low_freq(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np
     return cv2.resize(small, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
 
-def weather(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
-    """Dirt, uneven light, shadow and glare on a BGR image (float math, uint8 out)."""
+def weather(rng: np.random.Generator, img: np.ndarray, marks: bool = False) -> np.ndarray:
+    """Dirt, uneven light, shadow and glare on a BGR image (float math, uint8 out), and
+    with ``marks`` scratches and mud on MARKS_SHARE of the images (no random draw for
+    them without: the OCR's data stays as its recipe drew it)."""
     h, w = img.shape[:2]
     x = img.astype(np.float32)
     if rng.random() < 0.6:  # dirt: darker blotches
@@ -56,7 +66,32 @@ def weather(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
                     float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
         mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, h / 8))
         x += rng.uniform(60, 170) * mask[..., None]
+    if marks and rng.random() < MARKS_SHARE:
+        _marks(rng, x)
     return x.clip(0, 255).astype(np.uint8)
+
+
+def _marks(rng: np.random.Generator, x: np.ndarray) -> None:
+    """Scratches (bent strokes, light or dark) and mud specks, drawn into float BGR ``x``."""
+    h, w = x.shape[:2]
+    for _ in range(int(rng.integers(SCRATCH_COUNT[0], SCRATCH_COUNT[1] + 1))):
+        mask = np.zeros((h, w), np.float32)
+        point = np.array([rng.uniform(0, w), rng.uniform(0, h)])
+        angle, step = rng.uniform(0, 2 * np.pi), rng.uniform(0.03, 0.12) * w
+        points = [point]
+        for _ in range(int(rng.integers(1, 4))):  # a scratch bends where it was dragged
+            angle += rng.normal(0, 0.4)
+            points.append(points[-1] + step * np.array([np.cos(angle), np.sin(angle)]))
+        cv2.polylines(mask, [np.array(points, np.int32)], False, 1.0,
+                      max(1, round(h * rng.uniform(0.005, 0.02))), cv2.LINE_AA)
+        shade, opacity = (rng.uniform(190, 255) if rng.random() < 0.6
+                          else rng.uniform(20, 80)), rng.uniform(0.3, 0.7)
+        x += (opacity * mask)[..., None] * (shade - x)
+    for _ in range(int(rng.integers(SPECK_COUNT[0], SPECK_COUNT[1] + 1))):
+        centre = (int(rng.uniform(0, w)), int(rng.uniform(0, h)))
+        axes = tuple(max(1, round(rng.uniform(0.004, 0.02) * h)) for _ in range(2))
+        mud = tuple(float(v) for v in rng.uniform(25, 90, size=3))
+        cv2.ellipse(x, centre, axes, float(rng.uniform(0, 180)), 0, 360, mud, -1, cv2.LINE_AA)
 
 
 def jpeg(img: np.ndarray, quality: int) -> np.ndarray:

@@ -79,6 +79,11 @@ class PlateStyle:
 # What the training data is drawn with.
 TRAINING_STYLE = PlateStyle(glyph_width=(0.8, 1.0), stroke_weight=(0.11, 0.16),
                             field=field_colour, ink=ink_colour)
+# Print a little narrower and wider, thinner and bolder: the detector's fifth stage
+# (``training.detector.train.RECIPE``) draws its plates so, still inside the gaps the
+# rendered held-out set's print lies in (``training.rendered_holdout``).
+WIDER_PRINT_STYLE = PlateStyle(glyph_width=(0.76, 1.03), stroke_weight=(0.10, 0.17),
+                               field=field_colour, ink=ink_colour)
 
 
 def random_plate_text(rng: np.random.Generator, row: PlateType) -> str:
