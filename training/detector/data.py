@@ -369,7 +369,7 @@ def _recoloured(rng: np.random.Generator, plate: np.ndarray, mix: PlateMix) -> n
 
 
 def draw_plate_type(rng: np.random.Generator, mix: PlateMix = PlateMix()) -> PlateType:
-    """A row of the type table to render, by the shares above."""
+    """A row of the type table to render, by the shares of ``mix``."""
     rows = plate_types()
     pick = rng.random()
     if pick < mix.private:
