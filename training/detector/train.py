@@ -71,7 +71,7 @@ RECIPE = (
     # conditions, which one pass must read through as well.
     Stage(3000, 1e-3, 20261208, TurnedPhotos(0.75, uniform=True), conditions=0.33),
     # Police, military, diplomatic, taxi and transit plates are rare on the roads but
-    # must be found: the other one-line types get as many rendered plates as private
+    # must be found: the other one-line types get more rendered plates than private
     # ones; half the rendered plates are dirty, scratched and spattered, as old plates
     # are; every colour comes in other shades (a lighter blue, amber, maroon), and the
     # print in more widths and weights.
