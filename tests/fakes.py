@@ -98,8 +98,8 @@ class FakeReader:
         self.batches: list[int] = []
         self._lock = threading.Lock()
 
-    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
-             ) -> list[OcrReading]:
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None,
+             *, min_confidence: float = 0.0) -> list[OcrReading]:
         with self._lock:
             self.batches.append(len(crops))
         if self.delay_s:

@@ -65,7 +65,8 @@ class GatedReader(FakeReader):
         self.entered = threading.Event()
         self.widths: list[int] = []
 
-    def read(self, crops: Sequence[np.ndarray]) -> list[OcrReading]:
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None,
+             *, min_confidence: float = 0.0) -> list[OcrReading]:
         self.widths.extend(crop.shape[1] for crop in crops)
         self.entered.set()
         self.release.wait(timeout=10)

@@ -251,13 +251,40 @@ class PlateDecoding:
     frames: GreedyFrames
 
 
-def decode_plates(probs: np.ndarray, formats: PlateFormats) -> list[PlateDecoding]:
+def fit_penalty_bound(probs: np.ndarray, formats: PlateFormats) -> np.ndarray:
+    """For each (T, C) matrix of ``probs`` (N, T, C), a lower bound on how many nats any
+    reading that fits ``formats`` is less likely than the greedy path.
+
+    Such a reading spells at least as many characters as the shortest spelling has slots,
+    each on a frame of its own; a frame that gives a character where the greedy path has
+    a blank loses the gap between its best and its best non-blank class. The cheapest
+    frames set the bound; every other frame is counted at its best.
+    """
+    log_probs = np.log(np.maximum(probs.astype(np.float32), 1e-30))
+    best = log_probs.max(axis=2)
+    best_char = np.delete(log_probs, BLANK_INDEX, axis=2).max(axis=2)
+    shortest = min(len(spelling.allowed) for spelling in formats.spellings)
+    return np.sort(best - best_char, axis=1)[:, :shortest].sum(axis=1)
+
+
+def decode_plates(probs: np.ndarray, formats: PlateFormats, min_confidence: float = 0.0
+                  ) -> list[PlateDecoding]:
     """Greedy CTC for each (T, C) matrix of ``probs`` (N, T, C); the readings that fit no
     format of ``formats`` then go through constrained decoding together, in one batched
-    pass."""
+    pass.
+
+    A reading that cannot fit a format with ``min_confidence`` (``fit_penalty_bound``:
+    the penalty alone would keep it below) stays as greedily read, unfitted: a caller
+    that discards readings under it is spared the search, which on a photo without a
+    plate costs more than reading it.
+    """
     greedy = _decode_greedy_many(probs, formats.alphabet)
     matches = [formats.match(g.text_latin) for g, _ in greedy]
     failed = [i for i, m in enumerate(matches) if m is None]
+    if failed and min_confidence > 0 and formats.spellings:
+        hopeless = min(MAX_CONSTRAINED_PENALTY, -math.log(min_confidence))
+        bounds = fit_penalty_bound(probs[failed], formats)
+        failed = [i for i, bound in zip(failed, bounds.tolist()) if bound <= hopeless]
     fixed = dict(zip(failed, decode_constrained_many(probs[failed], formats)))
     out = []
     for i, ((g, frames), m) in enumerate(zip(greedy, matches)):
@@ -266,7 +293,7 @@ def decode_plates(probs: np.ndarray, formats: PlateFormats) -> list[PlateDecodin
                                      g.char_confidences, g.confidence, m.plate_format,
                                      m.region, g.text_latin, frames))
             continue
-        constrained = fixed[i]
+        constrained = fixed.get(i)
         if constrained is None:
             out.append(PlateDecoding(formats.printed(g.text_latin, None), g.text_latin,
                                      g.char_confidences, g.confidence, None, None,

@@ -53,30 +53,32 @@ class PlateReader:
             raise InferenceError(f"OCR inference failed on a batch of {len(crops)}: {exc}") \
                 from exc
 
-    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
-             ) -> list[OcrReading]:
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None,
+             *, min_confidence: float = 0.0) -> list[OcrReading]:
         """Read each crop (uint8 gray HxW or BGR HxWx3); results in input order.
 
         ``lines`` gives each crop's number of lines (a two-line plate cut with its lines
         side by side, ``plate_lines``), which decides the formats it is read as; one each
-        when not given.
+        when not given. A crop that cannot read as a plate with ``min_confidence``
+        comes back unfitted (``ctc_decoding.decode_plates``).
         """
         readings = []
         for start in range(0, len(crops), READ_CHUNK):
             probs = self.probabilities(crops[start:start + READ_CHUNK])
             chunk_lines = [1] * len(probs) if lines is None else \
                 list(lines[start:start + READ_CHUNK])
-            readings += self._decode(probs, chunk_lines)
+            readings += self._decode(probs, chunk_lines, min_confidence)
         return readings
 
-    def _decode(self, probs: np.ndarray, lines: list[int]) -> list[OcrReading]:
+    def _decode(self, probs: np.ndarray, lines: list[int], min_confidence: float
+                ) -> list[OcrReading]:
         """Each crop's probabilities decoded to the formats of its number of lines."""
         out: list[OcrReading | None] = [None] * len(probs)
         for count in sorted(set(lines)):
             which = [i for i, n in enumerate(lines) if n == count]
             group = probs if len(which) == len(probs) else probs[which]
             formats = self.formats.only(count)
-            decoded = decode_plates(group, formats)
+            decoded = decode_plates(group, formats, min_confidence)
             only = (only_readings(group, [d.raw_text_latin for d in decoded],
                                   [d.plate_format is not None and d.text_latin == d.raw_text_latin
                                    for d in decoded])

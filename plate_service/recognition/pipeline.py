@@ -14,6 +14,7 @@ import numpy as np
 
 from plate_service.recognition.calibration import IDENTITY, ConfidenceCalibration
 from plate_service.recognition.choose import (
+    FALLBACK_MIN_CONFIDENCE,
     best_reading,
     crop_answer,
     is_sure,
@@ -90,7 +91,7 @@ class PlateRecognizer:
         crop = self._read_crop(image) if mode == "auto" and looks_like_plate_crop(image) else None
         if crop is not None and is_sure(crop):
             return crop
-        whole = partial(self._read_whole, image)
+        whole = partial(self._read_whole, image, FALLBACK_MIN_CONFIDENCE)
         scene = self._read_scene(image, finder.find(image), whole)
         if crop is not None and not scene.plates:
             return crop
@@ -99,9 +100,10 @@ class PlateRecognizer:
     def _read_crop(self, image: np.ndarray) -> ImageRecognition:
         return crop_answer(image, self._read_whole(image), self._calibration)
 
-    def _read_whole(self, image: np.ndarray) -> OcrReading:
-        """The image read whole, both ways when it is narrow (``read.read_whole``)."""
-        return best_reading(read_whole(self._reader, image))
+    def _read_whole(self, image: np.ndarray, min_confidence: float = 0.0) -> OcrReading:
+        """The image read whole, both ways when it is narrow (``read.read_whole``); a
+        photo's fallback only needs readings that can be kept (``min_confidence``)."""
+        return best_reading(read_whole(self._reader, image, min_confidence))
 
     def _read_scene(self, image: np.ndarray, finds: Sequence[Detection],
                     whole: Callable[[], OcrReading]) -> ImageRecognition:

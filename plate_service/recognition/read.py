@@ -42,12 +42,13 @@ UNREAD_SHAPE_MAX_CONFIDENCE = 0.3
 
 class PlateReaderLike(Protocol):
     """What the read stage needs from the OCR model: its formats, and readings of crops
-    (``lines`` per crop, one each when not given)."""
+    (``lines`` per crop, one each when not given; a crop that cannot read as a plate
+    with ``min_confidence`` may come back unfitted to any format)."""
 
     formats: PlateFormats
 
-    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
-             ) -> list[OcrReading]: ...
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None,
+             *, min_confidence: float = 0.0) -> list[OcrReading]: ...
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,15 @@ class FindReadings:
     readings: tuple[OcrReading, ...]
 
 
-def read_whole(reader: PlateReaderLike, image: np.ndarray) -> tuple[OcrReading, ...]:
+def read_whole(reader: PlateReaderLike, image: np.ndarray, min_confidence: float = 0.0
+               ) -> tuple[OcrReading, ...]:
     """The image read whole: a crop's readings, or a photo's fallback when none of its
     finds gives a plate (read only then: most photos never need it). One reading, or two
-    for an image that may hold either shape (``_whole``), from one call."""
-    return tuple(reading for group in _read_grouped(reader, _whole(reader, image))
-                 for reading in group)
+    for an image that may hold either shape (``_whole``), from one call. A reading that
+    cannot be a plate with ``min_confidence`` may come back unfitted (a fallback under
+    it is dropped anyway)."""
+    groups = _read_grouped(reader, _whole(reader, image), min_confidence)
+    return tuple(reading for group in groups for reading in group)
 
 
 def read_finds(reader: PlateReaderLike, image: np.ndarray, finds: Sequence[Detection],
@@ -110,14 +114,14 @@ def _cut(reader: PlateReaderLike, image: np.ndarray, find: Detection,
     return _Cuts(plate_framings(image, find, paddings, lines), lines, False)
 
 
-def _read_grouped(reader: PlateReaderLike, groups: Sequence[_Cuts]
+def _read_grouped(reader: PlateReaderLike, groups: Sequence[_Cuts], min_confidence: float = 0.0
                   ) -> list[tuple[OcrReading, ...]]:
     """Every crop of every group read in one call; the readings grouped alike. One-line
     crops alone are read as the reader reads by default."""
     crops = [crop for group in groups for crop in group.crops]
     lines = [group.lines for group in groups for _ in group.crops]
-    readings = iter(reader.read(crops, lines) if any(n != 1 for n in lines)
-                    else reader.read(crops))
+    readings = iter(reader.read(crops, lines if any(n != 1 for n in lines) else None,
+                                min_confidence=min_confidence))
     out = []
     for group in groups:
         read = tuple(next(readings) for _ in group.crops)

@@ -69,18 +69,20 @@ class ScriptedDetector:
 
 class ScriptedReader:
     """Returns the given readings in order, one per crop; reads ``formats`` (the one-line reader's
-    by default); keeps the crops' shapes and lines."""
+    by default); keeps the crops' shapes, lines and the confidence each call needs."""
 
     def __init__(self, readings: list[OcrReading], formats: PlateFormats = ONE_LINE_READER) -> None:
         self.readings = readings
         self.formats = formats
         self.calls: list[list[tuple[int, ...]]] = []
         self.lines: list[list[int] | None] = []
+        self.min_confidences: list[float] = []
 
-    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
-             ) -> list[OcrReading]:
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None,
+             *, min_confidence: float = 0.0) -> list[OcrReading]:
         self.calls.append([crop.shape for crop in crops])
         self.lines.append(None if lines is None else list(lines))
+        self.min_confidences.append(min_confidence)
         return self.readings[: len(crops)]
 
 
@@ -93,8 +95,8 @@ class BatchScriptedReader:
         self.batches = iter(batches)
         self.sizes: list[int] = []
 
-    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
-             ) -> list[OcrReading]:
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None,
+             *, min_confidence: float = 0.0) -> list[OcrReading]:
         self.sizes.append(len(crops))
         batch = next(self.batches)
         assert len(batch) == len(crops)

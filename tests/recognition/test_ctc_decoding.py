@@ -11,8 +11,10 @@ from plate_service.recognition.ctc_decoding import (
     PlateDecoding,
     _slot_lists,
     _viterbi_many,
+    decode_constrained_many,
     decode_greedy,
     decode_plates,
+    fit_penalty_bound,
 )
 from plate_service.recognition.plate_format import (
     ALPHABET,
@@ -202,3 +204,55 @@ def test_a_card_with_diplomatic_plates_reads_their_latin_d() -> None:
 def test_today_s_formats_never_read_a_d() -> None:
     result = decode_plate(probs_for(clean("123045677")))
     assert result.plate_format is None
+
+
+def _blurred_plates(seed: int, texts: list[str]) -> np.ndarray:
+    """(N, 32, C) outputs spelling ``texts`` under noise from faint to overwhelming: some
+    read as they are, some fit a format only when forced, some are far from any plate."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k, text in enumerate(texts):
+        frames = probs_for(clean(text))
+        frames = np.pad(frames, ((0, 32 - len(frames)), (0, 0)))
+        frames[len(clean(text)):, BLANK_INDEX] = 1.0
+        noise = rng.dirichlet(np.full(NUM_CLASSES, 0.3), size=32)
+        share = (k + 1) / (len(texts) + 1)
+        out.append((1 - share) * frames + share * noise)
+    return np.array(out)
+
+
+PLATE_TEXTS = ["A123BC77", "E777KX177", "O001OO99", "M55TT5", "B404HK150", "X999XX999",
+               "T300PE02", "K111AM71", "H707YC750", "C181MB190"] * 3
+
+
+@pytest.mark.parametrize("formats", [ONE_LINE_READER, PlateFormats(["1", "1А", "3", "22"])])
+def test_no_reading_that_fits_a_format_beats_the_bound_on_its_penalty(formats: PlateFormats
+                                                                     ) -> None:
+    probs = _blurred_plates(11, PLATE_TEXTS)
+    bounds = fit_penalty_bound(probs, formats)
+    greedy = np.log(np.maximum(probs.astype(np.float32), 1e-30)).max(axis=2).sum(axis=1)
+    fitted = decode_constrained_many(probs, formats)
+    assert sum(found is not None for found in fitted) >= 10  # the bound is put to the test
+    for bound, best, found in zip(bounds, greedy, fitted):
+        if found is not None:
+            assert best - found[0].log_prob >= bound - 1e-3
+
+
+def test_readings_that_cannot_be_sure_enough_are_left_unfitted_and_the_rest_kept() -> None:
+    probs = _blurred_plates(12, PLATE_TEXTS)
+    everything = decode_plates(probs, ONE_LINE_READER)
+    kept = decode_plates(probs, ONE_LINE_READER, min_confidence=0.5)
+    unfitted = 0
+    for full, spared in zip(everything, kept):
+        if spared != full:
+            unfitted += 1
+            assert spared.plate_format is None and spared.text_latin == spared.raw_text_latin
+            assert full.plate_format is None or full.confidence < 0.5
+    assert unfitted > 0
+    # A C held for two frames, the second of which looks more like a 0: forced into the
+    # format, it is sure enough to be kept.
+    frames = clean("A123BC77")
+    frames[12] = {"0": 0.6, "C": 0.35}
+    (forced,) = decode_plates(probs_for(frames)[None], ONE_LINE_READER, min_confidence=0.5)
+    assert (forced.raw_text_latin, forced.text_latin) == ("A123BC077", "A123BC77")
+    assert forced.confidence >= 0.5

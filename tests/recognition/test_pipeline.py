@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from plate_service.recognition.choose import FALLBACK_MIN_CONFIDENCE
 from plate_service.recognition.pipeline import PlateRecognizer, looks_like_plate_crop
 from plate_service.recognition.read import CORNER_PADDINGS
 from plate_service.recognition.types import Detection, ImageRecognition, OcrReading
@@ -100,6 +101,15 @@ def test_a_scene_without_finds_falls_back_to_a_sure_whole_image_reading() -> Non
     result = PlateRecognizer(reader, FakeDetector([])).recognize(PHOTO, mode="scene")
     assert result.best is not None and result.best.source == "crop"
     assert result.best.reading.text_latin == "E123KX777"
+
+
+def test_only_the_fallback_tells_the_reader_how_sure_a_kept_reading_must_be() -> None:
+    scene = ScriptedReader([reading("E123KX777", 0.95)])
+    PlateRecognizer(scene, FakeDetector([])).recognize(PHOTO, mode="scene")
+    assert scene.min_confidences == [FALLBACK_MIN_CONFIDENCE]
+    crop = ScriptedReader([reading("E123KX777", 0.2)])
+    PlateRecognizer(crop, FakeDetector([])).recognize(CROP, mode="crop")
+    assert crop.min_confidences == [0.0]  # a crop's reading is reported however unsure
 
 
 def _looked_at_twice(quad: np.ndarray, score: float, first: OcrReading, again: OcrReading,

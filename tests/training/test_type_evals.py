@@ -92,8 +92,8 @@ class _ReadsNothing:
         self.crops: list[np.ndarray] = []
         self.lines: list[int] = []
 
-    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None
-             ) -> list[OcrReading]:
+    def read(self, crops: Sequence[np.ndarray], lines: Sequence[int] | None = None,
+             *, min_confidence: float = 0.0) -> list[OcrReading]:
         self.crops += crops
         self.lines += [1] * len(crops) if lines is None else lines
         return [OcrReading("", "", 0.0, (), None, None, "") for _ in crops]

@@ -277,7 +277,7 @@ async def test_request_id_is_echoed_in_header_and_error(client: TestClient) -> N
 async def test_unexpected_exception_is_a_500_without_traceback(
     client: TestClient, reader: FakeReader, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def explode(crops: object) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
     reader.read = explode  # type: ignore[method-assign]

@@ -95,7 +95,7 @@ def _overloaded(send: Callable[[TestClient, int], Awaitable[ClientResponse]]) ->
 def _failing_reader(send: Callable[[TestClient], Awaitable[ClientResponse]]) -> Scenario:
     async def run(make: MakeClient, provider: FakeProvider, reader: FakeReader
                   ) -> ClientResponse:
-        def explode(crops: object) -> None:
+        def explode(*args: object, **kwargs: object) -> None:
             raise RuntimeError("a bug")
 
         reader.read = explode  # type: ignore[method-assign]
