@@ -6,7 +6,7 @@ import csv
 import logging
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -100,6 +100,21 @@ class PlateMix:
     # colour misses the others. No random draw for it when 0.
     hue_turn: float = 0.0
     saturation: tuple[float, float] = (1.0, 1.0)
+    # Share of the real training photos whose labelled plates get a rendered plate
+    # painted over them, the only way a rendered plate sits where plates are, on a car.
+    repaint: float = 0.35
+    # Whether a painted-over plate takes the light of the real plate it covers (its
+    # bright part as bright as the old plate's) rather than a random gain, and is of a
+    # one-line type (whose shape the old plate's corners fit). A rendered plate lit
+    # unlike its surroundings stands out by its light alone, and a detector that learnt
+    # that misses police, military and diplomatic plates in real photos; no random draw
+    # for it when False.
+    lit_like_old: bool = False
+
+    def one_line_only(self) -> PlateMix:
+        """The same mix without the square and two-line types."""
+        total = self.private + self.one_line
+        return replace(self, private=self.private / total, one_line=self.one_line / total)
 
 
 @dataclass(frozen=True)
@@ -341,7 +356,14 @@ def _grille_over_plate(rng: np.random.Generator, quad: np.ndarray
 
 def _plate_image(rng: np.random.Generator, sources: Sources, width: float,
                  mix: PlateMix) -> np.ndarray:
-    """A frontal plate picture: rendered with random text, or one of the real crops."""
+    """A frontal plate picture: rendered with random text, or one of the real crops, under
+    a random light."""
+    return _random_light(rng, _plate_picture(rng, sources, width, mix))
+
+
+def _plate_picture(rng: np.random.Generator, sources: Sources, width: float,
+                   mix: PlateMix) -> np.ndarray:
+    """A frontal plate picture as printed: rendered with random text, or a real crop."""
     if HAVE_RENDERER and (not sources.crops or rng.random() < 0.7):
         row = draw_plate_type(rng, mix)
         drawn = np.clip(width * RENDER_OVERSAMPLE, RENDER_MIN_WIDTH, MAX_PLATE_W)
@@ -354,10 +376,43 @@ def _plate_image(rng: np.random.Generator, sources: Sources, width: float,
             plate = _recoloured(rng, plate, mix)
     else:
         plate = sources.crops[int(rng.integers(0, len(sources.crops)))].copy()
+    return plate
+
+
+def _random_light(rng: np.random.Generator, plate: np.ndarray) -> np.ndarray:
     gain, bias = rng.uniform(0.55, 1.2), rng.uniform(-40, 30)
     plate = np.clip(plate.astype(np.float32) * gain + bias, 0, 255)
     plate *= rng.uniform(0.85, 1.15, size=3)  # colour cast of the light
     return np.clip(plate, 0, 255).astype(np.uint8)
+
+
+# A painted-over plate's bright part (this percentile of its grey levels) is made as
+# bright as the old plate's, times a draw from LIGHT_MATCH: plates of one car share its
+# light, give or take their film's shine.
+BRIGHT_PERCENTILE = 90
+LIGHT_MATCH = (0.8, 1.1)
+
+
+def _lit_like(rng: np.random.Generator, plate: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """``plate`` lit as the real plate ``old`` (the pixels it will cover) was."""
+    bright = float(np.percentile(cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY), BRIGHT_PERCENTILE))
+    target = float(np.percentile(cv2.cvtColor(old, cv2.COLOR_BGR2GRAY), BRIGHT_PERCENTILE))
+    gain = rng.uniform(*LIGHT_MATCH) * target / max(bright, 1.0)
+    lit = plate.astype(np.float32) * gain * rng.uniform(0.9, 1.1, size=3)
+    return np.clip(lit, 0, 255).astype(np.uint8)
+
+
+def _painted_over(rng: np.random.Generator, sources: Sources, canvas: np.ndarray,
+                  quad: np.ndarray, mix: PlateMix) -> np.ndarray:
+    """The plate to paint over the real one at ``quad`` on ``canvas``."""
+    width = float(np.ptp(quad[:, 0]))
+    if not mix.lit_like_old:
+        return _plate_image(rng, sources, width, mix)
+    plate = _plate_picture(rng, sources, width, mix.one_line_only())
+    x0, y0 = (max(0, int(v)) for v in quad.min(axis=0))
+    x1, y1 = (int(np.ceil(v)) for v in quad.max(axis=0))
+    old = canvas[y0:y1, x0:x1]
+    return _lit_like(rng, plate, old) if old.size else _random_light(rng, plate)
 
 
 def _recoloured(rng: np.random.Generator, plate: np.ndarray, mix: PlateMix) -> np.ndarray:
@@ -551,10 +606,9 @@ def make_scene(rng: np.random.Generator, sources: Sources, height: int, width: i
         bg = sources.backgrounds[int(rng.integers(0, len(sources.backgrounds)))]
         scene = _real_scene(rng, bg, height, width, turned)
         canvas = scene.image
-        if rng.random() < 0.35:  # paint a synthetic plate over a real one of known corners
+        if rng.random() < mix.repaint:  # a rendered plate over each real one of known corners
             for quad in scene.quads:
-                plate = _plate_image(rng, sources, float(np.ptp(quad[:, 0])), mix)
-                _paste(rng, canvas, plate, quad)
+                _paste(rng, canvas, _painted_over(rng, sources, canvas, quad, mix), quad)
         extra = int(rng.integers(0, 2))
     elif sources.backgrounds and roll < 0.75:
         # A zoomed patch of a real photo as plain background, its plates masked grey.

@@ -78,6 +78,12 @@ RECIPE = (
     Stage(3000, 1e-3, 20261209, TurnedPhotos(0.75, uniform=True), conditions=0.33,
           plates=PlateMix(private=0.3, one_line=0.45, worn=0.5, hue_turn=30.0,
                           saturation=(0.6, 1.3), wider_print=True)),
+    # Those plates must be found where plates are, on cars: most real photos get their
+    # plates painted over by rendered ones, lit as the plates they cover.
+    Stage(3000, 1e-3, 20261210, TurnedPhotos(0.75, uniform=True), conditions=0.33,
+          plates=PlateMix(private=0.3, one_line=0.45, worn=0.5, hue_turn=30.0,
+                          saturation=(0.6, 1.3), wider_print=True, repaint=0.6,
+                          lit_like_old=True)),
 )
 
 
