@@ -21,6 +21,8 @@ from plate_service.recognition.geometry import (
     detection_corners,
     plate_roll,
 )
+from plate_service.recognition.plate_format import PlateFormats
+from plate_service.recognition.plate_types import plate_types
 from plate_service.recognition.read import FindReadings
 from plate_service.recognition.types import (
     Box,
@@ -49,6 +51,11 @@ REFINE_BELOW_CONFIDENCE = 0.9
 # ... but only a find the detector was this sure of: tail lights and badges score lower,
 # and each second look costs one more detector pass.
 REFINE_MIN_SCORE = 0.5
+# ... or one that some framing reads with as many characters as the table's shortest
+# plate: the detector scores a big plate whose corners it places badly low, and its
+# clipped reading (5T33001 of 825T33001) is no plate, while a tail light or a badge reads
+# a few characters or none.
+REFINE_MIN_CHARACTERS = PlateFormats([row.gost_type for row in plate_types()]).shortest
 # A plate read and reported, however surely, also gets a second look when rolled by
 # this many degrees or more: the detector's corners of rolled plates are loose and clip
 # the last region digit in every framing alike (177 read as 17 three times), which no
@@ -87,13 +94,16 @@ def best_reading(readings: Sequence[OcrReading]) -> OcrReading:
 def deserves_second_look(found: FindReadings) -> bool:
     """Whether a find's corners are worth finding again (``PlateFinder.find_again``).
 
-    A find the detector was sure of, read unsurely; a plate that will be reported but is
-    rolled (REFINE_MIN_ROLL); or, whatever the detector's score, a find that some framing
-    surely reads as a plate's series with no region after it: its corners stopped short
-    of the region.
+    A find read unsurely that the detector was sure of, or that reads as long as a plate
+    (REFINE_MIN_CHARACTERS); a plate that will be reported but is rolled
+    (REFINE_MIN_ROLL); or, whatever the detector's score, a find that some framing surely
+    reads as a plate's series with no region after it: its corners stopped short of the
+    region.
     """
     best = best_reading(found.readings)
-    if found.find.score >= REFINE_MIN_SCORE and not (
+    plate_long = any(len(reading.raw_text_latin) >= REFINE_MIN_CHARACTERS
+                     for reading in found.readings)
+    if (found.find.score >= REFINE_MIN_SCORE or plate_long) and not (
             best.valid and best.confidence >= REFINE_BELOW_CONFIDENCE):
         return True
     if (best.valid and best.confidence >= SCENE_MIN_CONFIDENCE

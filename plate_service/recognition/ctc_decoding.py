@@ -263,8 +263,7 @@ def fit_penalty_bound(probs: np.ndarray, formats: PlateFormats) -> np.ndarray:
     log_probs = np.log(np.maximum(probs.astype(np.float32), 1e-30))
     best = log_probs.max(axis=2)
     best_char = np.delete(log_probs, BLANK_INDEX, axis=2).max(axis=2)
-    shortest = min(len(spelling.allowed) for spelling in formats.spellings)
-    return np.sort(best - best_char, axis=1)[:, :shortest].sum(axis=1)
+    return np.sort(best - best_char, axis=1)[:, :formats.shortest].sum(axis=1)
 
 
 def decode_plates(probs: np.ndarray, formats: PlateFormats, min_confidence: float = 0.0

@@ -139,6 +139,8 @@ class PlateFormats:
             raise ValueError(f"alphabet {self.alphabet!r} lacks {''.join(sorted(missing))!r}, "
                              "which the plate types print")
         self.spellings = tuple(s for row in self.types for s in _spellings(row))
+        # Characters of the shortest plate these formats spell.
+        self.shortest = min((len(s.allowed) for s in self.spellings), default=0)
         self._regexes = [s.regex for s in self.spellings]
         series = {_regex_source(s.allowed[:s.region[0]]): None for s in self.spellings
                   if s.row.line_count == 1 and s.region[1] == len(s.allowed)}

@@ -100,16 +100,21 @@ def test_a_crop_has_the_whole_image_as_corners_and_an_invalid_one_no_candidates(
 @pytest.mark.parametrize(("quad", "score", "text", "confidence", "again"), [
     (PLATE_QUAD, 0.8, "A001AA77", 0.6, True),
     (PLATE_QUAD, 0.8, "A001AA77", 0.95, False),
-    (PLATE_QUAD, 0.4, "A001AA77", 0.6, False),
+    (PLATE_QUAD, 0.4, "A01", 0.6, False),
+    (PLATE_QUAD, 0.4, "5T33001", 0.9, True),
+    (PLATE_QUAD, 0.4, "A001AA77", 0.95, False),
     (ROLLED_QUAD, 0.4, "A001AA77", 0.99, True),
     (PLATE_QUAD, 0.3, "A001AA", 0.99, True),
-    (PLATE_QUAD, 0.4, "A001AA", 0.4, False),
-], ids=["sure find, unsure reading", "sure reading", "weak find", "rolled plate read surely",
-        "a series without region", "an unsure series"])
+    (PLATE_QUAD, 0.4, "A001AA", 0.4, True),
+    (PLATE_QUAD, 0.4, "A001A", 0.4, False),
+], ids=["sure find, unsure reading", "sure reading", "weak find, few characters",
+        "weak find, as long as a plate, no plate", "weak find, sure plate",
+        "rolled plate read surely", "a series without region", "an unsure series, as long as the shortest plate",
+        "unsure, shorter than any plate"])
 def test_which_finds_deserve_a_second_look(quad: object, score: float, text: str,
                                            confidence: float, again: bool) -> None:
     find = as_detection(quad, score)  # type: ignore[arg-type]
-    valid = len(text) > 6
+    valid = len(text) > 6 and text[0].isalpha()
     assert deserves_second_look(_found(reading(text, confidence, valid=valid), find=find)) is again
 
 
