@@ -68,7 +68,7 @@ train-ocr: install-train  ## regenerate synthetic data, train the OCR model, exp
 eval-ocr: install  ## OCR accuracy and speed on ../shared/data (provider + real-dev)
 	$(BIN)/python -m training.eval_ocr
 
-train-detector: install-train  ## train the plate detector (the stages of its recipe, ~3 h), export models/detector, eval
+train-detector: install-train  ## train the plate detector (the stages of its recipe, ~3.5 h), export models/detector, eval
 	$(BIN)/python -m training.detector.train
 
 eval-detector: install  ## detector + full pipeline on ../shared/data/real-dev/scenes
