@@ -109,8 +109,8 @@ def test_a_crop_has_the_whole_image_as_corners_and_an_invalid_one_no_candidates(
     (PLATE_QUAD, 0.4, "A001A", 0.4, False),
 ], ids=["sure find, unsure reading", "sure reading", "weak find, few characters",
         "weak find, as long as a plate, no plate", "weak find, sure plate",
-        "rolled plate read surely", "a series without region", "an unsure series, as long as the shortest plate",
-        "unsure, shorter than any plate"])
+        "rolled plate read surely", "a series without region",
+        "an unsure series, as long as the shortest plate", "unsure, shorter than any plate"])
 def test_which_finds_deserve_a_second_look(quad: object, score: float, text: str,
                                            confidence: float, again: bool) -> None:
     find = as_detection(quad, score)  # type: ignore[arg-type]

@@ -226,8 +226,8 @@ PLATE_TEXTS = ["A123BC77", "E777KX177", "O001OO99", "M55TT5", "B404HK150", "X999
 
 
 @pytest.mark.parametrize("formats", [ONE_LINE_READER, PlateFormats(["1", "1А", "3", "22"])])
-def test_no_reading_that_fits_a_format_beats_the_bound_on_its_penalty(formats: PlateFormats
-                                                                     ) -> None:
+def test_no_reading_that_fits_a_format_beats_the_bound_on_its_penalty(
+        formats: PlateFormats) -> None:
     probs = _blurred_plates(11, PLATE_TEXTS)
     bounds = fit_penalty_bound(probs, formats)
     greedy = np.log(np.maximum(probs.astype(np.float32), 1e-30)).max(axis=2).sum(axis=1)
