@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
+import pytest
 
 from tests.requirements import missing, require_module
 
@@ -100,6 +102,25 @@ def test_a_stage_s_plate_mix_sets_the_share_of_each_shape() -> None:
              for _ in range(300)]
     assert all(row.line_count == 1 and row.name != "private" for row in drawn)
     assert len({row.name for row in drawn}) > 5
+
+
+def test_a_painted_over_plate_is_lit_as_the_plate_it_covers_and_of_one_line() -> None:
+    if not data.HAVE_RENDERER:
+        missing("the synthetic plate renderer (training.synth) is not available")
+    mix = data.PlateMix(private=0.3, one_line=0.45, lit_like_old=True)
+    assert mix.one_line_only().private + mix.one_line_only().one_line == pytest.approx(1.0)
+    quad = np.array([[40, 40], [240, 40], [240, 90], [40, 90]], np.float32)
+    sources = data.Sources((), (), ())
+    for brightness in (60, 200):
+        canvas = np.full((160, 320, 3), brightness, np.uint8)
+        for seed in range(20):
+            rng = np.random.default_rng(seed)
+            plate = data._painted_over(rng, sources, canvas, quad, mix)
+            assert plate.shape[1] > 2 * plate.shape[0]  # a one-line plate's shape
+            bright = np.percentile(cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY),
+                                   data.BRIGHT_PERCENTILE)
+            low, high = data.LIGHT_MATCH
+            assert 0.85 * low * brightness <= bright <= 1.15 * high * brightness + 1
 
 
 def test_a_square_plate_is_pasted_with_its_own_shape() -> None:

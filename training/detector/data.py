@@ -380,6 +380,7 @@ def _plate_picture(rng: np.random.Generator, sources: Sources, width: float,
 
 
 def _random_light(rng: np.random.Generator, plate: np.ndarray) -> np.ndarray:
+    """``plate`` under a light of its own: a random gain, offset and colour cast."""
     gain, bias = rng.uniform(0.55, 1.2), rng.uniform(-40, 30)
     plate = np.clip(plate.astype(np.float32) * gain + bias, 0, 255)
     plate *= rng.uniform(0.85, 1.15, size=3)  # colour cast of the light
