@@ -109,9 +109,19 @@ def test_errors_module_imports_nothing_from_the_package() -> None:
                 if n.startswith("plate_service")]
 
 
+# A module a reader takes in at one sitting; past this it holds more than one job.
+MAX_MODULE_LINES = 300
+
+
+@pytest.mark.parametrize("path", _modules("plate_service"),
+                         ids=lambda path: str(path.relative_to(REPO_ROOT)))
+def test_no_service_module_is_longer_than_a_sitting(path: Path) -> None:
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_MODULE_LINES
+
+
 # The CTC decoders, lowest first: the pure post-processing of the OCR output that training
 # shares with serving, so numpy, the plate formats and the decoders below, nothing else.
-DECODERS = ["ctc_decoding", "candidate_search", "search_shortcut"]
+DECODERS = ["ctc_viterbi", "ctc_decoding", "candidate_search", "search_shortcut"]
 
 
 @pytest.mark.parametrize("position", range(len(DECODERS)), ids=DECODERS)

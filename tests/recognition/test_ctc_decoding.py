@@ -10,12 +10,12 @@ import pytest
 from plate_service.recognition.ctc_decoding import (
     PlateDecoding,
     _slot_lists,
-    _viterbi_many,
     decode_constrained_many,
     decode_greedy,
     decode_plates,
     fit_penalty_bound,
 )
+from plate_service.recognition.ctc_viterbi import viterbi_many
 from plate_service.recognition.plate_format import (
     ALPHABET,
     BLANK_INDEX,
@@ -147,7 +147,7 @@ def test_viterbi_equals_brute_force_on_a_small_lattice() -> None:
     probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     log_probs = np.log(probs)
     slots = [np.array([1, 2]), np.array([1, 3])]  # classes "0"/"1", then "0"/"2"
-    ((found,),) = _viterbi_many(log_probs[None], [slots])
+    ((found,),) = viterbi_many(log_probs[None], [slots])
     assert found is not None
     score, path = found
     best = -np.inf
