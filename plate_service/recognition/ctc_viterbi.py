@@ -18,37 +18,45 @@ def viterbi_many(log_probs: np.ndarray, slot_lists: list[list[np.ndarray]]
     score and frame path of the most probable path emitting exactly one class from each
     slot of sequence p, in order, or None when no path can.
 
-    ``log_probs`` is (B, T, C). States: "in slot k emitting class c" and "blank after
-    slot k, last class c"; a repeat of the same class in the next slot must pass through
-    a blank, as CTC requires. Everything runs in one vectorised pass over the frames
-    (shorter sequences padded with slots that allow nothing), because the per-frame numpy
-    call overhead, not the arithmetic, is what costs.
+    ``log_probs`` is (B, T, C). States: "in slot k emitting its j-th allowed class" and
+    "blank after slot k, last class its j-th"; a repeat of the same class in the next slot
+    must pass through a blank, as CTC requires. A slot holds only the classes it allows
+    (digits or letters, about half the alphabet), so the state arrays are as small as the
+    formats make them. Everything runs in one vectorised pass over the frames (shorter
+    sequences and slots padded with states that allow nothing), because the per-frame
+    numpy call overhead, not the arithmetic, is what costs.
     """
-    num_crops, num_frames, num_classes = log_probs.shape
+    num_crops, num_frames, _ = log_probs.shape
     num_seqs = len(slot_lists)
     lengths = np.array([len(s) for s in slot_lists])
     num_slots = int(lengths.max())
-    neg = -np.inf
-    allowed = np.zeros((1, num_seqs, num_slots, num_classes), dtype=bool)
+    width = max(len(ids) for slots in slot_lists for ids in slots)
+    # The class of each state (-1: a padding state, which never emits).
+    state_class = np.full((num_seqs, num_slots, width), -1, dtype=np.int64)
     for p, slots in enumerate(slot_lists):
         for k, ids in enumerate(slots):
-            allowed[0, p, k, ids] = True
-    shape = (num_crops, num_seqs, num_slots, num_classes)
-    classes = np.arange(num_classes)
+            state_class[p, k, :len(ids)] = ids
+    neg = -np.inf
+    # Each state's log-probability at each frame: (B, T, P, K, J).
+    state_lp = np.where(state_class >= 0, log_probs[:, :, np.maximum(state_class, 0)], neg)
+    shape = (num_crops, num_seqs, num_slots, width)
+    prev_class = np.broadcast_to(state_class[None, :, :-1],
+                                 (num_crops,) + state_class[:, :-1].shape)
+    next_class = state_class[None, :, 1:]
     blank_lp = log_probs[:, :, BLANK_INDEX]  # (B, T)
-    frame_lp = log_probs[:, :, None, None, :]  # (B, T, 1, 1, C)
     emit = np.full(shape, neg, dtype=log_probs.dtype)
-    emit[:, :, 0] = np.where(allowed[:, :, 0], frame_lp[:, 0, 0], neg)
+    emit[:, :, 0] = state_lp[:, 0, :, 0]
     gap = np.full(shape, neg, dtype=log_probs.dtype)
     lead = blank_lp[:, 0].copy()  # blanks before the first slot, per crop
     # Back-pointers. emit: 0 = stay, 1 = from the previous slot's gap (or the lead),
-    # 2 = from the previous slot's emit with another class. gap: 0 = stay, 1 = from emit.
+    # 2 = from the previous slot's emit with another class; the previous slot's state.
+    # gap: 0 = stay, 1 = from emit.
     bp_emit = np.zeros((num_frames,) + shape, dtype=np.int8)
-    bp_emit_cls = np.zeros((num_frames,) + shape, dtype=np.int16)
+    bp_emit_from = np.zeros((num_frames,) + shape, dtype=np.int16)
     bp_gap = np.zeros((num_frames,) + shape, dtype=np.bool_)
     bp_emit[0, :, :, 0] = 1
     enter = np.full(shape, neg, dtype=log_probs.dtype)
-    enter_cls = np.zeros(shape, dtype=np.int16)
+    enter_from = np.zeros(shape, dtype=np.int16)
     via_gap = np.ones(shape, dtype=bool)  # slot 0 is always entered from the lead
     for t in range(1, num_frames):
         # Entering slot k: from the previous slot's gap (any class; the lead for slot 0),
@@ -56,23 +64,24 @@ def viterbi_many(log_probs: np.ndarray, slot_lists: list[list[np.ndarray]]
         enter[:, :, 0] = lead[:, None, None]
         gap_prev = gap[:, :, :-1]
         gap_best = gap_prev.max(axis=3, keepdims=True)
-        gap_cls = gap_prev.argmax(axis=3)[..., None]
+        gap_from = gap_prev.argmax(axis=3)[..., None]
         emit_prev = emit[:, :, :-1]
-        top1_cls = emit_prev.argmax(axis=3)[..., None]
-        is_top1 = classes == top1_cls
-        top1 = emit_prev.max(axis=3, keepdims=True)
-        masked = np.where(is_top1, neg, emit_prev)
-        top2 = masked.max(axis=3, keepdims=True)
-        top2_cls = masked.argmax(axis=3)[..., None]
-        from_emit = np.where(is_top1, top2, top1)
-        from_emit_cls = np.where(is_top1, top2_cls, top1_cls)
+        top1_from = emit_prev.argmax(axis=3)[..., None]
+        top1 = np.take_along_axis(emit_prev, top1_from, axis=3)
+        masked = emit_prev.copy()
+        np.put_along_axis(masked, top1_from, neg, axis=3)
+        top2_from = masked.argmax(axis=3)[..., None]
+        top2 = np.take_along_axis(masked, top2_from, axis=3)
+        repeats_top1 = next_class == np.take_along_axis(prev_class, top1_from, axis=3)
+        from_emit = np.where(repeats_top1, top2, top1)
+        from_emit_from = np.where(repeats_top1, top2_from, top1_from)
         use_gap = gap_best >= from_emit
         enter[:, :, 1:] = np.where(use_gap, gap_best, from_emit)
-        enter_cls[:, :, 1:] = np.where(use_gap, gap_cls, from_emit_cls)
+        enter_from[:, :, 1:] = np.where(use_gap, gap_from, from_emit_from)
         via_gap[:, :, 1:] = use_gap
         bp_emit[t] = np.where(enter > emit, np.where(via_gap, 1, 2), 0)
-        bp_emit_cls[t] = enter_cls
-        new_emit = np.where(allowed, np.maximum(enter, emit) + frame_lp[:, t], neg)
+        bp_emit_from[t] = enter_from
+        new_emit = np.maximum(enter, emit) + state_lp[:, t]
         bp_gap[t] = emit > gap
         gap = np.maximum(gap, emit) + blank_lp[:, t, None, None, None]
         emit = new_emit
@@ -88,16 +97,18 @@ def viterbi_many(log_probs: np.ndarray, slot_lists: list[list[np.ndarray]]
                 row.append(None)
                 continue
             ends_in_emit = bool(end_emit >= end_gap)
-            c = int(emit[b, p, last].argmax() if ends_in_emit else gap[b, p, last].argmax())
+            j = int(emit[b, p, last].argmax() if ends_in_emit else gap[b, p, last].argmax())
             row.append((float(score), _backtrack(
-                bp_emit[:, b, p], bp_emit_cls[:, b, p], bp_gap[:, b, p], last, c, ends_in_emit)))
+                bp_emit[:, b, p], bp_emit_from[:, b, p], bp_gap[:, b, p], state_class[p],
+                last, j, ends_in_emit)))
         results.append(row)
     return results
 
 
-def _backtrack(bp_emit: np.ndarray, bp_emit_cls: np.ndarray, bp_gap: np.ndarray, k: int,
-               c: int, ends_in_emit: bool) -> np.ndarray:
-    """Frame path of one (crop, sequence) from its (T, K, C) Viterbi back-pointers."""
+def _backtrack(bp_emit: np.ndarray, bp_emit_from: np.ndarray, bp_gap: np.ndarray,
+               state_class: np.ndarray, k: int, j: int, ends_in_emit: bool) -> np.ndarray:
+    """Frame path (class per frame) of one (crop, sequence) from its (T, K, J) Viterbi
+    back-pointers; ``state_class`` (K, J) gives each state's class."""
     num_frames = bp_emit.shape[0]
     path = np.zeros(num_frames, dtype=np.int64)
     state = "emit" if ends_in_emit else "gap"
@@ -107,21 +118,21 @@ def _backtrack(bp_emit: np.ndarray, bp_emit_cls: np.ndarray, bp_gap: np.ndarray,
             continue
         if state == "gap":
             path[t] = BLANK_INDEX
-            if bp_gap[t, k, c]:
+            if bp_gap[t, k, j]:
                 state = "emit"
             continue
-        path[t] = c
+        path[t] = state_class[k, j]
         if t == 0:
             break
-        move = bp_emit[t, k, c]
+        move = bp_emit[t, k, j]
         if move == 0:
             continue
-        prev_c = int(bp_emit_cls[t, k, c])
+        prev_j = int(bp_emit_from[t, k, j])
         if move == 1:
             if k == 0:
                 state = "lead"
             else:
-                k, c, state = k - 1, prev_c, "gap"
+                k, j, state = k - 1, prev_j, "gap"
         else:
-            k, c, state = k - 1, prev_c, "emit"
+            k, j, state = k - 1, prev_j, "emit"
     return path

@@ -159,6 +159,39 @@ def test_viterbi_equals_brute_force_on_a_small_lattice() -> None:
     assert float(log_probs[np.arange(num_frames), path].sum()) == pytest.approx(best)
 
 
+def _brute_force_best(log_probs: np.ndarray, slots: list[np.ndarray]) -> float:
+    """The best score of a frame path that collapses to one class of each slot, in order."""
+    num_frames, num_classes = log_probs.shape
+    best = -np.inf
+    for cand in itertools.product(range(num_classes), repeat=num_frames):
+        collapsed = [k for i, k in enumerate(cand) if k != 0 and (i == 0 or cand[i - 1] != k)]
+        if len(collapsed) == len(slots) and all(c in s for c, s in zip(collapsed, slots)):
+            best = max(best, float(sum(log_probs[t, k] for t, k in enumerate(cand))))
+    return best
+
+
+def test_viterbi_equals_brute_force_for_sequences_of_any_length_and_slot_width() -> None:
+    # Several sequences at once, of different lengths and slot widths (padded inside),
+    # with a class that two neighbouring slots allow (a repeat needs a blank between).
+    rng = np.random.default_rng(11)
+    sequences = [[np.array([1, 2]), np.array([2])],
+                 [np.array([3]), np.array([1, 3, 4]), np.array([5])],
+                 [np.array([4, 5])],
+                 [np.array([2]), np.array([2]), np.array([1, 2, 3, 4, 5])]]
+    for _ in range(3):
+        logits = rng.normal(size=(2, 5, 6)) * 2
+        log_probs = logits - np.log(np.exp(logits).sum(axis=2, keepdims=True))
+        found = viterbi_many(log_probs, sequences)
+        for b in range(2):
+            for p, slots in enumerate(sequences):
+                best = _brute_force_best(log_probs[b], slots)
+                result = found[b][p]
+                assert result is not None
+                score, path = result
+                assert score == pytest.approx(best)
+                assert float(log_probs[b][np.arange(5), path].sum()) == pytest.approx(best)
+
+
 def test_slot_sets_restrict_three_digit_region_start() -> None:
     private_2, private_3 = _slot_lists(ONE_LINE_READER)[:2]
     assert (len(private_2), len(private_3)) == (8, 9)
