@@ -21,7 +21,7 @@ from plate_service.config import (
 from plate_service.errors import PlateServiceError
 from plate_service.recognition.image import ImageLimits, decode_image
 from plate_service.recognition.pipeline import PlateRecognizer
-from plate_service.recognition.types import ImageRecognition, RecognitionMode
+from plate_service.recognition.types import DEFAULT_MODE, ImageRecognition, RecognitionMode
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class PlateService:
         return self.admission.accepting
 
     async def read_ids(
-        self, image_ids: Sequence[int], mode: RecognitionMode = "auto", draw: bool = False
+        self, image_ids: Sequence[int], mode: RecognitionMode = DEFAULT_MODE, draw: bool = False
     ) -> list[ImageOutcome]:
         """Outcomes in request order; a repeated ID is downloaded and recognised once.
 
@@ -178,7 +178,7 @@ class PlateService:
         return [by_id[image_id] for image_id in image_ids]
 
     async def read_upload(self, receive: Callable[[], Awaitable[bytes]],
-                          mode: RecognitionMode = "auto", draw: bool = False) -> ImageOutcome:
+                          mode: RecognitionMode = DEFAULT_MODE, draw: bool = False) -> ImageOutcome:
         """Recognise an uploaded image; errors are raised, not wrapped.
 
         ``receive`` reads the body only once the upload is admitted and holds a buffer

@@ -79,7 +79,7 @@ def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Pat
     rows = load_rows(data_dir, read_card(models_dir / OCR_DIR, OcrDecoding).trained_on)
     samples: list[Sample] = []
     for row in rows:
-        result = recognizer.recognize(_read(row.path), "auto")
+        result = recognizer.recognize(_read(row.path))
         samples += [Sample(p.reading.confidence, p.reading.text_latin == row.truth, "crop")
                     for p in result.plates]
     if (data_dir / "real-dev" / "labels.csv").is_file():
@@ -88,12 +88,12 @@ def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Pat
             image = _read(data_dir / "real-dev" / name)
             for angle in SWEEP_ANGLES:
                 turned = image if angle == 0 else turned_scene(image, labels, angle)[0]
-                result = recognizer.recognize(turned, "auto")
+                result = recognizer.recognize(turned)
                 samples += [Sample(p.reading.confidence, p.reading.text_latin in truth,
                                    "scene" if angle == 0 else "rotated")
                             for p in result.plates]
     for crop in held_out_crops(RENDERED_SEED, RENDERED_PER_TYPE):
-        result = recognizer.recognize(crop.image, "auto")
+        result = recognizer.recognize(crop.image)
         samples += [Sample(p.reading.confidence, p.reading.text_latin == crop.text, "rendered")
                     for p in result.plates]
     return samples

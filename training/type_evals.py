@@ -86,8 +86,9 @@ def _header(what: str, seed: int, per_type: int) -> str:
 def crop_sections(reader: PlateReaderLike | PlateRecognizer, data_dir: Path,
                   seed: int = DEFAULT_SEED, per_type: int = DEFAULT_PER_TYPE) -> str:
     """Exact readings of the rendered held-out crops per type, then of our real plates
-    of the new types cut from their photos; read by one reader, or by a recogniser's
-    crop path (which lays two-line crops out as it does at serving)."""
+    of the new types cut from their photos; read by one reader, or by a recogniser as the
+    API reads an image by default (``DEFAULT_MODE``: a plate-shaped crop is read whole, a
+    square or two-line one, too narrow for a one-line plate, is searched as a photo)."""
     start = time.perf_counter()
     crops = list(held_out_crops(seed, per_type))
     texts = crop_texts(reader, [crop.image for crop in crops],
@@ -111,9 +112,9 @@ def crop_texts(reader: PlateReaderLike | PlateRecognizer, images: Sequence[np.nd
                lines: Sequence[int] | None = None) -> list[str]:
     """What is read on each crop of ``lines`` lines (as the service cuts it for a reader,
     ``held_out_input``; one-line cuts when not given): a reader's readings, OCR_BATCH
-    per call, or the text a recogniser's crop path reports ('' for no plate)."""
+    per call, or the text a recogniser reports in the default mode ('' for no plate)."""
     if isinstance(reader, PlateRecognizer):
-        return [_reported_text(reader.recognize(image, "crop")) for image in images]
+        return [_reported_text(reader.recognize(image)) for image in images]
     inputs, counts = list(images), None
     if lines is not None:
         cuts = [held_out_input(reader, image, n) for image, n in zip(images, lines)]

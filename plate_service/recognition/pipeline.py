@@ -30,6 +30,7 @@ from plate_service.recognition.read import (
     read_whole,
 )
 from plate_service.recognition.types import (
+    DEFAULT_MODE,
     Detection,
     ImageRecognition,
     OcrReading,
@@ -75,7 +76,8 @@ class PlateRecognizer:
     def has_detector(self) -> bool:
         return self._finder is not None
 
-    def recognize(self, image: np.ndarray, mode: RecognitionMode = "auto") -> ImageRecognition:
+    def recognize(self, image: np.ndarray, mode: RecognitionMode = DEFAULT_MODE
+                  ) -> ImageRecognition:
         """Recognise the plates on one image.
 
         Crop mode reads the image as one plate. Scene mode finds the plates, cuts each

@@ -17,6 +17,9 @@ Corners = tuple[tuple[float, float], tuple[float, float], tuple[float, float],
 """A plate's corners (x, y): top-left, top-right, bottom-right, bottom-left, in pixels."""
 
 RecognitionMode = Literal["auto", "crop", "scene"]
+# What an image is taken for when the caller does not say: the API's, the CLI's and the
+# evals' default, so that the figures are what a user gets without choosing.
+DEFAULT_MODE: RecognitionMode = "auto"
 
 
 class PlateFormat(str, Enum):

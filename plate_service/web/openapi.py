@@ -33,9 +33,11 @@ from plate_service.error_codes import (
     UNSUPPORTED_MEDIA_TYPE,
     ErrorCode,
 )
+from plate_service.recognition.types import DEFAULT_MODE
 from plate_service.web.requests import (
     FORMATS,
     FORM_IMAGE_FIELD,
+    MODES,
     UPLOAD_CONTENT_TYPES,
 )
 
@@ -68,7 +70,7 @@ _MODE_PARAM = {
     "name": "mode", "in": "query", "required": False,
     "description": "auto: decide from the image; crop: the image is a tight plate; "
                    "scene: search the photo for plates",
-    "schema": {"type": "string", "enum": ["auto", "crop", "scene"], "default": "auto"},
+    "schema": {"type": "string", "enum": list(MODES), "default": DEFAULT_MODE},
 }
 
 _ANSWER_PARAMS = [

@@ -22,7 +22,7 @@ from plate_service.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
-from plate_service.recognition.types import RecognitionMode
+from plate_service.recognition.types import DEFAULT_MODE, RecognitionMode
 
 MODES: tuple[str, ...] = get_args(RecognitionMode)
 OutputFormat = Literal["json", "jpeg"]
@@ -60,7 +60,7 @@ def parse_image_id(raw: object, limits: LimitsConfig) -> int:
 
 
 def parse_mode(request: web.Request) -> RecognitionMode:
-    mode = request.query.get("mode", "auto")
+    mode = request.query.get("mode", DEFAULT_MODE)
     if mode not in MODES:
         raise BadRequestError(f"mode must be one of {', '.join(MODES)}, got {mode[:40]!r}")
     return cast(RecognitionMode, mode)

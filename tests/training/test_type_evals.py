@@ -19,7 +19,12 @@ from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.plate_types import plate_types
-from plate_service.recognition.types import OcrReading
+from plate_service.recognition.types import (
+    DEFAULT_MODE,
+    ImageRecognition,
+    OcrReading,
+    RecognitionMode,
+)
 from training.type_evals import crop_sections, crop_texts, read_extra_type_labels
 from training.type_report import format_type_table, score_image, tally_by_type
 
@@ -122,7 +127,7 @@ def test_a_reader_of_two_line_types_gets_two_line_crops_as_the_service_cuts_them
     assert set(one_line_card.lines) == {1}
 
 
-def test_a_recogniser_s_crop_path_gets_the_crops_as_they_are_and_lays_them_out_itself(
+def test_a_recogniser_gets_the_crops_as_they_are_and_lays_them_out_itself(
         tmp_path: Path) -> None:
     reader = _ReadsNothing([row.gost_type for row in plate_types()])
     recognizer = PlateRecognizer(reader)
@@ -131,3 +136,18 @@ def test_a_recogniser_s_crop_path_gets_the_crops_as_they_are_and_lays_them_out_i
     # The square crop as it is and with its lines side by side, in one call.
     assert [crop.shape for crop in reader.crops] == [square.shape, (56, 320, 3), wide.shape]
     assert reader.lines == [1, 2, 1]
+
+
+def test_a_recogniser_reads_the_crops_in_the_api_s_default_mode() -> None:
+    # The per-type figures are what a user gets without choosing a mode.
+    modes: list[str] = []
+
+    class _Recorder(PlateRecognizer):
+        def recognize(self, image: np.ndarray, mode: RecognitionMode = DEFAULT_MODE
+                      ) -> ImageRecognition:
+            modes.append(mode)
+            return super().recognize(image, mode)
+
+    recognizer = _Recorder(_ReadsNothing([row.gost_type for row in plate_types()]))
+    crop_texts(recognizer, [np.zeros((56, 260, 3), np.uint8)])
+    assert modes == [DEFAULT_MODE]
