@@ -7,11 +7,11 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO, cast, get_args
+from typing import Any, TextIO, cast
 
 from plate_service.config import load_config
 from plate_service.errors import PlateServiceError
-from plate_service.recognition.types import DEFAULT_MODE, RecognitionMode
+from plate_service.recognition.types import DEFAULT_MODE, MODES, RecognitionMode
 
 # What a line says of a file read, besides its name: the API answer's image fields.
 LINE_FIELDS = ("plate", "plates", "mode", "image_size")
@@ -26,7 +26,7 @@ def add_read_command(subparsers: Any) -> None:
                     "if any file failed.")
     read.add_argument("files", nargs="+", type=Path, metavar="FILE",
                       help="JPEG, PNG, BMP or WebP images: plate crops or car photos")
-    read.add_argument("--mode", choices=get_args(RecognitionMode), default=DEFAULT_MODE,
+    read.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
                       help="crop: each file is a tight plate; scene: search the photo; "
                            "auto (default): decide per image")
     read.add_argument("--top-n", type=int, default=None, metavar="N",

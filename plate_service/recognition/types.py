@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from plate_service.recognition.candidate_search import CtcOutput
@@ -17,6 +17,7 @@ Corners = tuple[tuple[float, float], tuple[float, float], tuple[float, float],
 """A plate's corners (x, y): top-left, top-right, bottom-right, bottom-left, in pixels."""
 
 RecognitionMode = Literal["auto", "crop", "scene"]
+MODES: tuple[str, ...] = get_args(RecognitionMode)
 # What an image is taken for when the caller does not say: the API's, the CLI's and the
 # evals' default, so that the figures are what a user gets without choosing.
 DEFAULT_MODE: RecognitionMode = "auto"

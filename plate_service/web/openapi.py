@@ -33,11 +33,10 @@ from plate_service.error_codes import (
     UNSUPPORTED_MEDIA_TYPE,
     ErrorCode,
 )
-from plate_service.recognition.types import DEFAULT_MODE
+from plate_service.recognition.types import DEFAULT_MODE, MODES
 from plate_service.web.requests import (
     FORMATS,
     FORM_IMAGE_FIELD,
-    MODES,
     UPLOAD_CONTENT_TYPES,
 )
 

@@ -22,9 +22,8 @@ from plate_service.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
-from plate_service.recognition.types import DEFAULT_MODE, RecognitionMode
+from plate_service.recognition.types import DEFAULT_MODE, MODES, RecognitionMode
 
-MODES: tuple[str, ...] = get_args(RecognitionMode)
 OutputFormat = Literal["json", "jpeg"]
 """What a single-image answer is: the JSON result, or the image with its plates drawn."""
 FORMATS: tuple[str, ...] = get_args(OutputFormat)
