@@ -134,10 +134,11 @@ def test_decoders_import_numpy_the_plate_formats_and_the_decoders_below(position
                   and name.split(".")[0] not in sys.stdlib_module_names) == []
 
 
-# Pure functions of images and of the plate-type table that training shares with serving:
-# numpy and the table, nothing of the stages, the models or the decoders.
+# Pure functions of images and of the plate-type table that training can share with
+# serving: numpy, OpenCV and the table, nothing of the stages, the models or the decoders.
 SHARED_PREPROCESSING = {
     "plate_lines": {"numpy", "plate_service.recognition.plate_types"},
+    "plate_field": {"cv2", "numpy", "plate_service.recognition.plate_types"},
     "plate_format": {"plate_service.recognition.plate_types", "plate_service.recognition.regions",
                      "plate_service.recognition.types"},
 }

@@ -11,7 +11,9 @@ from plate_service.errors import InferenceError
 from plate_service.recognition.candidate_search import CtcOutput
 from plate_service.recognition.ctc_decoding import decode_plates
 from plate_service.recognition.model_card import ModelCard, OcrDecoding
+from plate_service.recognition.plate_field import possible_fields
 from plate_service.recognition.plate_format import PlateFormats
+from plate_service.recognition.plate_types import Colour
 from plate_service.recognition.preprocess import preprocess_batch
 from plate_service.recognition.search_shortcut import only_readings
 from plate_service.recognition.types import OcrReading
@@ -31,7 +33,8 @@ class PlateReader:
     """Reads plate text from crops with one batched onnxruntime call per ``read``.
 
     ``formats`` are the formats of the GOST types its card lists, in the card's alphabet:
-    the decoders keep each reading to them, so a card listing more types reads more.
+    the decoders keep each reading to those a crop of its lines and colours can be, so a
+    card listing more types reads more.
     Thread-safe: ``read`` keeps all its state in locals, and onnxruntime's ``run`` may be
     called concurrently on one session.
     """
@@ -58,26 +61,30 @@ class PlateReader:
         """Read each crop (uint8 gray HxW or BGR HxWx3); results in input order.
 
         ``lines`` gives each crop's number of lines (a two-line plate cut with its lines
-        side by side, ``plate_lines``), which decides the formats it is read as; one each
-        when not given. A crop that cannot read as a plate with ``min_confidence``
-        comes back unfitted (``ctc_decoding.decode_plates``).
+        side by side, ``plate_lines``), one each when not given; with the field colours
+        the crop can have (``plate_field``), it decides the formats the crop is read as.
+        A crop that cannot read as a plate with ``min_confidence`` comes back unfitted
+        (``ctc_decoding.decode_plates``).
         """
         readings = []
         for start in range(0, len(crops), READ_CHUNK):
             probs = self.probabilities(crops[start:start + READ_CHUNK])
-            chunk_lines = [1] * len(probs) if lines is None else \
+            chunk = crops[start:start + READ_CHUNK]
+            chunk_lines = [1] * len(chunk) if lines is None else \
                 list(lines[start:start + READ_CHUNK])
-            readings += self._decode(probs, chunk_lines, min_confidence)
+            shapes = [(n, possible_fields(crop)) for n, crop in zip(chunk_lines, chunk)]
+            readings += self._decode(probs, shapes, min_confidence)
         return readings
 
-    def _decode(self, probs: np.ndarray, lines: list[int], min_confidence: float
-                ) -> list[OcrReading]:
-        """Each crop's probabilities decoded to the formats of its number of lines."""
+    def _decode(self, probs: np.ndarray, shapes: list[tuple[int, tuple[Colour, ...]]],
+                min_confidence: float) -> list[OcrReading]:
+        """Each crop's probabilities decoded to the formats of its number of lines and the
+        field colours it can have (``plate_field``)."""
         out: list[OcrReading | None] = [None] * len(probs)
-        for count in sorted(set(lines)):
-            which = [i for i, n in enumerate(lines) if n == count]
+        for count, fields in sorted(set(shapes)):
+            which = [i for i, shape in enumerate(shapes) if shape == (count, fields)]
             group = probs if len(which) == len(probs) else probs[which]
-            formats = self.formats.only(count)
+            formats = self.formats.only(count, fields)
             decoded = decode_plates(group, formats, min_confidence)
             only = (only_readings(group, [d.raw_text_latin for d in decoded],
                                   [d.plate_format is not None and d.text_latin == d.raw_text_latin

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plate_service.recognition.plate_types import (
+    COLOURS,
     REGION_CELL,
+    Colour,
     PlateType,
     by_name,
     parse_pattern,
@@ -123,9 +125,10 @@ class PlateFormats:
     order ``match`` tries them in), spelled in the reader's ``alphabet``.
 
     Built once per reader from its card (``decoding.plate_types``); the decoders read their
-    tables from it. ``only(lines)`` is the same reader's formats of plates of that many
-    lines, which is what a cut of that many lines can be. Immutable once built; compared
-    and hashed by identity, so the decoders can cache their tables per instance.
+    tables from it. ``only(lines, fields)`` is the same reader's formats of plates of that
+    many lines and those field colours, which is what a cut of that many lines and such
+    colours can be. Immutable once built; compared and hashed by identity, so the
+    decoders can cache their tables per instance.
     """
 
     def __init__(self, gost_types: Sequence[str], alphabet: str | None = None) -> None:
@@ -146,20 +149,25 @@ class PlateFormats:
                   if s.row.line_count == 1 and s.region[1] == len(s.allowed)}
         self._series_regexes = [re.compile(source) for source in series]
         self._prefixes: dict[str, bool] = {}
-        self._by_lines: dict[int, PlateFormats] = {}
+        self._only: dict[tuple[int, tuple[Colour, ...]], PlateFormats] = {}
 
     @property
     def reads_two_lines(self) -> bool:
         return any(row.line_count == 2 for row in self.types)
 
-    def only(self, lines: int) -> PlateFormats:
-        """These formats restricted to plates of ``lines`` lines, in the same alphabet."""
-        found = self._by_lines.get(lines)
+    def only(self, lines: int, fields: Sequence[Colour] = COLOURS) -> PlateFormats:
+        """These formats restricted to plates of ``lines`` lines whose field is one of
+        ``fields``, in the same alphabet (all of that many lines when no row's field is
+        one of them)."""
+        key = (lines, tuple(fields))
+        found = self._only.get(key)
         if found is None:
+            rows = [row for row in self.types if row.line_count == lines]
+            coloured = [row for row in rows if row.background in fields]
             # setdefault: threads that race here all get the one instance kept, so the
-            # decoders' tables are built once per line count.
-            found = self._by_lines.setdefault(lines, PlateFormats(
-                [row.gost_type for row in self.types if row.line_count == lines], self.alphabet))
+            # decoders' tables are built once per restriction.
+            found = self._only.setdefault(key, PlateFormats(
+                [row.gost_type for row in coloured or rows], self.alphabet))
         return found
 
     def match(self, text_latin: str) -> FormatMatch | None:

@@ -185,3 +185,14 @@ def test_a_card_of_one_line_types_reads_a_private_plate_without_the_latin_d() ->
     (plate,) = scene(reader, PLATE_QUAD).plates
     assert (plate.reading.text, plate.reading.plate_format, plate.reading.lines) == (
         "А123ВС77", "private", 1)
+
+
+def test_a_crop_with_no_blue_is_never_read_as_a_blue_plate() -> None:
+    # NNNN L RR is a police motorcycle's text, and a motorcycle's with one of its two
+    # letters lost: on a white plate it is no plate, on a blue one it is.
+    reader = reader_for(["4", "22"], "9844T17")
+    white = np.full((72, 100, 3), (222, 232, 240), np.uint8)
+    blue = np.full((72, 100, 3), (160, 70, 20), np.uint8)
+    on_white, on_blue = reader.read([white, blue], [2, 2])
+    assert on_white.plate_format is None
+    assert on_blue.plate_format == "police_motorcycle"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from plate_service.recognition.plate_field import NOT_BLUE
 from plate_service.recognition.plate_format import (
     ALPHABET,
     LETTERS_LATIN,
@@ -121,6 +122,19 @@ def test_the_formats_of_one_line_count_are_the_reader_s_in_its_alphabet() -> Non
     # A one-line reading is never a two-line type of the same text, nor the reverse.
     assert formats.only(1).match("1234AB77") is None
     assert formats.only(2).match("A123BC77") is None
+
+
+def test_the_formats_of_some_field_colours_are_the_rows_of_those_colours() -> None:
+    formats = PlateFormats(["1", "4", "20", "22"])
+    assert [row.gost_type for row in formats.only(2, NOT_BLUE).types] == ["4"]
+    assert [row.gost_type for row in formats.only(1, ("blue",)).types] == ["20"]
+    assert formats.only(2, NOT_BLUE) is formats.only(2, NOT_BLUE)
+    # A motorcycle's NNNN LL RR read with one letter is the police motorcycle's pattern,
+    # which a plate with no blue cannot be.
+    assert formats.only(2).match("9844T17") is not None
+    assert formats.only(2, NOT_BLUE).match("9844T17") is None
+    # Colours no row of that many lines has leave the rows of that many lines.
+    assert [row.gost_type for row in PlateFormats(["20"]).only(1, NOT_BLUE).types] == ["20"]
 
 
 def test_an_alphabet_that_lacks_a_printed_letter_is_refused() -> None:

@@ -1,0 +1,53 @@
+"""A crop with no blue in it is read as no blue plate; a grey crop tells nothing."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from plate_service.recognition.plate_field import ANY_FIELD, NOT_BLUE, possible_fields
+
+# BGR fields and inks of the table's colours, as a camera by day shows them.
+# White film is a little warm in daylight; a perfectly grey crop is judged as grey.
+WHITE, BLACK_INK = (222, 232, 240), (30, 30, 30)
+POLICE_BLUE, WHITE_INK = (160, 70, 20), (240, 240, 240)
+YELLOW = (30, 200, 235)
+CAR_BLUE = (170, 90, 30)
+
+
+def plate(field: tuple[int, int, int], ink: tuple[int, int, int], h: int = 56,
+          w: int = 260) -> np.ndarray:
+    """A plate crop: ``field`` with four characters' worth of ``ink`` strokes."""
+    image = np.full((h, w, 3), field, np.uint8)
+    for k in range(6):
+        x = 20 + k * 38
+        cv2.rectangle(image, (x, 12), (x + 8, h - 12), ink, -1)
+        cv2.rectangle(image, (x, 12), (x + 24, 18), ink, -1)
+    return image
+
+
+def test_white_and_yellow_plates_cannot_be_blue_ones() -> None:
+    assert possible_fields(plate(WHITE, BLACK_INK)) == NOT_BLUE
+    assert possible_fields(plate(YELLOW, BLACK_INK)) == NOT_BLUE
+    assert "blue" not in NOT_BLUE and set(ANY_FIELD) - set(NOT_BLUE) == {"blue"}
+
+
+def test_a_blue_plate_may_be_blue_by_day_at_dusk_and_dirty() -> None:
+    day = plate(POLICE_BLUE, WHITE_INK)
+    assert possible_fields(day) == ANY_FIELD
+    assert possible_fields((day * 0.3).astype(np.uint8)) == ANY_FIELD
+    dirt = np.linspace(1.0, 0.5, day.shape[1], dtype=np.float32)[None, :, None]
+    assert possible_fields((day * dirt).astype(np.uint8)) == ANY_FIELD
+
+
+def test_a_grey_crop_may_be_any_plate() -> None:
+    blue = plate(POLICE_BLUE, WHITE_INK)
+    grey = cv2.cvtColor(blue, cv2.COLOR_BGR2GRAY)
+    assert possible_fields(grey) == ANY_FIELD
+    assert possible_fields(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)) == ANY_FIELD
+
+
+def test_a_white_plate_cut_loose_from_a_blue_car_is_still_no_blue_plate() -> None:
+    car = np.full((90, 330, 3), CAR_BLUE, np.uint8)
+    car[17:73, 35:295] = plate(WHITE, BLACK_INK)
+    assert possible_fields(car) == NOT_BLUE
