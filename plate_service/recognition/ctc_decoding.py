@@ -81,8 +81,9 @@ def decode_greedy(probs: np.ndarray, alphabet: str) -> Decoded:
     return _decode_greedy_many(probs[None], alphabet)[0][0]
 
 
-# A process holds a reader or two, each with its formats per number of lines.
-@lru_cache(maxsize=16)
+# A process holds a reader or two, each with its formats per number of lines and field
+# colours (``PlateFormats.only``: a dozen at most).
+@lru_cache(maxsize=32)
 def _slot_lists(formats: PlateFormats) -> list[list[np.ndarray]]:
     """Per spelling of ``formats`` (a format with one region length), the allowed class
     ids of each character slot; worked out once per reader's formats."""

@@ -1,12 +1,15 @@
-"""The field colours a plate crop can have, judged from its pixels.
+"""The field colours a plate crop can have, likeliest first, judged from its pixels.
 
-Plates of the same text pattern can differ only in colour: a motorcycle's NNNN LL RR
+Plates of the same text pattern can differ only in colour. A motorcycle's NNNN LL RR
 (white) and a police motorcycle's NNNN L RR (blue) differ by one letter, and a reader
-unsure of a doubled letter (TT, HH) may pick the blue type's pattern for a white plate.
-A crop with no blue in it cannot be a blue plate, so its readings are kept to the other
-types. Only that one judgement is made: blue film stays blue under dirt, dusk and
-sodium light, while white, yellow and faded black shade into each other; and a grey
-crop (the upstream's, an infrared camera's) tells nothing.
+unsure of a doubled letter (TT, HH) may pick the blue type's pattern for a white plate:
+a crop with no blue in it cannot be a blue plate, so its readings are kept to the other
+types. A tractor's plate and a military tractor's (white and black) print the very same
+text: which of them a reading names follows the crop's field, light or dark (grey crops
+too), and a text that only a row of the other kind prints is still read as that row.
+The colour itself is judged for blue alone: blue film stays blue under dirt, dusk and
+sodium light, while white, yellow and faded black shade into each other; a grey crop
+(the upstream's, an infrared camera's) may be blue.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from plate_service.recognition.plate_types import COLOURS, Colour
+from plate_service.recognition.plate_types import COLOURS, Colour, light_fields
 
 # A crop is grey (no colour to judge) when its channels differ by less than this on
 # average (grey levels): JPEG of a grey image leaves a level or two.
@@ -33,21 +36,38 @@ MARGIN = 0.1
 
 ANY_FIELD: tuple[Colour, ...] = COLOURS
 NOT_BLUE: tuple[Colour, ...] = tuple(c for c in COLOURS if c != "blue")
+LIGHT_FIELDS = light_fields()
+# The brightness percentiles that stand for the darkest print or field, the middle and
+# the brightest: past the few pixels that noise, glare and mud make extreme.
+EXTREMES = (5, 50, 95)
+# A field is judged dark only when the median lies this many times nearer the dark end:
+# a white plate named as a military one is as wrong as the reverse, and the table's
+# order names the commoner light rows.
+POLARITY_MARGIN = 3.0
 
 
 def possible_fields(crop: np.ndarray) -> tuple[Colour, ...]:
-    """The field colours the plate of ``crop`` (uint8 gray or BGR) can have.
+    """The field colours the plate of ``crop`` (uint8 gray or BGR) can have, likeliest
+    first.
 
     Judged on every other pixel of the centre: a share of pixels needs no more, and the
     crop path reads an upstream crop in well under a millisecond.
     """
-    if crop.ndim != 3 or crop.shape[2] < 3:
-        return ANY_FIELD
     h, w = crop.shape[:2]
     dy, dx = int(h * MARGIN), int(w * MARGIN)
-    centre = np.ascontiguousarray(crop[dy:h - dy or h:2, dx:w - dx or w:2, :3])
+    centre = np.ascontiguousarray(crop[dy:h - dy or h:2, dx:w - dx or w:2])
     if centre.size == 0:
         return ANY_FIELD
+    coloured = centre.ndim == 3 and centre.shape[2] >= 3
+    fields = _blue_or_not(centre[..., :3]) if coloured else ANY_FIELD
+    light = _light_field(cv2.cvtColor(centre[..., :3], cv2.COLOR_BGR2GRAY) if coloured
+                         else centre.reshape(centre.shape[:2]))
+    # Light fields first on a light plate, dark ones first on a dark plate; stable.
+    return tuple(sorted(fields, key=lambda colour: (colour in LIGHT_FIELDS) != light))
+
+
+def _blue_or_not(centre: np.ndarray) -> tuple[Colour, ...]:
+    """Every colour, or every colour but blue for a colour centre with little blue."""
     b, g, r = cv2.split(centre)
     spread = sum(cv2.norm(x, y, cv2.NORM_L1) for x, y in ((b, g), (g, r), (r, b))) / 2 / b.size
     if spread < GREY_SPREAD:
@@ -56,3 +76,13 @@ def possible_fields(crop: np.ndarray) -> tuple[Colour, ...]:
                        (BLUE_HUE[0], BLUE_MIN_SATURATION, BLUE_MIN_VALUE),
                        (BLUE_HUE[1], 255, 255))
     return ANY_FIELD if cv2.countNonZero(blue) >= BLUE_MIN_SHARE * b.size else NOT_BLUE
+
+
+def _light_field(gray: np.ndarray) -> bool:
+    """Whether the plate's field is lighter than its print, as far as can be told. The
+    field covers most of a plate and the print a smaller share at one extreme of the
+    brightness, so the median pixel lies nearer the field's end (dirt and shade spread
+    the field, not the print). Dark only when it lies POLARITY_MARGIN times nearer the
+    dark end; an unsure judgement keeps the table's order, light fields first."""
+    dark, middle, bright = np.percentile(gray, EXTREMES)
+    return bool(bright - middle < POLARITY_MARGIN * (middle - dark))

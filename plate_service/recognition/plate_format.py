@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plate_service.recognition.plate_types import (
-    COLOURS,
     REGION_CELL,
     Colour,
     PlateType,
     by_name,
+    light_fields,
     parse_pattern,
     plate_type,
 )
@@ -149,25 +149,32 @@ class PlateFormats:
                   if s.row.line_count == 1 and s.region[1] == len(s.allowed)}
         self._series_regexes = [re.compile(source) for source in series]
         self._prefixes: dict[str, bool] = {}
-        self._only: dict[tuple[int, tuple[Colour, ...]], PlateFormats] = {}
+        self._only: dict[tuple[int, tuple[Colour, ...] | None], PlateFormats] = {}
 
     @property
     def reads_two_lines(self) -> bool:
         return any(row.line_count == 2 for row in self.types)
 
-    def only(self, lines: int, fields: Sequence[Colour] = COLOURS) -> PlateFormats:
-        """These formats restricted to plates of ``lines`` lines whose field is one of
-        ``fields``, in the same alphabet (all of that many lines when no row's field is
-        one of them)."""
-        key = (lines, tuple(fields))
+    def only(self, lines: int, fields: Sequence[Colour] | None = None) -> PlateFormats:
+        """These formats restricted to plates of ``lines`` lines, in the same alphabet.
+
+        With ``fields``, only rows whose field is one of them (all the rows of that many
+        lines when none is), and rows whose field is as light as the first of ``fields``
+        (``light_fields``) before the rest, each in the card's order: of rows printing
+        the same text, ``match`` names one whose field looks like the cut's.
+        """
+        key = (lines, None if fields is None else tuple(fields))
         found = self._only.get(key)
         if found is None:
             rows = [row for row in self.types if row.line_count == lines]
-            coloured = [row for row in rows if row.background in fields]
+            if fields:
+                rows = [row for row in rows if row.background in fields] or rows
+                light = light_fields()
+                rows.sort(key=lambda row: (row.background in light) != (fields[0] in light))
             # setdefault: threads that race here all get the one instance kept, so the
             # decoders' tables are built once per restriction.
             found = self._only.setdefault(key, PlateFormats(
-                [row.gost_type for row in coloured or rows], self.alphabet))
+                [row.gost_type for row in rows], self.alphabet))
         return found
 
     def match(self, text_latin: str) -> FormatMatch | None:

@@ -150,6 +150,11 @@ def plate_types() -> tuple[PlateType, ...]:
     return rows
 
 
+def light_fields() -> frozenset[Colour]:
+    """The field colours printed with dark characters (lighter than their print)."""
+    return frozenset(row.background for row in plate_types() if row.characters == "black")
+
+
 def plate_type(gost_type: str) -> PlateType:
     """The row of a GOST type number ("1", "1А", ...); KeyError for an unknown one."""
     for row in plate_types():

@@ -137,6 +137,14 @@ def test_the_formats_of_some_field_colours_are_the_rows_of_those_colours() -> No
     assert [row.gost_type for row in PlateFormats(["20"]).only(1, NOT_BLUE).types] == ["20"]
 
 
+def test_of_rows_printing_the_same_text_the_first_field_colour_names_the_plate() -> None:
+    formats = PlateFormats(["3", "7"])  # a tractor's plate, white, and a military one's
+    light_first = formats.only(2, ("white", "yellow", "black", "red"))
+    dark_first = formats.only(2, ("black", "red", "white", "yellow"))
+    assert light_first.match("1234AB56").plate_format == "tractor"
+    assert dark_first.match("1234AB56").plate_format == "military_tractor"
+
+
 def test_an_alphabet_that_lacks_a_printed_letter_is_refused() -> None:
     with pytest.raises(ValueError, match="lacks 'D'"):
         PlateFormats(["9"], ALPHABET)
