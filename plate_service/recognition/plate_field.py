@@ -40,6 +40,7 @@ LIGHT_FIELDS = light_fields()
 # The brightness percentiles that stand for the darkest print or field, the middle and
 # the brightest: past the few pixels that noise, glare and mud make extreme.
 EXTREMES = (5, 50, 95)
+_EXTREME_SHARES = np.array(EXTREMES) / 100
 # A field is judged dark only when the median lies this many times nearer the dark end:
 # a white plate named as a military one is as wrong as the reverse, and the table's
 # order names the commoner light rows.
@@ -55,9 +56,12 @@ def possible_fields(crop: np.ndarray) -> tuple[Colour, ...]:
     """
     h, w = crop.shape[:2]
     dy, dx = int(h * MARGIN), int(w * MARGIN)
-    centre = np.ascontiguousarray(crop[dy:h - dy or h:2, dx:w - dx or w:2])
-    if centre.size == 0:
+    view = crop[dy:h - dy or h, dx:w - dx or w]
+    if view.shape[0] < 2 or view.shape[1] < 2:
         return ANY_FIELD
+    # Every other pixel, by nearest-neighbour halving: a copy of a strided view costs more.
+    centre = cv2.resize(view, (view.shape[1] // 2, view.shape[0] // 2),
+                        interpolation=cv2.INTER_NEAREST)
     coloured = centre.ndim == 3 and centre.shape[2] >= 3
     fields = _blue_or_not(centre[..., :3]) if coloured else ANY_FIELD
     light = _light_field(cv2.cvtColor(centre[..., :3], cv2.COLOR_BGR2GRAY) if coloured
@@ -84,5 +88,7 @@ def _light_field(gray: np.ndarray) -> bool:
     brightness, so the median pixel lies nearer the field's end (dirt and shade spread
     the field, not the print). Dark only when it lies POLARITY_MARGIN times nearer the
     dark end; an unsure judgement keeps the table's order, light fields first."""
-    dark, middle, bright = np.percentile(gray, EXTREMES)
+    # Percentiles from the 256-level histogram: a fraction of np.percentile's time.
+    cumulative = np.cumsum(np.bincount(gray.ravel(), minlength=256))
+    dark, middle, bright = np.searchsorted(cumulative, _EXTREME_SHARES * gray.size)
     return bool(bright - middle < POLARITY_MARGIN * (middle - dark))
