@@ -90,10 +90,12 @@ async def test_crop_mode_reads_a_photo_whole_and_trusts_nothing_it_reads(
     service: TestClient,
 ) -> None:
     # The whole 800x600 photo squeezed into the reader's plate-sized input reads as noise:
-    # one reading of the whole frame, at a confidence no threshold lets through.
+    # one reading of the whole frame, no plate, unsure.
     answer = await (await service.get(f"/plate/{SCENE_ID}?mode=crop")).json()
     assert answer["mode"] == "crop"
     assert [(p["box"], p["source"]) for p in answer["plates"]] == [([0, 0, 800, 600], "crop")]
-    assert answer["plates"][0]["confidence"] < 0.01
+    (noise,) = answer["plates"]
+    assert (noise["valid"], noise["format"]) == (False, None)
+    assert noise["confidence"] < 0.5
     sure = await (await service.get(f"/plate/{SCENE_ID}?mode=crop&min_confidence=0.5")).json()
     assert (sure["plate"], sure["plates"]) == (None, [])
