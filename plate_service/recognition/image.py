@@ -80,10 +80,16 @@ def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int]]:
 
 
 def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+    frame = _jpeg_frame(data)
+    return None if frame is None else frame[:2]
+
+
+def _jpeg_frame(data: bytes) -> tuple[int, int, int] | None:
+    """Width, height and colour components of the JPEG's frame header, if it is found."""
     for marker, pos in _jpeg_segments(data):
-        if marker in _JPEG_SOF:
-            height, width = struct.unpack(">HH", data[pos + 5:pos + 9])
-            return width, height
+        if marker in _JPEG_SOF and pos + 10 <= len(data):
+            height, width, components = struct.unpack(">HHB", data[pos + 5:pos + 10])
+            return width, height, components
     return None
 
 
@@ -111,7 +117,8 @@ def _webp_dimensions(data: bytes) -> tuple[int, int] | None:
 
 
 def decode_image(data: bytes, limits: ImageLimits) -> np.ndarray:
-    """Decode JPEG/PNG/BMP/WebP bytes into a BGR uint8 array (EXIF orientation applied).
+    """Decode JPEG/PNG/BMP/WebP bytes into a BGR uint8 array, or a gray one for a
+    one-component JPEG (EXIF orientation applied).
 
     Raises ImageTooLargeError for too many bytes or pixels, InvalidImageError for
     anything that is not a complete image in an accepted format.
@@ -142,7 +149,11 @@ def decode_image(data: bytes, limits: ImageLimits) -> np.ndarray:
         scan = _jpeg_scan_offset(data)
         if data.find(b"\xff\xd9", 4 if scan is None else scan) == -1:
             raise InvalidImageError("JPEG data is truncated (no end-of-image marker)")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    # A one-component JPEG (the upstream's crops, grey cameras) is decoded as it is
+    # stored: three equal channels would only triple the work that reads it.
+    frame = _jpeg_frame(data) if fmt == "jpeg" else None
+    flag = cv2.IMREAD_GRAYSCALE if frame is not None and frame[2] == 1 else cv2.IMREAD_COLOR
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flag)
     if image is None or image.size == 0:
         raise InvalidImageError(f"{fmt.upper()} data could not be decoded")
     return image

@@ -6,6 +6,7 @@ import struct
 import zlib
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 
@@ -41,8 +42,15 @@ def test_header_dimensions_match_the_image(ext: str) -> None:
     assert read_dimensions(data, fmt) == (91, 37)
 
 
-def test_grayscale_jpeg_is_returned_as_three_channels() -> None:
-    assert decode_image(plate_like_jpeg(), LIMITS).shape == (56, 260, 3)
+def test_a_grey_jpeg_is_decoded_grey_as_stored_and_a_colour_one_bgr() -> None:
+    grey = plate_like_jpeg()
+    assert decode_image(grey, LIMITS).shape == (56, 260)
+    # The same grey levels as a three-channel decode carries in each channel.
+    colour = cv2.imdecode(np.frombuffer(grey, np.uint8), cv2.IMREAD_COLOR)
+    assert np.array_equal(decode_image(grey, LIMITS), colour[:, :, 0])
+    coloured = cv2.cvtColor(cv2.imdecode(np.frombuffer(grey, np.uint8), cv2.IMREAD_GRAYSCALE),
+                            cv2.COLOR_GRAY2BGR)
+    assert decode_image(encode(coloured, ".jpg"), LIMITS).shape == (56, 260, 3)
 
 
 @pytest.mark.parametrize("body", [b"", b"<html><body>Not found</body></html>", b"GIF89a...."])
