@@ -68,34 +68,53 @@ class PlateReader:
         """
         readings = []
         for start in range(0, len(crops), READ_CHUNK):
-            probs = self.probabilities(crops[start:start + READ_CHUNK])
             chunk = crops[start:start + READ_CHUNK]
+            probs = self.probabilities(chunk)
             chunk_lines = [1] * len(chunk) if lines is None else \
                 list(lines[start:start + READ_CHUNK])
-            shapes = [(n, possible_fields(crop)) for n, crop in zip(chunk_lines, chunk)]
-            readings += self._decode(probs, shapes, min_confidence)
+            readings += self._decode(probs, chunk_lines, chunk, min_confidence)
         return readings
 
-    def _decode(self, probs: np.ndarray, shapes: list[tuple[int, tuple[Colour, ...]]],
+    def _decode(self, probs: np.ndarray, lines: list[int], crops: Sequence[np.ndarray],
                 min_confidence: float) -> list[OcrReading]:
-        """Each crop's probabilities decoded to the formats of its number of lines and the
-        field colours it can have (``plate_field``)."""
+        """Each crop's probabilities decoded to the formats of its number of lines; a
+        crop read as a format its colours decide (``PlateFormats.colour_bound``) is
+        decoded again, to the formats of the field colours it can have (``plate_field``).
+        The same readings as judging every crop, at no cost for the crops that need none:
+        dropping blue rows and reordering twins changes no other reading."""
         out: list[OcrReading | None] = [None] * len(probs)
-        for count, fields in sorted(set(shapes)):
-            which = [i for i, shape in enumerate(shapes) if shape == (count, fields)]
-            group = probs if len(which) == len(probs) else probs[which]
-            formats = self.formats.only(count, fields)
-            decoded = decode_plates(group, formats, min_confidence)
-            only = (only_readings(group, [d.raw_text_latin for d in decoded],
-                                  [d.plate_format is not None and d.text_latin == d.raw_text_latin
-                                   for d in decoded])
-                    if len(group) >= ONLY_READINGS_MIN_BATCH else [None] * len(group))
-            for i, d, crop_probs, found in zip(which, decoded, group, only):
-                out[i] = OcrReading(
-                    text=d.text, text_latin=d.text_latin,
-                    confidence=float(d.confidence), char_confidences=d.char_confidences,
-                    plate_format=d.plate_format, region=d.region,
-                    raw_text_latin=d.raw_text_latin, lines=count,
-                    series=formats.is_series(d.text_latin),
-                    ctc=CtcOutput(crop_probs, d.frames, formats, found))
+        for count in sorted(set(lines)):
+            which = [i for i, n in enumerate(lines) if n == count]
+            formats = self.formats.only(count)
+            self._decode_to(formats, count, probs, which, min_confidence, out)
+            judged: dict[tuple[Colour, ...], list[int]] = {}
+            for i in which:
+                reading = out[i]
+                assert reading is not None
+                # A series (a plate's text short of its region) may be a blue row's too.
+                if reading.plate_format in formats.colour_bound or reading.series:
+                    judged.setdefault(possible_fields(crops[i]), []).append(i)
+            for fields, again in judged.items():
+                self._decode_to(self.formats.only(count, fields), count, probs, again,
+                                min_confidence, out)
         return [reading for reading in out if reading is not None]
+
+    @staticmethod
+    def _decode_to(formats: PlateFormats, lines: int, probs: np.ndarray, which: list[int],
+                   min_confidence: float, out: list[OcrReading | None]) -> None:
+        """The crops ``which`` of ``probs``, of ``lines`` lines, decoded to ``formats``,
+        into ``out``."""
+        group = probs if len(which) == len(probs) else probs[which]
+        decoded = decode_plates(group, formats, min_confidence)
+        only = (only_readings(group, [d.raw_text_latin for d in decoded],
+                              [d.plate_format is not None and d.text_latin == d.raw_text_latin
+                               for d in decoded])
+                if len(group) >= ONLY_READINGS_MIN_BATCH else [None] * len(group))
+        for i, d, crop_probs, found in zip(which, decoded, group, only):
+            out[i] = OcrReading(
+                text=d.text, text_latin=d.text_latin,
+                confidence=float(d.confidence), char_confidences=d.char_confidences,
+                plate_format=d.plate_format, region=d.region,
+                raw_text_latin=d.raw_text_latin, lines=lines,
+                series=formats.is_series(d.text_latin),
+                ctc=CtcOutput(crop_probs, d.frames, formats, found))

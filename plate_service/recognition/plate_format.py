@@ -120,6 +120,13 @@ class FormatMatch:
     spelling: Spelling
 
 
+def _may_spell_alike(a: Spelling, b: Spelling) -> bool:
+    """Whether some text fits both spellings: as long, and every position allowing a
+    character of both (their region lists aside)."""
+    return len(a.allowed) == len(b.allowed) and all(
+        set(x) & set(y) for x, y in zip(a.allowed, b.allowed))
+
+
 class PlateFormats:
     """The formats of the GOST types a reader reads, in the order the card lists them (the
     order ``match`` tries them in), spelled in the reader's ``alphabet``.
@@ -150,6 +157,16 @@ class PlateFormats:
         self._series_regexes = [re.compile(source) for source in series]
         self._prefixes: dict[str, bool] = {}
         self._only: dict[tuple[int, tuple[Colour, ...] | None], PlateFormats] = {}
+        # The formats a reading can take only when the cut's field allows it: the blue
+        # rows, and rows that may spell a text as a row of the other lightness does
+        # (``light_fields``). A reading of any other format is the same whatever the
+        # cut's colours (``only(lines, fields)`` only drops blue rows and reorders twins).
+        light = light_fields()
+        self.colour_bound = frozenset(
+            s.plate_format for s in self.spellings
+            if s.row.background == "blue" or any(
+                (t.row.background in light) != (s.row.background in light)
+                and _may_spell_alike(s, t) for t in self.spellings))
 
     @property
     def reads_two_lines(self) -> bool:

@@ -196,3 +196,17 @@ def test_a_crop_with_no_blue_is_never_read_as_a_blue_plate() -> None:
     on_white, on_blue = reader.read([white, blue], [2, 2])
     assert on_white.plate_format is None
     assert on_blue.plate_format == "police_motorcycle"
+
+
+def test_a_reading_of_a_colour_free_format_is_not_judged_by_colour(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A private plate's text is the private format's only: its crop's colours cannot
+    # change the reading, so they are not judged at all (the upstream's crops are).
+    judged: list[np.ndarray] = []
+    monkeypatch.setattr("plate_service.recognition.ocr.possible_fields",
+                        lambda crop: judged.append(crop) or ("white",))
+    reader = reader_for(["1", "20"], "A123BC77")
+    (reading,) = reader.read([np.full((56, 260, 3), (160, 70, 20), np.uint8)])
+    assert (reading.plate_format, judged) == ("private", [])
+    (police,) = reader_for(["1", "20"], "A1234777").read([np.zeros((56, 260), np.uint8)])
+    assert len(judged) == 1

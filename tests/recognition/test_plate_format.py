@@ -14,6 +14,7 @@ from plate_service.recognition.plate_format import (
     to_cyrillic,
     to_latin,
 )
+from plate_service.recognition.plate_types import plate_types
 from plate_service.recognition.types import PlateFormat
 from tests.fakes import ONE_LINE_READER
 
@@ -158,3 +159,14 @@ def test_military_regions_are_defence_codes_and_name_no_subject() -> None:
     assert plate_region_name(PlateFormat.PRIVATE, "50") == "Московская область"
     assert plate_region_name(PlateFormat.DIPLOMATIC, "77") == "Москва"
     assert plate_region_name(None, None) is None
+
+
+def test_only_blue_rows_and_rows_spelling_like_one_of_the_other_lightness_are_colour_bound(
+) -> None:
+    table = PlateFormats([row.gost_type for row in plate_types()])
+    bound = {f.value for f in table.only(1).colour_bound}
+    assert {"police", "police_trailer"} <= bound  # blue
+    assert {"trailer", "taxi", "military_trailer"} <= bound  # LL NNNN RR, LL NNN RRR
+    assert not {"private", "military", "diplomatic", "transit"} & bound
+    two_lines = {f.value for f in table.only(2).colour_bound}
+    assert {"tractor", "military_tractor", "police_motorcycle"} <= two_lines
