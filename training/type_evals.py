@@ -91,11 +91,14 @@ def crop_sections(reader: PlateReaderLike | PlateRecognizer, data_dir: Path,
     square or two-line one, too narrow for a one-line plate, is searched as a photo)."""
     start = time.perf_counter()
     crops = list(held_out_crops(seed, per_type))
-    texts = crop_texts(reader, [crop.image for crop in crops],
-                       [plate_type(crop.gost_type).line_count for crop in crops])
+    readings = crop_readings(reader, [crop.image for crop in crops],
+                             [plate_type(crop.gost_type).line_count for crop in crops])
+    texts = [_text(reading) for reading in readings]
     tallies = tally_by_type((crop.gost_type, [crop.text], [text])
                             for crop, text in zip(crops, texts))
     lines = [_header("crops,", seed, per_type), format_type_table(tallies, False),
+             _names_line([(crop.gost_type, reading) for crop, reading in zip(crops, readings)
+                          if reading is not None and reading.text_latin == crop.text]),
              f"  ({len(crops)} crops drawn and read in {time.perf_counter() - start:.0f} s)"]
     labels = [label for label in _present(data_dir) if label.text_latin]
     if labels:
@@ -108,26 +111,52 @@ def crop_sections(reader: PlateReaderLike | PlateRecognizer, data_dir: Path,
     return "\n".join(lines)
 
 
+def _names_line(exact: Sequence[tuple[str, OcrReading]]) -> str:
+    """How many exact readings name their plate's row (``format``), and what the others
+    name: rows that print the same text are told apart by the plate's field only."""
+    wrong: dict[tuple[str, str], int] = {}
+    for gost_type, reading in exact:
+        named = None if reading.plate_format is None else reading.plate_format.value
+        if named != plate_type(gost_type).name:
+            key = (gost_type, str(named))
+            wrong[key] = wrong.get(key, 0) + 1
+    others = ", ".join(f"{gost_type} as {named} {count}"
+                       for (gost_type, named), count in wrong.items())
+    return (f"  named after their row: {len(exact) - sum(wrong.values())} of the "
+            f"{len(exact)} exact" + (f"; the others: {others}" if others else ""))
+
+
 def crop_texts(reader: PlateReaderLike | PlateRecognizer, images: Sequence[np.ndarray],
                lines: Sequence[int] | None = None) -> list[str]:
     """What is read on each crop of ``lines`` lines (as the service cuts it for a reader,
     ``held_out_input``; one-line cuts when not given): a reader's readings, OCR_BATCH
     per call, or the text a recogniser reports in the default mode ('' for no plate)."""
+    return [_text(reading) for reading in crop_readings(reader, images, lines)]
+
+
+def _text(reading: OcrReading | None) -> str:
+    return "" if reading is None else reading.text_latin
+
+
+def crop_readings(reader: PlateReaderLike | PlateRecognizer, images: Sequence[np.ndarray],
+                  lines: Sequence[int] | None = None) -> list[OcrReading | None]:
+    """The reading behind each of ``crop_texts``: None where a recogniser reports no
+    plate."""
     if isinstance(reader, PlateRecognizer):
-        return [_reported_text(reader.recognize(image)) for image in images]
+        return [_reported(reader.recognize(image)) for image in images]
     inputs, counts = list(images), None
     if lines is not None:
         cuts = [held_out_input(reader, image, n) for image, n in zip(images, lines)]
         inputs, counts = [cut for cut, _ in cuts], [n for _, n in cuts]
-    readings: list[OcrReading] = []
+    readings: list[OcrReading | None] = []
     for s in range(0, len(inputs), OCR_BATCH):
         readings += reader.read(inputs[s:s + OCR_BATCH],
                                 None if counts is None else counts[s:s + OCR_BATCH])
-    return [reading.text_latin for reading in readings]
+    return readings
 
 
-def _reported_text(result: ImageRecognition) -> str:
-    return "" if result.best is None else result.best.reading.text_latin
+def _reported(result: ImageRecognition) -> OcrReading | None:
+    return None if result.best is None else result.best.reading
 
 
 def held_out_input(reader: PlateReaderLike, image: np.ndarray, lines: int

@@ -109,7 +109,8 @@ def test_the_crop_section_reads_every_type_and_scores_a_blind_reader_zero(
     reader = _ReadsNothing()
     section = crop_sections(reader, tmp_path, seed=1, per_type=2)
     assert len(reader.crops) == 2 * len(plate_types())
-    assert section.splitlines()[-2].split()[:3] == ["all", f"0/{len(reader.crops)}", "0.0%"]
+    assert section.splitlines()[-3].split()[:3] == ["all", f"0/{len(reader.crops)}", "0.0%"]
+    assert section.splitlines()[-2] == "  named after their row: 0 of the 0 exact"
     assert "real plates" not in section  # no shared photos under tmp_path
 
 
@@ -151,3 +152,17 @@ def test_a_recogniser_reads_the_crops_in_the_api_s_default_mode() -> None:
     recognizer = _Recorder(_ReadsNothing([row.gost_type for row in plate_types()]))
     crop_texts(recognizer, [np.zeros((56, 260, 3), np.uint8)])
     assert modes == [DEFAULT_MODE]
+
+
+def test_the_crops_section_counts_exact_readings_named_after_another_row() -> None:
+    from dataclasses import replace
+
+    from plate_service.recognition.types import PlateFormat
+    from tests.fakes import reading
+    from training.type_evals import _names_line
+
+    tractor = replace(reading("1234AB56"), plate_format=PlateFormat.TRACTOR)
+    line = _names_line([("3", tractor), ("7", tractor), ("8", tractor)])
+    assert line == ("  named after their row: 1 of the 3 exact; the others: "
+                    "7 as tractor 1, 8 as tractor 1")
+    assert _names_line([("3", tractor)]) == "  named after their row: 1 of the 1 exact"
