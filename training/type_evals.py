@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,12 +115,9 @@ def crop_sections(reader: PlateReaderLike | PlateRecognizer, data_dir: Path,
 def _names_line(exact: Sequence[tuple[str, OcrReading]]) -> str:
     """How many exact readings name their plate's row (``format``), and what the others
     name: rows that print the same text are told apart by the plate's field only."""
-    wrong: dict[tuple[str, str], int] = {}
-    for gost_type, reading in exact:
-        named = None if reading.plate_format is None else reading.plate_format.value
-        if named != plate_type(gost_type).name:
-            key = (gost_type, str(named))
-            wrong[key] = wrong.get(key, 0) + 1
+    names = ((gost_type, str(reading.plate_format and reading.plate_format.value))
+             for gost_type, reading in exact)
+    wrong = Counter(pair for pair in names if pair[1] != plate_type(pair[0]).name)
     others = ", ".join(f"{gost_type} as {named} {count}"
                        for (gost_type, named), count in wrong.items())
     return (f"  named after their row: {len(exact) - sum(wrong.values())} of the "
