@@ -85,10 +85,14 @@ def decode_greedy(probs: np.ndarray, alphabet: str) -> Decoded:
 # colours (``PlateFormats.only``: a dozen at most).
 @lru_cache(maxsize=32)
 def _slot_lists(formats: PlateFormats) -> list[list[np.ndarray]]:
-    """Per spelling of ``formats`` (a format with one region length), the allowed class
-    ids of each character slot; worked out once per reader's formats."""
+    """The allowed class ids of each character slot, per spelling of ``formats`` (a format
+    with one region length), in the spellings' order; worked out once per reader's
+    formats. Spellings that allow the same classes slot for slot (a tractor's and a
+    motorcycle's, say) have the same best path and the same text, which fits or not
+    whichever spelling it stands for: they are searched once."""
+    distinct = dict.fromkeys(spelling.allowed for spelling in formats.spellings)
     return [[np.array([formats.alphabet.index(c) + 1 for c in chars]) for chars in allowed]
-            for allowed in (spelling.allowed for spelling in formats.spellings)]
+            for allowed in distinct]
 
 
 def decode_constrained_many(probs: np.ndarray, formats: PlateFormats
@@ -103,22 +107,20 @@ def decode_constrained_many(probs: np.ndarray, formats: PlateFormats
         return [None] * len(probs)
     # float32 is plenty for sums of 32 log-probabilities and halves the memory traffic.
     log_probs = np.log(np.maximum(probs.astype(np.float32), 1e-30))
+    lattice = viterbi_many(log_probs, _slot_lists(formats))
     out: list[tuple[Decoded, FormatMatch] | None] = []
-    for b, row in enumerate(viterbi_many(log_probs, _slot_lists(formats))):
+    for b, scores in enumerate(lattice.scores.tolist()):
+        # Best first (the first spelling on a tie): the first whose text fits wins.
         greedy_lp = float(log_probs[b].max(axis=1).sum())
         best: tuple[Decoded, FormatMatch] | None = None
-        for found in row:
-            if found is None:
-                continue
-            score, path = found
-            text, confs = _char_confidences(probs[b], path, formats.alphabet)
+        for p in sorted(range(len(scores)), key=lambda p: -scores[p]):
+            if not greedy_lp - scores[p] <= MAX_CONSTRAINED_PENALTY:
+                break
+            text, confs = _char_confidences(probs[b], lattice.path(b, p), formats.alphabet)
             match = formats.match(text)
-            if match is None:
-                continue
-            if best is None or score > best[0].log_prob:
-                best = (Decoded(text, confs, score), match)
-        if best is not None and greedy_lp - best[0].log_prob > MAX_CONSTRAINED_PENALTY:
-            best = None
+            if match is not None:
+                best = (Decoded(text, confs, scores[p]), match)
+                break
         out.append(best)
     return out
 

@@ -147,9 +147,8 @@ def test_viterbi_equals_brute_force_on_a_small_lattice() -> None:
     probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     log_probs = np.log(probs)
     slots = [np.array([1, 2]), np.array([1, 3])]  # classes "0"/"1", then "0"/"2"
-    ((found,),) = viterbi_many(log_probs[None], [slots])
-    assert found is not None
-    score, path = found
+    lattice = viterbi_many(log_probs[None], [slots])
+    score, path = float(lattice.scores[0, 0]), lattice.path(0, 0)
     best = -np.inf
     for cand in itertools.product(range(NUM_CLASSES), repeat=num_frames):
         collapsed = [k for i, k in enumerate(cand) if k != 0 and (i == 0 or cand[i - 1] != k)]
@@ -181,15 +180,30 @@ def test_viterbi_equals_brute_force_for_sequences_of_any_length_and_slot_width()
     for _ in range(3):
         logits = rng.normal(size=(2, 5, 6)) * 2
         log_probs = logits - np.log(np.exp(logits).sum(axis=2, keepdims=True))
-        found = viterbi_many(log_probs, sequences)
+        lattice = viterbi_many(log_probs, sequences)
         for b in range(2):
             for p, slots in enumerate(sequences):
                 best = _brute_force_best(log_probs[b], slots)
-                result = found[b][p]
-                assert result is not None
-                score, path = result
+                score, path = float(lattice.scores[b, p]), lattice.path(b, p)
                 assert score == pytest.approx(best)
                 assert float(log_probs[b][np.arange(5), path].sum()) == pytest.approx(best)
+
+
+def test_viterbi_paths_stay_legal_when_every_frame_is_a_tie() -> None:
+    # Every class equally likely: each state is reached by many paths of the same score,
+    # and the path traced back must still spell one class per slot, a repeated class
+    # with a blank between, and score what the forward pass scored.
+    log_probs = np.full((1, 6, 4), np.log(0.25))
+    sequences = [[np.array([1]), np.array([1]), np.array([1, 2])],
+                 [np.array([2, 3]), np.array([2, 3])]]
+    lattice = viterbi_many(log_probs, sequences)
+    for p, slots in enumerate(sequences):
+        path = lattice.path(0, p)
+        collapsed = [k for i, k in enumerate(path) if k != 0 and (i == 0 or path[i - 1] != k)]
+        assert len(collapsed) == len(slots)
+        assert all(c in s for c, s in zip(collapsed, slots))
+        assert float(log_probs[0][np.arange(6), path].sum()) == pytest.approx(
+            float(lattice.scores[0, p]))
 
 
 def test_slot_sets_restrict_three_digit_region_start() -> None:
@@ -197,6 +211,13 @@ def test_slot_sets_restrict_three_digit_region_start() -> None:
     assert (len(private_2), len(private_3)) == (8, 9)
     assert {ALPHABET[i - 1] for i in private_3[6]} == {"1", "7", "9"}
     assert {ALPHABET[i - 1] for i in private_2[6]} == set("0123456789")
+
+
+def test_spellings_that_allow_the_same_characters_are_searched_once() -> None:
+    # A tractor and a motorcycle plate both spell NNNN LL RR.
+    formats = PlateFormats(["3", "4"])
+    assert len(formats.spellings) == 2
+    assert len(_slot_lists(formats)) == 1
 
 
 def test_moscows_977_region_is_kept_not_forced_into_another() -> None:
