@@ -7,8 +7,9 @@ into one process, each under a package name of its own (a copy of its ``plate_se
 whose imports are renamed), and each measure alternates A's call and B's call, swapping
 who goes first, so every slow spell hits both alike. The calls: one crop, decode +
 auto-mode read, the OCR on a batch of 64 crops and a ~1 MP photo, on 1 thread, with this
-checkout's images and each checkout's own models. Reported per block of calls: the median of A's
-and of B's; the ratio is the median over blocks.
+checkout's images and each checkout's own models; with ``--photos DIR``, also decode +
+auto-mode read of the photos in DIR, both sides reading the same photo in turn. Reported
+per block of calls: the median of A's and of B's; the ratio is the median over blocks.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import itertools
 import re
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -63,8 +65,18 @@ def _module(suffix: str, name: str) -> ModuleType:
     return importlib.import_module(f"{PACKAGE}_{suffix}.{name}")
 
 
-def measures(checkout: Path, suffix: str) -> dict[str, tuple[int, Callable[[], object]]]:
-    """The calls to time with the aliased checkout ``suffix``: name -> (calls per 25, call)."""
+class Measure(NamedTuple):
+    """A call to time, and how often: ``weight`` calls per 25 of a single-image measure,
+    or, when ``per_block`` is set, that many calls in each block."""
+
+    weight: int
+    call: Callable[[], object]
+    per_block: int | None = None
+
+
+def measures(checkout: Path, suffix: str, photos: Sequence[bytes]) -> dict[str, Measure]:
+    """The calls to time with the aliased checkout ``suffix``, by name; ``photos`` (JPEG
+    bytes) are read one after the other, each once in every block."""
     loading = _module(suffix, "recognition.loading")
     image = _module(suffix, "recognition.image")
     decode_image, limits = image.decode_image, image.ImageLimits(**_LIMITS)
@@ -74,15 +86,21 @@ def measures(checkout: Path, suffix: str) -> dict[str, tuple[int, Callable[[], o
     crops = [cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) for data in jpegs]
     batch = [crops[i % len(crops)] for i in range(64)]
     photo = scene_photo()
-    return {
-        "one crop": (25, lambda: recognize(crops[0], "crop")),
-        "decode + read": (25, lambda: recognize(decode_image(jpegs[0], limits))),
-        "batch of 64": (1, lambda: reader.read(batch)),
-        "~1 MP photo": (1, lambda: recognize(decode_image(photo, limits), "scene")),
+    calls = {
+        "one crop": Measure(25, lambda: recognize(crops[0], "crop")),
+        "decode + read": Measure(25, lambda: recognize(decode_image(jpegs[0], limits))),
+        "batch of 64": Measure(1, lambda: reader.read(batch)),
+        "~1 MP photo": Measure(1, lambda: recognize(decode_image(photo, limits), "scene")),
     }
+    if photos:
+        turns = itertools.cycle(photos)
+        calls[f"{len(photos)} photos in turn"] = Measure(
+            1, lambda: recognize(decode_image(next(turns), limits)), per_block=len(photos))
+    return calls
 
 
-def compare(a: Path, b: Path, calls: int, blocks: int) -> dict[str, list[tuple[float, float]]]:
+def compare(a: Path, b: Path, calls: int, blocks: int, photos: Sequence[bytes] = ()
+            ) -> dict[str, list[tuple[float, float]]]:
     """Per measure, (A's median ms, B's median ms) of each block of alternated calls."""
     cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory(prefix="bench-interleaved-") as folder:
@@ -93,13 +111,13 @@ def compare(a: Path, b: Path, calls: int, blocks: int) -> dict[str, list[tuple[f
             del sys.modules[name]
         sys.path.insert(0, folder)
         try:
-            side_a, side_b = measures(a, "a"), measures(b, "b")
+            side_a, side_b = measures(a, "a", photos), measures(b, "b", photos)
         finally:
             sys.path.remove(folder)
         pairs: dict[str, list[tuple[float, float]]] = {}
-        for name, (weight, call_a) in side_a.items():
-            call_b = side_b[name][1]
-            count = max(2, calls * weight // 25 // blocks)
+        for name, (weight, call_a, per_block) in side_a.items():
+            call_b = side_b[name].call
+            count = per_block or max(2, calls * weight // 25 // blocks)
             for _ in range(max(1, count // 10)):
                 call_a()
                 call_b()
@@ -138,8 +156,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="calls of each side per single-image measure (a 25th for the "
                              "others)")
     parser.add_argument("--blocks", type=int, default=8)
+    parser.add_argument("--photos", type=Path,
+                        help="a folder of JPEG photos to read in turn as one more measure")
     args = parser.parse_args(argv)
-    print(report(compare(args.a.resolve(), args.b.resolve(), args.calls, args.blocks)))
+    photos = ([path.read_bytes() for path in sorted(args.photos.glob("*.jpg"))]
+              if args.photos else [])
+    print(report(compare(args.a.resolve(), args.b.resolve(), args.calls, args.blocks, photos)))
     return 0
 
 

@@ -118,6 +118,16 @@ def test_interleaved_comparison_of_a_checkout_with_itself_reports_every_measure(
         assert len(each_block.split()) == 2
 
 
+def test_interleaved_reads_a_folder_of_photos_once_per_block(tmp_path: Path) -> None:
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        (tmp_path / name).write_bytes(plate_like_jpeg())
+    output = _bench("bench.interleaved", ".", ".", "--calls", "50", "--blocks", "2",
+                    "--photos", str(tmp_path)).stdout
+    table = _table(output)
+    assert list(table) == MEASURES + ["3 photos in turn"]
+    assert len(table["3 photos in turn"][3].split()) == 2
+
+
 def _checkout_copy(into: Path) -> Path:
     """A checkout of this package and its models, as ``git worktree add`` would give."""
     shutil.copytree(REPO_ROOT / "plate_service", into / "plate_service",
