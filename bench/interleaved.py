@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     photos = ([path.read_bytes() for path in sorted(args.photos.glob("*.jpg"))]
               if args.photos else [])
+    if args.photos and not photos:
+        parser.error(f"no *.jpg photos in {args.photos}")
     print(report(compare(args.a.resolve(), args.b.resolve(), args.calls, args.blocks, photos)))
     return 0
 

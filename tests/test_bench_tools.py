@@ -128,6 +128,12 @@ def test_interleaved_reads_a_folder_of_photos_once_per_block(tmp_path: Path) -> 
     assert len(table["3 photos in turn"][3].split()) == 2
 
 
+def test_interleaved_refuses_a_photo_folder_without_photos(tmp_path: Path) -> None:
+    run = _bench("bench.interleaved", ".", ".", "--photos", str(tmp_path), check=False)
+    assert run.returncode != 0
+    assert "no *.jpg photos in" in run.stderr
+
+
 def _checkout_copy(into: Path) -> Path:
     """A checkout of this package and its models, as ``git worktree add`` would give."""
     shutil.copytree(REPO_ROOT / "plate_service", into / "plate_service",
