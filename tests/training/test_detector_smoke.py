@@ -16,6 +16,7 @@ from plate_service.recognition.detector import decode_outputs  # noqa: E402
 from plate_service.recognition.loading import load_detector  # noqa: E402
 from training.detector import data  # noqa: E402
 from training.detector.export import export_detector  # noqa: E402
+from training.detector.from_onnx import plate_net_from_onnx  # noqa: E402
 from training.detector.model import (CORNER_SCALE, STRIDE, encode_targets,  # noqa: E402
                                      focal_loss)
 from training.detector.train import (CROP_H, CROP_W, INPUT_H, INPUT_W,  # noqa: E402
@@ -165,6 +166,29 @@ def test_a_few_steps_train_and_export_loads(tmp_path: Path) -> None:
     for size in ((100, 200), (300, 200)):  # smaller than the largest input, and larger
         found = detector.detect(np.full((*size, 3), 127, np.uint8))
         assert isinstance(found, list)
+
+
+def test_a_stage_resumes_from_the_exported_graph_and_keeps_what_it_computes(
+        tmp_path: Path) -> None:
+    """Only the ONNX file is committed: a new stage starts from it, batch norms frozen."""
+    torch.set_num_threads(1)
+    model, _ = train(_sources(), [Stage(2, 2e-3, 1, data.TurnedPhotos(0.5))], batch=2)
+    export_detector(model, tmp_path, height=128, width=160)
+    graph = tmp_path / "detector.onnx"
+    rebuilt = plate_net_from_onnx(graph)
+    image = torch.rand(1, 3, 96, 128) * 255
+    with torch.no_grad():
+        for ours, theirs in zip(rebuilt(image), model(image)):
+            torch.testing.assert_close(ours, theirs, atol=1e-4, rtol=1e-4)
+    resumed, record = train(_sources(), [Stage(1, 1e-3, 2, data.TurnedPhotos(0.5))],
+                            batch=2, init=graph)
+    assert record[0]["frozen_norms"] is True  # the card says how the stage ran
+    norms = [m for m in resumed.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert all(torch.equal(m.running_var, torch.full_like(m.running_var, 1 - m.eps))
+               for m in norms)  # stored statistics untouched by the step
+    weights = dict(resumed.named_parameters())
+    assert any(not torch.equal(tensor, dict(rebuilt.named_parameters())[name])
+               for name, tensor in weights.items())
 
 
 def test_extra_photos_notes_give_tilted_plates_and_unread_ones(tmp_path: Path) -> None:

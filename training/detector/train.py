@@ -22,6 +22,7 @@ import torch
 
 from training.detector.data import PlateMix, Sources, TurnedPhotos, load_sources, make_scene
 from training.detector.export import export_detector
+from training.detector.from_onnx import freeze_norms, plate_net_from_onnx
 from training.detector.model import PlateNet, detector_loss, encode_targets
 
 logger = logging.getLogger(__name__)
@@ -131,8 +132,9 @@ def make_batch(sources: Sources, stage: Stage, step: int, batch: int
 
 
 def train_stage(model: PlateNet, sources: Sources, stage: Stage, batch: int,
-                log_every: int = 50) -> PlateNet:
-    """Train ``model`` in place through one stage and return it in eval mode."""
+                log_every: int = 50, frozen_norms: bool = False) -> PlateNet:
+    """Train ``model`` in place through one stage and return it in eval mode; with
+    ``frozen_norms`` its batch norms keep their statistics (``from_onnx``)."""
     torch.manual_seed(stage.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=stage.lr, weight_decay=1e-4)
     steps = stage.steps
@@ -145,6 +147,8 @@ def train_stage(model: PlateNet, sources: Sources, stage: Stage, batch: int,
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
     model.train()
+    if frozen_norms:
+        freeze_norms(model)
     start = time.monotonic()
     running = np.zeros(2)
     for step in range(steps):
@@ -171,19 +175,25 @@ def train(sources: Sources, stages: Sequence[Stage], batch: int = DEFAULT_BATCH,
           init: Path | None = None, save: Path | None = None, log_every: int = 50
           ) -> tuple[PlateNet, list[dict]]:
     """A PlateNet trained through ``stages`` in order, fresh or from the state dict at
-    ``init``, with each stage's settings and wall time (for the card). The state dict is
+    ``init``, or from an exported ``detector.onnx`` there (its batch norms then stay
+    frozen), with each stage's settings and wall time (for the card). The state dict is
     saved to ``save`` after each stage, so a run stopped midway resumes from it."""
     torch.manual_seed(stages[0].seed)
     model = PlateNet()
+    from_graph = init is not None and init.suffix == ".onnx"
     if init is not None:
-        model.load_state_dict(torch.load(init))
+        if from_graph:
+            model = plate_net_from_onnx(init)
+        else:
+            model.load_state_dict(torch.load(init))
     record = []
     for number, stage in enumerate(stages, 1):
         logger.info("stage %d of %d: %s", number, len(stages), stage)
         start = time.monotonic()
-        train_stage(model, sources, stage, batch, log_every)
+        train_stage(model, sources, stage, batch, log_every, frozen_norms=from_graph)
         record.append({**asdict(stage), "threads": torch.get_num_threads(),
-                       "wall_minutes": round((time.monotonic() - start) / 60, 1)})
+                       "wall_minutes": round((time.monotonic() - start) / 60, 1),
+                       **({"frozen_norms": True} if from_graph else {})})
         if save is not None:
             torch.save(model.state_dict(), save)
             logger.info("saved the weights after stage %d to %s", number, save)
@@ -202,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the recipe from this stage on (with --init: the weights "
                         "the stage before it saved)")
     parser.add_argument("--init", type=Path, default=None,
-                        help="start from this torch state dict (see --save-weights)")
+                        help="start from this torch state dict (see --save-weights) or "
+                        "exported detector.onnx (models/detector/detector.onnx)")
     parser.add_argument("--save-weights", type=Path, default=None,
                         help="save the torch state dict here after each stage (to resume "
                         "from with --init and --first-stage)")
