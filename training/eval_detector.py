@@ -438,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
             print("reading:", line)
     if args.scenes == "held-out":  # per plate type and camera condition (type_evals)
         for section in detector_sections(args, _load_pipeline(args.models, options),
-                                         args.data, scenes):
+                                         args.data, scenes,
+                                         load_detector(args.models / "detector")):
             print(section)
     return 0
 

@@ -21,10 +21,11 @@ import cv2
 import numpy as np
 
 from plate_service.recognition.detector import box_iou
+from plate_service.recognition.find import PlateDetectorLike
 from plate_service.recognition.pipeline import PlateReaderLike, PlateRecognizer
 from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.plate_types import plate_type
-from plate_service.recognition.types import ImageRecognition, OcrReading
+from plate_service.recognition.types import Detection, ImageRecognition, OcrReading
 from training.condition_sweep import PHOTO_CONDITIONS, LabelRow, under_condition
 from training.rendered_holdout import (
     DEFAULT_PER_TYPE,
@@ -201,20 +202,27 @@ def _texts(result: ImageRecognition) -> list[str]:
 
 def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
                    scenes: dict[str, list[LabelRow]], seed: int = DEFAULT_SEED,
-                   per_type: int = DEFAULT_PER_TYPE) -> str:
+                   per_type: int = DEFAULT_PER_TYPE,
+                   detector: PlateDetectorLike | None = None) -> str:
     """Exact readings and false readings per photo of the rendered held-out photos (the
-    held-out real-dev ``scenes`` with held-out plates over theirs) per type, then the
+    held-out real-dev ``scenes`` with held-out plates over theirs) per type, and with a
+    ``detector`` how many plates its first pass finds (``first_pass_line``); then the
     pipeline on the photos of our real plates of the new types."""
     start = time.perf_counter()
-    results = []
+    results, found = [], []
     for photo in held_out_photos(data_dir / "real-dev", scenes, seed, per_type):
         read = _texts(read_photo(recognizer, photo.image))
         results.append((photo.gost_type, [row[4] for row in photo.labels], read))
+        if detector is not None:
+            found.append((photo.gost_type, len(photo.labels),
+                          found_plates(detector.detect(photo.image), photo.labels)))
     lines = [_header(f"photos: {len(scenes)} held-out real-dev photos, their plates "
                      "replaced,", seed, per_type),
-             format_type_table(tally_by_type(results), True),
-             f"  ({len(results)} photos made and read in "
-             f"{time.perf_counter() - start:.0f} s)"]
+             format_type_table(tally_by_type(results), True)]
+    if found:
+        lines.append(first_pass_line(found))
+    lines.append(f"  ({len(results)} photos made and read in "
+                 f"{time.perf_counter() - start:.0f} s)")
     labels = _present(data_dir)
     if labels:
         lines.append("real plates of the new types (training/data/extra_type_labels.csv), "
@@ -228,6 +236,26 @@ def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
                    "found" if not label.text_latin else "wrong")
         lines.append(f"  {_name(label)}: {verdict}; read on it {on_it or '-'}")
     return "\n".join(lines)
+
+
+def found_plates(detections: Sequence[Detection], labels: Sequence[LabelRow]) -> int:
+    """How many labelled plates some detection covers at IOU_MATCH or more."""
+    return sum(any(box_iou(d.box, tuple(label[:4])) >= IOU_MATCH for d in detections)
+               for label in labels)
+
+
+def first_pass_line(found: Sequence[tuple[str, int, int]]) -> str:
+    """The plates the detector's first pass finds, in all and per type, from (type,
+    plates, found) per photo: a plate read wrong or not at all was either not found or
+    found and misread, and this tells which."""
+    plates: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
+    for gost_type, count, hit in found:
+        plates[gost_type] += count
+        hits[gost_type] += hit
+    per_type = ", ".join(f"{t} {hits[t]}/{plates[t]}" for t in plates)
+    return (f"  found by the detector's first pass (IoU {IOU_MATCH}): "
+            f"{sum(hits.values())}/{sum(plates.values())}; {per_type}")
 
 
 def condition_section(recognizer: PlateRecognizer, photos: Path,
@@ -256,11 +284,13 @@ def condition_section(recognizer: PlateRecognizer, photos: Path,
 
 
 def detector_sections(args: argparse.Namespace, recognizer: PlateRecognizer | None,
-                      data_dir: Path, scenes: dict[str, list[LabelRow]]) -> Iterable[str]:
+                      data_dir: Path, scenes: dict[str, list[LabelRow]],
+                      detector: PlateDetectorLike | None = None) -> Iterable[str]:
     """The sections ``eval_detector`` prints after its own, as its flags ask."""
     if recognizer is None:
         return
     if not args.no_types:
-        yield photo_sections(recognizer, data_dir, scenes, args.type_seed, args.per_type)
+        yield photo_sections(recognizer, data_dir, scenes, args.type_seed, args.per_type,
+                             detector)
     if not args.no_conditions:
         yield condition_section(recognizer, data_dir / "real-dev", scenes)

@@ -21,11 +21,18 @@ from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.plate_types import plate_types
 from plate_service.recognition.types import (
     DEFAULT_MODE,
+    Detection,
     ImageRecognition,
     OcrReading,
     RecognitionMode,
 )
-from training.type_evals import crop_sections, crop_texts, read_extra_type_labels
+from training.type_evals import (
+    crop_sections,
+    crop_texts,
+    first_pass_line,
+    found_plates,
+    read_extra_type_labels,
+)
 from training.type_report import format_type_table, score_image, tally_by_type
 
 
@@ -166,3 +173,16 @@ def test_the_crops_section_counts_exact_readings_named_after_another_row() -> No
     assert line == ("  named after their row: 1 of the 3 exact; the others: "
                     "7 as tractor 1, 8 as tractor 1")
     assert _names_line([("3", tractor)]) == "  named after their row: 1 of the 1 exact"
+
+
+def test_a_plate_is_found_when_a_detection_covers_it_well_enough() -> None:
+    labels = [(100, 100, 300, 150, "A001AA77"), (400, 300, 500, 330, "B002BB99")]
+    on_first = Detection((110, 105, 300, 150), 0.9)  # IoU 0.86 with the first plate
+    beside_second = Detection((460, 300, 560, 330), 0.9)  # IoU 0.25 with the second
+    assert found_plates([on_first, beside_second], labels) == 1
+    assert found_plates([], labels) == 0
+
+
+def test_the_first_pass_line_gives_found_plates_in_all_and_per_type() -> None:
+    line = first_pass_line([("1", 2, 1), ("20", 1, 0), ("1", 1, 1)])
+    assert "2/4" in line and "1 2/3" in line and "20 0/1" in line
