@@ -17,7 +17,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from plate_service.recognition.detector import box_iou
 from plate_service.recognition.loading import load_detector
 from plate_service.recognition.model_card import (
     CARD_NAME,
@@ -37,12 +36,12 @@ from training.real_dev_split import (
 )
 from training.rotation import box_corners, rotate_photo, turn_points
 from training.type_evals import add_arguments, detector_sections
+from training.type_report import match
 from training.unlabelled_plates import UNLABELLED_PLATES, lies_on, unlabelled_plates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_MODELS = REPO_ROOT / "models"
-IOU_MATCH = 0.5
 ONE_MEGAPIXEL = 1_000_000
 # The rotation sweep: each scene turned about its first plate's centre by these degrees
 # (counter-clockwise positive), as a rolled camera would see it.
@@ -80,22 +79,6 @@ class SweepTally:
     false_readings: int = 0
     unlabelled_readings: int = 0
     missed_widths: list[int] = field(default_factory=list)
-
-
-def match(boxes: list[tuple[float, ...]], labels: list[LabelRow]) -> list[int | None]:
-    """Greedy, in the given (score) order: the label each box claims at IoU >= 0.5, or None."""
-    free = set(range(len(labels)))
-    claims: list[int | None] = []
-    for box in boxes:
-        best, best_iou = None, IOU_MATCH
-        for j in free:
-            value = box_iou(box, labels[j][:4])
-            if value >= best_iou:
-                best, best_iou = j, value
-        if best is not None:
-            free.discard(best)
-        claims.append(best)
-    return claims
 
 
 def held_out_scenes(data_dir: Path, models_dir: Path) -> dict[str, list[LabelRow]]:
@@ -439,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenes == "held-out":  # per plate type and camera condition (type_evals)
         for section in detector_sections(args, _load_pipeline(args.models, options),
                                          args.data, scenes,
-                                         load_detector(args.models / "detector")):
+                                         None if args.no_types
+                                         else load_detector(args.models / "detector")):
             print(section)
     return 0
 

@@ -33,13 +33,18 @@ from training.rendered_holdout import (
     held_out_crops,
     held_out_photos,
 )
-from training.type_report import format_type_table, score_image, tally_by_type
+from training.type_report import (
+    IOU_MATCH,
+    format_type_table,
+    match,
+    score_image,
+    tally_by_type,
+)
 
 EXTRA_TYPE_LABELS = Path(__file__).with_name("data") / "extra_type_labels.csv"
 # A crop of a labelled real plate: its box and this share of its height around it.
 REAL_CROP_MARGIN = 0.1
 OCR_BATCH = 64
-IOU_MATCH = 0.5
 
 
 @dataclass(frozen=True)
@@ -239,9 +244,9 @@ def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
 
 
 def found_plates(detections: Sequence[Detection], labels: Sequence[LabelRow]) -> int:
-    """How many labelled plates some detection covers at IOU_MATCH or more."""
-    return sum(any(box_iou(d.box, tuple(label[:4])) >= IOU_MATCH for d in detections)
-               for label in labels)
+    """How many labelled plates the detections claim, best first (``match``, the rule
+    of the detector eval's recall)."""
+    return sum(claim is not None for claim in match([d.box for d in detections], labels))
 
 
 def first_pass_line(found: Sequence[tuple[str, int, int]]) -> str:

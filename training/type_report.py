@@ -1,11 +1,35 @@
-"""Exact readings counted per plate type, and the table the evals print of them."""
+"""Exact readings counted per plate type, the table the evals print of them, and the
+rule that matches found boxes to labelled plates."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from plate_service.recognition.detector import box_iou
 from plate_service.recognition.plate_types import plate_type, plate_types
+from training.condition_sweep import LabelRow
+
+# A box lies on a labelled plate when their intersection over union is at least this.
+IOU_MATCH = 0.5
+
+
+def match(boxes: Sequence[tuple[float, ...]], labels: Sequence[LabelRow]
+          ) -> list[int | None]:
+    """Greedy, in the given (score) order: the label each box claims at IoU >= IOU_MATCH,
+    or None."""
+    free = set(range(len(labels)))
+    claims: list[int | None] = []
+    for box in boxes:
+        best, best_iou = None, IOU_MATCH
+        for j in free:
+            value = box_iou(box, labels[j][:4])
+            if value >= best_iou:
+                best, best_iou = j, value
+        if best is not None:
+            free.discard(best)
+        claims.append(best)
+    return claims
 
 
 @dataclass
