@@ -179,12 +179,12 @@ def train(sources: Sources, stages: Sequence[Stage], batch: int = DEFAULT_BATCH,
     frozen), with each stage's settings and wall time (for the card). The state dict is
     saved to ``save`` after each stage, so a run stopped midway resumes from it."""
     torch.manual_seed(stages[0].seed)
-    model = PlateNet()
     from_graph = init is not None and init.suffix == ".onnx"
-    if init is not None:
-        if from_graph:
-            model = plate_net_from_onnx(init)
-        else:
+    if init is not None and from_graph:
+        model = plate_net_from_onnx(init)
+    else:
+        model = PlateNet()
+        if init is not None:
             model.load_state_dict(torch.load(init))
     record = []
     for number, stage in enumerate(stages, 1):
