@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the rotation sweep (" + ", ".join(
                             f"{a:+.0f}" for a in SWEEP_ANGLES) + " degrees)")
     parser.add_argument("--no-second-look", action="store_true",
-                        help="skip the pipeline's second look at unsure finds")
+                        help="skip the pipeline's second and clean looks at unsure finds")
     add_arguments(parser, conditions=True)
     args = parser.parse_args(argv)
     options = PipelineOptions(tuple(args.paddings), not args.no_second_look)

@@ -44,12 +44,16 @@ FALLBACK_MIN_CONFIDENCE = 0.5
 # confidence, while real plates mostly read well above it (the held-out figures are in
 # models/detector/MODEL_CARD.md).
 SCENE_MIN_CONFIDENCE = 0.5
-# A find read with less than this raw confidence (or read as no plate) gets a second look
-# (``find.PlateFinder.find_again``): below it a reading is often a clipped or misread
-# glyph that tighter corners fix.
-REFINE_BELOW_CONFIDENCE = 0.9
-# ... but only a find the detector was this sure of: tail lights and badges score lower,
-# and each second look costs one more detector pass.
+# A reading with less raw confidence than this, or no plate, is unsure (``is_unsure``):
+# below it a reading is often a clipped glyph that tighter corners fix, or a glyph that
+# a scratch or a speck crosses. Its find gets a second look
+# (``find.PlateFinder.find_again``) and, still unsure after it, a clean look
+# (``rectify.cleaned``).
+UNSURE_BELOW_CONFIDENCE = 0.9
+# A find read unsurely gets a second look, but only one the detector was this sure of:
+# tail lights and badges score lower, and each second look costs one more detector pass.
+# A clean look, too, is only for a find this sure: a cleaned tail light reads as some
+# plate as surely as a plate does.
 REFINE_MIN_SCORE = 0.5
 # ... or one that some framing reads with as many characters as the table's shortest
 # plate: the detector scores a big plate whose corners it places badly low, and its
@@ -61,7 +65,8 @@ REFINE_MIN_CHARACTERS = PlateFormats([row.gost_type for row in plate_types()]).s
 # the last region digit in every framing alike (177 read as 17 three times), which no
 # vote can undo. Upright plates, whose corners are tight, are left alone.
 REFINE_MIN_ROLL = 10.0
-# At most this many second looks per image: each costs a detector pass and a read.
+# At most this many second looks per image, and as many clean looks: each costs a read,
+# and a second look a detector pass too.
 REFINE_MAX_PLATES = 2
 
 
@@ -91,6 +96,13 @@ def best_reading(readings: Sequence[OcrReading]) -> OcrReading:
     return max((r for r in valid if r.text_latin == winner), key=lambda r: r.confidence)
 
 
+def is_unsure(readings: Sequence[OcrReading]) -> bool:
+    """Whether the readings of one plate leave it in doubt: their vote
+    (``best_reading``) is no plate, or one read less surely than UNSURE_BELOW_CONFIDENCE."""
+    best = best_reading(readings)
+    return not (best.valid and best.confidence >= UNSURE_BELOW_CONFIDENCE)
+
+
 def deserves_second_look(found: FindReadings) -> bool:
     """Whether a find's corners are worth finding again (``PlateFinder.find_again``).
 
@@ -103,8 +115,7 @@ def deserves_second_look(found: FindReadings) -> bool:
     best = best_reading(found.readings)
     plate_long = any(len(reading.raw_text_latin) >= REFINE_MIN_CHARACTERS
                      for reading in found.readings)
-    if (found.find.score >= REFINE_MIN_SCORE or plate_long) and not (
-            best.valid and best.confidence >= REFINE_BELOW_CONFIDENCE):
+    if (found.find.score >= REFINE_MIN_SCORE or plate_long) and is_unsure(found.readings):
         return True
     if (best.valid and best.confidence >= SCENE_MIN_CONFIDENCE
             and abs(plate_roll(detection_corners(found.find))) >= REFINE_MIN_ROLL):
@@ -116,6 +127,18 @@ def deserves_second_look(found: FindReadings) -> bool:
 def second_look_finds(found: Sequence[FindReadings]) -> list[int]:
     """The indexes of the finds to look at again, at most REFINE_MAX_PLATES, first first."""
     return [k for k, one in enumerate(found) if deserves_second_look(one)][:REFINE_MAX_PLATES]
+
+
+def deserves_clean_look(found: FindReadings) -> bool:
+    """Whether a find is worth reading again cleaned: the detector was sure of it
+    (REFINE_MIN_SCORE) and its readings so far are unsure (``is_unsure``)."""
+    return found.find.score >= REFINE_MIN_SCORE and is_unsure(found.readings)
+
+
+def clean_look_finds(found: Sequence[FindReadings]) -> list[int]:
+    """The indexes of the finds to read again cleaned, at most REFINE_MAX_PLATES, first
+    first."""
+    return [k for k, one in enumerate(found) if deserves_clean_look(one)][:REFINE_MAX_PLATES]
 
 
 def is_sure(result: ImageRecognition) -> bool:

@@ -16,6 +16,7 @@ from plate_service.recognition.calibration import IDENTITY, ConfidenceCalibratio
 from plate_service.recognition.choose import (
     FALLBACK_MIN_CONFIDENCE,
     best_reading,
+    clean_look_finds,
     crop_answer,
     is_sure,
     scene_answer,
@@ -55,9 +56,9 @@ class PlateRecognizer:
     models are injected, so tests can pass fakes and the service can pass ONNX models.
     ``corner_paddings`` are the margins of the framings each find is read in (see
     ``read.CORNER_PADDINGS``); ``calibration`` maps the reader's raw confidence to the
-    reported one (the identity by default); ``second_look=False`` skips the second look,
-    for the evals that weigh what it adds. Stateless per call, hence safe to share across
-    the worker threads.
+    reported one (the identity by default); ``second_look=False`` skips the second and
+    the clean look, for the evals that weigh what they add. Stateless per call, hence
+    safe to share across the worker threads.
     """
 
     def __init__(self, reader: PlateReaderLike, detector: PlateDetectorLike | None = None,
@@ -85,7 +86,8 @@ class PlateRecognizer:
         image as a crop and searches it as a scene only when that reading is not a sure
         plate (a wide dashcam frame, a loose crop), keeping the crop's answer when the
         search reads nothing. A photo gets one detector pass, and a second look at each
-        find that deserves one (``choose.deserves_second_look``).
+        find that deserves one (``choose.deserves_second_look``), then a clean look at
+        each find still unsure (``choose.deserves_clean_look``).
         """
         finder = self._finder
         if finder is None or mode == "crop":
@@ -109,12 +111,13 @@ class PlateRecognizer:
 
     def _read_scene(self, image: np.ndarray, finds: Sequence[Detection],
                     whole: Callable[[], OcrReading]) -> ImageRecognition:
-        """Rectify and read the photo's finds, look again at the unsure, choose; the photo
-        is read whole (``whole``) only when the finds give no plate
-        (``choose.scene_answer``)."""
+        """Rectify and read the photo's finds, look again at the unsure, then clean those
+        still unsure, choose; the photo is read whole (``whole``) only when the finds give
+        no plate (``choose.scene_answer``)."""
         readings = read_finds(self._reader, image, finds, self._corner_paddings)
         found = [FindReadings(find, framings) for find, framings in zip(finds, readings)]
-        return scene_answer(image, whole, self._second_look(image, found), self._calibration)
+        looked = self._clean_look(image, self._second_look(image, found))
+        return scene_answer(image, whole, looked, self._calibration)
 
     def _second_look(self, image: np.ndarray, found: list[FindReadings]) -> list[FindReadings]:
         """Finds whose reading is unsure or suspect (``choose.second_look_finds``) are
@@ -135,4 +138,20 @@ class PlateRecognizer:
             winner = best_reading(readings)
             wins = any(reading is winner for reading in new)
             looked[k] = FindReadings(refined if wins else found[k].find, readings)
+        return looked
+
+    def _clean_look(self, image: np.ndarray, found: list[FindReadings]) -> list[FindReadings]:
+        """Finds still unsure after the second look (``choose.clean_look_finds``) are read
+        once more in each framing, cleaned of thin scratches and specks
+        (``rectify.cleaned``); those readings join the find's others in the vote. It
+        comes after the second look: corners that clip a glyph are fixed by finding the
+        plate again, and more readings of a bad cut would only outvote the good one."""
+        if not self._second_look_on:
+            return found
+        unsure = clean_look_finds(found)
+        cleaned = read_finds(self._reader, image, [found[k].find for k in unsure],
+                             self._corner_paddings, clean=True)
+        looked = list(found)
+        for k, more in zip(unsure, cleaned):
+            looked[k] = FindReadings(found[k].find, found[k].readings + more)
         return looked

@@ -3,7 +3,8 @@
 The framings of every find go to the reader in one batched call. A find shaped like a
 two-line plate (``rectify.shape_lines``) is read as one, its lines side by side, when the
 reader's card lists a two-line type; when it lists none, the find is read as a one-line
-cut, but its reading never counts as a plate (``unread_shape``).
+cut, but its reading never counts as a plate (``unread_shape``). Finds can also be read
+cleaned of thin scratches and specks (``rectify.cleaned``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.rectify import (
     CORNER_PADDING,
+    cleaned,
     plate_framings,
     shape_lines,
     whole_shape_lines,
@@ -71,9 +73,14 @@ def read_whole(reader: PlateReaderLike, image: np.ndarray, min_confidence: float
 
 
 def read_finds(reader: PlateReaderLike, image: np.ndarray, finds: Sequence[Detection],
-               paddings: Sequence[float]) -> list[tuple[OcrReading, ...]]:
-    """Each find read in its framings, in one batched call; no call without finds."""
+               paddings: Sequence[float], *, clean: bool = False
+               ) -> list[tuple[OcrReading, ...]]:
+    """Each find read in its framings, in one batched call; no call without finds. With
+    ``clean``, each framing is read cleaned (``rectify.cleaned``)."""
     cuts = [_cut(reader, image, find, paddings) for find in finds]
+    if clean:
+        cuts = [_Cuts([cleaned(crop) for crop in cut.crops], cut.lines, cut.unreadable)
+                for cut in cuts]
     return _read_grouped(reader, cuts) if cuts else []
 
 

@@ -8,7 +8,9 @@ import pytest
 from plate_service.recognition.calibration import IDENTITY, ConfidenceCalibration
 from plate_service.recognition.choose import (
     best_reading,
+    clean_look_finds,
     crop_answer,
+    deserves_clean_look,
     deserves_second_look,
     scene_answer,
     second_look_finds,
@@ -121,6 +123,24 @@ def test_which_finds_deserve_a_second_look(quad: object, score: float, text: str
 def test_at_most_two_finds_get_a_second_look() -> None:
     unsure = [_found(reading("A001AA77", 0.6)) for _ in range(3)]
     assert second_look_finds([_found(reading("A001AA77", 0.95))] + unsure) == [1, 2]
+
+
+@pytest.mark.parametrize(("score", "readings", "clean"), [
+    (0.8, [reading("A001AA77", 0.6)], True),
+    (0.8, [reading("XX", 0.9, valid=False)], True),
+    (0.8, [reading("A001AA77", 0.6), reading("A001AA77", 0.95)], False),
+    (0.4, [reading("A001AA77", 0.6)], False),
+], ids=["sure find, unsure reading", "sure find, no plate", "one framing sure",
+        "weak find"])
+def test_which_finds_deserve_a_clean_look(score: float, readings: list[OcrReading],
+                                          clean: bool) -> None:
+    find = as_detection(PLATE_QUAD, score)
+    assert deserves_clean_look(_found(*readings, find=find)) is clean
+
+
+def test_at_most_two_finds_get_a_clean_look() -> None:
+    unsure = [_found(reading("A001AA77", 0.6)) for _ in range(3)]
+    assert clean_look_finds([_found(reading("A001AA77", 0.95))] + unsure) == [1, 2]
 
 
 def test_a_photo_is_read_whole_only_when_its_finds_give_no_plate() -> None:

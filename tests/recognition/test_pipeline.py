@@ -56,7 +56,7 @@ def test_auto_mode_searches_a_wide_frame_whose_whole_reading_is_no_plate() -> No
     wide = np.zeros((200, 1000, 3), dtype=np.uint8)  # a dashcam panorama: crop-shaped
     assert looks_like_plate_crop(wide)
     detector = FakeDetector([Detection((400, 120, 520, 150), 0.9)])
-    reader = BatchScriptedReader([[reading("XX", 0.9, valid=False)], [reading("A001AA77", 0.8)]])
+    reader = BatchScriptedReader([[reading("XX", 0.9, valid=False)], [reading("A001AA77", 0.95)]])
     result = PlateRecognizer(reader, detector).recognize(wide)
     assert reader.sizes == [1, 1]  # read whole, then searched: the plate alone
     assert result.mode == "scene"
@@ -77,7 +77,7 @@ def test_auto_mode_searches_an_unsure_crop_and_keeps_it_when_nothing_is_found() 
 def test_a_scene_reads_every_find_in_one_call_and_not_the_photo_whole_once_a_plate_is_read(
         ) -> None:
     detections = [Detection((10, 20, 110, 45), 0.8), Detection((300, 200, 420, 230), 0.95)]
-    reader = ScriptedReader([reading("A001AA77", 0.7), reading("B002BB99", 0.9)])
+    reader = ScriptedReader([reading("A001AA77", 0.92), reading("B002BB99", 0.97)])
     result = PlateRecognizer(reader, FakeDetector(detections)).recognize(PHOTO)
     assert result.mode == "scene"
     assert [p.reading.text_latin for p in result.plates] == ["B002BB99", "A001AA77"]
@@ -92,7 +92,8 @@ def test_a_plate_with_corners_is_read_in_each_framing_and_the_best_supported_rea
     reader = ScriptedReader(framings)
     result = PlateRecognizer(reader, detector).recognize(PHOTO)
     assert len(CORNER_PADDINGS) == 3
-    assert reader.calls == [[(56, 260, 3)] * 3]
+    # Read, then, unsure and not found again, read cleaned: the same three readings.
+    assert reader.calls == [[(56, 260, 3)] * 3] * 2
     assert [p.reading.text_latin for p in result.plates] == ["B002BB98"]
 
 
@@ -113,14 +114,15 @@ def test_only_the_fallback_tells_the_reader_how_sure_a_kept_reading_must_be() ->
 
 
 def _looked_at_twice(quad: np.ndarray, score: float, first: OcrReading, again: OcrReading,
-                     shift: tuple[float, float] = (0.0, 0.0)
+                     shift: tuple[float, float] = (0.0, 0.0), cleaned: OcrReading | None = None
                      ) -> tuple[ImageRecognition, ScriptedDetector, BatchScriptedReader]:
     """A photo with one find at ``quad`` read as ``first`` in each framing, then, if it
     gets a second look, found again in its window (moved by ``shift`` window pixels) and
-    read as ``again`` in each framing."""
+    read as ``again`` in each framing; then, if still unsure, read ``cleaned``."""
     detector = ScriptedDetector([as_detection(quad, score)],
                                 [as_detection(in_window(quad) + list(shift), 0.9)])
-    reader = BatchScriptedReader([[first] * 3, [again] * 3])
+    reader = BatchScriptedReader([[first] * 3, [again] * 3]
+                                 + ([[cleaned] * 3] if cleaned is not None else []))
     result = PlateRecognizer(reader, detector).recognize(PHOTO, "scene")
     return result, detector, reader
 
@@ -137,7 +139,7 @@ def test_an_unsure_plate_is_found_again_and_its_surer_reading_and_corners_kept()
 
 def test_the_first_reading_stays_when_the_second_look_reads_less_surely() -> None:
     result, _, _ = _looked_at_twice(ROLLED_QUAD, 0.8, reading("A001AA77", 0.8),
-                                    reading("B002BB99", 0.5))
+                                    reading("B002BB99", 0.5), cleaned=reading(valid=False))
     (plate,) = result.plates
     assert plate.reading.text_latin == "A001AA77"
     assert np.asarray(plate.corners) == pytest.approx(ROLLED_QUAD, abs=1e-3)
@@ -154,9 +156,28 @@ def test_a_rolled_plate_read_surely_is_found_again_and_its_clipped_region_restor
 def test_no_new_reading_when_the_second_look_finds_nothing_at_the_centre() -> None:
     off_centre = Detection((0, 0, 50, 20), 0.9, ((0, 0), (50, 0), (50, 20), (0, 20)))
     detector = ScriptedDetector([as_detection(ROLLED_QUAD, 0.8)], [off_centre])
-    reader = BatchScriptedReader([[reading("A001AA77", 0.6)] * 3])
+    reader = BatchScriptedReader([[reading("A001AA77", 0.6)] * 3, [reading(valid=False)] * 3])
     result = PlateRecognizer(reader, detector).recognize(PHOTO, "scene")
-    assert reader.sizes == [3] and result.plates[0].reading.text_latin == "A001AA77"
+    # No second reading of the find's cuts, but one of them cleaned.
+    assert reader.sizes == [3, 3] and result.plates[0].reading.text_latin == "A001AA77"
+
+
+def test_a_find_still_unsure_after_the_second_look_is_read_cleaned_and_the_readings_vote(
+        ) -> None:
+    result, _, reader = _looked_at_twice(ROLLED_QUAD, 0.8, reading("A001AA77", 0.6),
+                                         reading(valid=False),
+                                         cleaned=reading("B002BB99", 0.97))
+    assert reader.sizes == [3, 3, 3]
+    assert [plate.reading.text_latin for plate in result.plates] == ["B002BB99"]
+
+
+def test_a_find_the_detector_doubts_is_not_read_cleaned() -> None:
+    # A tail light: a weak find that reads a few characters, no plate.
+    detector = ScriptedDetector([as_detection(PLATE_QUAD, 0.3)])
+    reader = BatchScriptedReader([[reading("XX", 0.4, valid=False)] * 3,
+                                  [reading(valid=False)]])
+    result = PlateRecognizer(reader, detector).recognize(PHOTO, "scene")
+    assert reader.sizes == [3, 1] and result.plates == ()  # then the fallback, whole
 
 
 def test_no_second_look_or_other_search_once_a_level_plate_is_read_surely() -> None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from plate_service.recognition.rectify import RECTIFIED_SIZE, cut_plate, plate_framings
+from plate_service.recognition.rectify import (
+    RECTIFIED_SIZE,
+    cleaned,
+    cut_plate,
+    plate_framings,
+)
 from plate_service.recognition.types import Detection
 from tests.recognition.stand_ins import PLATE_QUAD, rolled
 
@@ -65,3 +70,28 @@ def test_a_find_is_cut_once_per_margin_or_once_by_its_box() -> None:
     cuts = plate_framings(image, Detection((100, 100, 300, 150), 0.9, corners), (0.0, 0.1, 0.2))
     assert [cut.shape for cut in cuts] == [UPRIGHT] * 3
     assert len(plate_framings(image, Detection((100, 100, 300, 150), 0.9), (0.0, 0.1))) == 1
+
+
+def _scratched_stroke(height: int, width: int) -> np.ndarray:
+    """A dark plate with one light stroke as wide as a glyph's (a twelfth of the height)
+    and a bright scratch one pixel wide across it."""
+    plate = np.full((height, width), 40, np.uint8)
+    stroke = max(1, height // 12)
+    plate[:, width // 2:width // 2 + stroke] = 200
+    plate[height // 3, :] = 255
+    return plate
+
+
+def test_a_clean_cut_keeps_the_print_and_loses_thin_scratches() -> None:
+    line, width = RECTIFIED_SIZE[1], RECTIFIED_SIZE[0]
+    clean = cleaned(_scratched_stroke(line, width))
+    assert clean.shape == (line, width)
+    assert (clean[line // 3, :width // 4] == 40).all()  # the scratch is gone
+    assert (clean[:, width // 2 + 2] == 200).all()  # the stroke's middle is not
+
+
+def test_a_cut_of_another_height_is_cleaned_at_a_line_height() -> None:
+    # A find with a box only is cut by its box: here twice a line high.
+    clean = cleaned(_scratched_stroke(2 * RECTIFIED_SIZE[1], 400))
+    assert clean.shape == (RECTIFIED_SIZE[1], 200)
+    assert (clean[RECTIFIED_SIZE[1] // 3, :50] == 40).all()
