@@ -39,7 +39,7 @@ from plate_service.recognition.loading import (
 from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.ocr import PlateReader
 from plate_service.recognition.pipeline import PlateRecognizer
-from training.type_evals import add_arguments, crop_sections
+from training.type_evals import add_arguments, crop_sections, type_glyphs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -362,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(calibration_report(args.data, args.models or args.model.parent))
     if not args.no_types:  # per plate type (type_evals)
-        print(crop_sections(reader, args.data, args.type_seed, args.per_type))
+        print(crop_sections(reader, args.data, args.type_seed, args.per_type,
+                            type_glyphs(args)))
     if args.record:
         record_metrics(args.model, report)
     return 0

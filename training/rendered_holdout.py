@@ -8,6 +8,11 @@ draws (``conditions.SCRATCH_COUNT``, ``conditions.SPECK_COUNT``). Crops are the 
 plates; photos are the held-out real-dev photos with these plates pasted over their
 labelled ones. Everything is drawn from ``(seed, type, index)``, so a
 seed fixes the set; it is built at eval time, never stored (the photos are third-party).
+
+The set can also be printed in real glyphs (``held_out_glyphs``), as plates built from
+characters cut out of real plate photos are: glyphs cut from the held-out half of
+real-dev, which no model trains on, in the held-out colours, with no drawn wear (real
+glyphs bring their own print and wear).
 """
 
 from __future__ import annotations
@@ -22,8 +27,16 @@ import numpy as np
 
 from plate_service.recognition.plate_types import Colour, PlateType, plate_types
 from training.synth.conditions import jpeg, low_freq
-from training.synth.plate_draw import BGR, PlateStyle, draw_plate, random_plate_text
+from training.synth.glyph_bank import build_glyph_bank
+from training.synth.plate_draw import (
+    BGR,
+    GlyphPainter,
+    PlateStyle,
+    draw_plate,
+    random_plate_text,
+)
 from training.synth.plate_layout import reading_order_text
+from training.synth.real_plate import RealGlyphPainter
 
 DEFAULT_SEED = 2030
 # Plates per type, crops and photos each (the maintainers' held-out set has as many).
@@ -121,12 +134,21 @@ def _key(seed: int, row: PlateType, index: int) -> tuple[int, int, int]:
     return seed, zlib.crc32(row.gost_type.encode()), index
 
 
-def held_out_plate(rng: np.random.Generator, row: PlateType, width_px: int
-                   ) -> tuple[np.ndarray, str]:
-    """A worn held-out plate of ``row`` ``width_px`` wide and its text in reading order."""
+def held_out_glyphs(data_dir: Path) -> GlyphPainter:
+    """A painter of real glyphs cut from the held-out half of real-dev under ``data_dir``
+    (drawn glyphs where it has none of a character)."""
+    return RealGlyphPainter(build_glyph_bank(data_dir, held_out=True))
+
+
+def held_out_plate(rng: np.random.Generator, row: PlateType, width_px: int,
+                   glyphs: GlyphPainter | None = None) -> tuple[np.ndarray, str]:
+    """A held-out plate of ``row`` ``width_px`` wide and its text in reading order: worn,
+    or printed in real ``glyphs`` (``held_out_glyphs``) and not worn."""
     text = random_plate_text(rng, row)
     scale = SUPERSAMPLE * width_px / row.size_mm[0]
-    plate = held_out_wear(rng, draw_plate(rng, row, text, scale, held_out_style(rng)))
+    plate = draw_plate(rng, row, text, scale, held_out_style(rng), paint_glyphs=glyphs)
+    if glyphs is None:
+        plate = held_out_wear(rng, plate)
     height = max(8, round(width_px / row.aspect))
     plate = cv2.resize(plate, (width_px, height), interpolation=cv2.INTER_AREA)
     return plate, reading_order_text(row, text)
@@ -151,11 +173,14 @@ class HeldOutPhoto:
     labels: tuple[LabelRow, ...]
 
 
-def held_out_crop(seed: int, row: PlateType, index: int) -> HeldOutCrop:
-    """Crop ``index`` of ``row``: the plate in a thin margin of car body, JPEG-compressed."""
+def held_out_crop(seed: int, row: PlateType, index: int, glyphs: GlyphPainter | None = None
+                  ) -> HeldOutCrop:
+    """Crop ``index`` of ``row``: the plate (``held_out_plate``) in a thin margin of car
+    body, JPEG-compressed."""
     rng = np.random.default_rng(_key(seed, row, index))
     widths = CROP_WIDTH_ONE_LINE if row.line_count == 1 else CROP_WIDTH_TWO_LINES
-    plate, text = held_out_plate(rng, row, int(rng.integers(widths[0], widths[1] + 1)))
+    plate, text = held_out_plate(rng, row, int(rng.integers(widths[0], widths[1] + 1)),
+                                 glyphs)
     margin = max(1, round(plate.shape[0] * rng.uniform(0.03, 0.08)))
     body = tuple(int(v) for v in rng.integers(20, 200, size=3))
     crop = cv2.copyMakeBorder(plate, margin, margin, margin, margin, cv2.BORDER_CONSTANT,
@@ -164,12 +189,12 @@ def held_out_crop(seed: int, row: PlateType, index: int) -> HeldOutCrop:
                                                                   CROP_JPEG[1] + 1))), text)
 
 
-def held_out_crops(seed: int = DEFAULT_SEED, per_type: int = DEFAULT_PER_TYPE
-                   ) -> Iterator[HeldOutCrop]:
+def held_out_crops(seed: int = DEFAULT_SEED, per_type: int = DEFAULT_PER_TYPE,
+                   glyphs: GlyphPainter | None = None) -> Iterator[HeldOutCrop]:
     """``per_type`` crops of every type of the table, type by type."""
     for row in plate_types():
         for index in range(per_type):
-            yield held_out_crop(seed, row, index)
+            yield held_out_crop(seed, row, index, glyphs)
 
 
 def _cover(image: np.ndarray, box: tuple[int, int, int, int]) -> None:
@@ -215,7 +240,8 @@ def paste_plate(image: np.ndarray, box: tuple[int, int, int, int], plate: np.nda
 
 
 def held_out_photo(seed: int, row: PlateType, index: int, scene: str, photo: np.ndarray,
-                   labels: list[LabelRow]) -> HeldOutPhoto:
+                   labels: list[LabelRow], glyphs: GlyphPainter | None = None
+                   ) -> HeldOutPhoto:
     """``photo`` with each labelled plate covered and a held-out plate of ``row`` put in
     its place, as large as the old plate's box in area (so a square plate is as legible
     as the long plate it replaces)."""
@@ -225,14 +251,14 @@ def held_out_photo(seed: int, row: PlateType, index: int, scene: str, photo: np.
     for x1, y1, x2, y2, _ in labels:
         _cover(image, (x1, y1, x2, y2))
         width_px = max(16, round(np.sqrt((x2 - x1) * (y2 - y1) * row.aspect)))
-        plate, text = held_out_plate(rng, row, width_px)
+        plate, text = held_out_plate(rng, row, width_px, glyphs)
         rows.append((*paste_plate(image, (x1, y1, x2, y2), plate), text))
     return HeldOutPhoto(row.gost_type, scene, jpeg(image, PHOTO_JPEG), tuple(rows))
 
 
 def held_out_photos(photos: Path, scenes: dict[str, list[LabelRow]],
-                    seed: int = DEFAULT_SEED, per_type: int = DEFAULT_PER_TYPE
-                    ) -> Iterator[HeldOutPhoto]:
+                    seed: int = DEFAULT_SEED, per_type: int = DEFAULT_PER_TYPE,
+                    glyphs: GlyphPainter | None = None) -> Iterator[HeldOutPhoto]:
     """``per_type`` photos of every type: the ``scenes`` (names under ``photos``) taken in
     turn, each type starting at another scene."""
     names = sorted(scenes)
@@ -244,4 +270,4 @@ def held_out_photos(photos: Path, scenes: dict[str, list[LabelRow]],
             image = cv2.imread(str(photos / name), cv2.IMREAD_COLOR)
             if image is None:
                 raise FileNotFoundError(photos / name)
-            yield held_out_photo(seed, row, index, name, image, scenes[name])
+            yield held_out_photo(seed, row, index, name, image, scenes[name], glyphs)

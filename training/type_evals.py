@@ -4,7 +4,8 @@
 the real plates of the new types we labelled (``data/extra_type_labels.csv``);
 ``make eval-detector`` adds the same as photos, with false readings per photo, and the
 condition sweep on the held-out real-dev photos (``condition_sweep``). Each eval's
-``--no-types`` / ``--no-conditions`` leaves them out.
+``--no-types`` / ``--no-conditions`` leaves them out; ``--type-print real`` prints the
+held-out plates in real glyphs instead of drawn, worn ones (``rendered_holdout``).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from training.rendered_holdout import (
     DEFAULT_PER_TYPE,
     DEFAULT_SEED,
     held_out_crops,
+    held_out_glyphs,
     held_out_photos,
 )
+from training.synth.plate_draw import GlyphPainter
 from training.type_report import (
     IOU_MATCH,
     format_type_table,
@@ -79,31 +82,45 @@ def add_arguments(parser: argparse.ArgumentParser, conditions: bool) -> None:
                         help="seed of the rendered held-out set")
     parser.add_argument("--per-type", type=int, default=DEFAULT_PER_TYPE,
                         help="rendered held-out images per type")
+    parser.add_argument("--type-print", choices=("drawn", "real"), default="drawn",
+                        help="print the rendered held-out plates in drawn glyphs, worn "
+                             "(default), or in real glyphs cut from the held-out half of "
+                             "real-dev, not worn")
     if conditions:
         parser.add_argument("--no-conditions", action="store_true",
                             help="skip the condition sweep (" + ", ".join(PHOTO_CONDITIONS)
                                  + ")")
 
 
-def _header(what: str, seed: int, per_type: int) -> str:
-    return (f"rendered held-out set, {what} {per_type} per type, seed {seed} (print, colours "
-            "and wear outside the training ranges; text top line first):")
+def type_glyphs(args: argparse.Namespace) -> GlyphPainter | None:
+    """The glyphs ``--type-print`` asks the held-out plates to be printed in: None for
+    drawn ones."""
+    return held_out_glyphs(args.data) if args.type_print == "real" else None
+
+
+def _header(what: str, seed: int, per_type: int, glyphs: GlyphPainter | None) -> str:
+    printed = ("real glyphs of the held-out real-dev crops, colours outside the training "
+               "ranges, no drawn wear" if glyphs is not None
+               else "print, colours and wear outside the training ranges")
+    return (f"rendered held-out set, {what} {per_type} per type, seed {seed} ({printed}; "
+            "text top line first):")
 
 
 def crop_sections(reader: PlateReaderLike | PlateRecognizer, data_dir: Path,
-                  seed: int = DEFAULT_SEED, per_type: int = DEFAULT_PER_TYPE) -> str:
+                  seed: int = DEFAULT_SEED, per_type: int = DEFAULT_PER_TYPE,
+                  glyphs: GlyphPainter | None = None) -> str:
     """Exact readings of the rendered held-out crops per type, then of our real plates
     of the new types cut from their photos; read by one reader, or by a recogniser as the
     API reads an image by default (``DEFAULT_MODE``: a plate-shaped crop is read whole, a
     square or two-line one, too narrow for a one-line plate, is searched as a photo)."""
     start = time.perf_counter()
-    crops = list(held_out_crops(seed, per_type))
+    crops = list(held_out_crops(seed, per_type, glyphs))
     readings = crop_readings(reader, [crop.image for crop in crops],
                              [plate_type(crop.gost_type).line_count for crop in crops])
     texts = [_text(reading) for reading in readings]
     tallies = tally_by_type((crop.gost_type, [crop.text], [text])
                             for crop, text in zip(crops, texts))
-    lines = [_header("crops,", seed, per_type), format_type_table(tallies, False),
+    lines = [_header("crops,", seed, per_type, glyphs), format_type_table(tallies, False),
              _names_line([(crop.gost_type, reading) for crop, reading in zip(crops, readings)
                           if reading is not None and reading.text_latin == crop.text]),
              f"  ({len(crops)} crops drawn and read in {time.perf_counter() - start:.0f} s)"]
@@ -208,21 +225,22 @@ def _texts(result: ImageRecognition) -> list[str]:
 def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
                    scenes: dict[str, list[LabelRow]], seed: int = DEFAULT_SEED,
                    per_type: int = DEFAULT_PER_TYPE,
-                   detector: PlateDetectorLike | None = None) -> str:
+                   detector: PlateDetectorLike | None = None,
+                   glyphs: GlyphPainter | None = None) -> str:
     """Exact readings and false readings per photo of the rendered held-out photos (the
     held-out real-dev ``scenes`` with held-out plates over theirs) per type, and with a
     ``detector`` how many plates its first pass finds (``first_pass_line``); then the
     pipeline on the photos of our real plates of the new types."""
     start = time.perf_counter()
     results, found = [], []
-    for photo in held_out_photos(data_dir / "real-dev", scenes, seed, per_type):
+    for photo in held_out_photos(data_dir / "real-dev", scenes, seed, per_type, glyphs):
         read = _texts(read_photo(recognizer, photo.image))
         results.append((photo.gost_type, [row[4] for row in photo.labels], read))
         if detector is not None:
             found.append((photo.gost_type, len(photo.labels),
                           found_plates(detector.detect(photo.image), photo.labels)))
     lines = [_header(f"photos: {len(scenes)} held-out real-dev photos, their plates "
-                     "replaced,", seed, per_type),
+                     "replaced,", seed, per_type, glyphs),
              format_type_table(tally_by_type(results), True)]
     if found:
         lines.append(first_pass_line(found))
@@ -296,6 +314,6 @@ def detector_sections(args: argparse.Namespace, recognizer: PlateRecognizer | No
         return
     if not args.no_types:
         yield photo_sections(recognizer, data_dir, scenes, args.type_seed, args.per_type,
-                             detector)
+                             detector, type_glyphs(args))
     if not args.no_conditions:
         yield condition_section(recognizer, data_dir / "real-dev", scenes)

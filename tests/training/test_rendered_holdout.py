@@ -3,6 +3,8 @@ its seed, and its plates put where the photo's plates were."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -18,12 +20,16 @@ from training.rendered_holdout import (
     held_out_crop,
     held_out_crops,
     held_out_field,
+    held_out_glyphs,
     held_out_ink,
     held_out_photo,
+    held_out_plate,
 )
+from training.real_dev_split import training_crops
+from training.synth.glyph_bank import build_glyph_bank
 from training.synth.conditions import DIRT_STRENGTH, SCRATCH_COUNT, SPECK_COUNT
 from training.synth.plate_draw import TRAINING_STYLE, WIDER_PRINT_STYLE, BGR, PlateStyle
-from training.synth.plate_layout import reading_order_text
+from training.synth.plate_layout import PlateLayout, reading_order_text
 
 # Draws of the training colours: enough that a widened training range reaches the
 # held-out colours in some draw.
@@ -111,3 +117,40 @@ def test_a_pasted_plate_covers_the_labelled_one_and_is_labelled_where_it_lies() 
     assert (x2 - x1) * (y2 - y1) == pytest.approx(200 * 30, rel=0.15)
     beside = first.image[103:127, 62:max(63, x1 - 2)]
     assert beside.size and beside.min() > 40  # no old character left beside it
+
+
+class _CountingGlyphs:
+    """A glyph painter that paints nothing and counts the characters it is asked for."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def __call__(self, img: np.ndarray, layout: PlateLayout, ink: BGR, region_ink: BGR,
+                 s: float, rng: np.random.Generator) -> None:
+        self.texts.append("".join(glyph.char for glyph in layout.glyphs))
+
+
+def test_a_plate_printed_in_real_glyphs_takes_its_characters_from_them_and_no_wear() -> None:
+    row = plate_type("22")
+    glyphs = _CountingGlyphs()
+    plate, text = held_out_plate(np.random.default_rng(3), row, 150, glyphs)
+    assert len(glyphs.texts) == 1 and sorted(glyphs.texts[0]) == sorted(text)
+    worn, _ = held_out_plate(np.random.default_rng(3), row, 150)
+    # Neither printed nor worn, the field between the frame and the characters is even;
+    # the held-out wear's dirt and scratches make it uneven.
+    h, w = plate.shape[:2]
+    rows, cols = slice(h // 2 - 2, h // 2 + 2), slice(w // 10, w // 10 + 4)
+    even, uneven = (float(image[rows, cols].reshape(-1, 3).std(axis=0).max())
+                    for image in (plate, worn))
+    assert even < 3 < uneven
+
+
+def test_real_glyphs_of_the_held_out_set_come_from_crops_no_model_trains_on(
+        shared_data: Path) -> None:
+    bank = build_glyph_bank(shared_data, held_out=True)
+    sources = {g.source for glyphs in bank.glyphs.values() for g in glyphs}
+    assert sources
+    in_training = training_crops(shared_data)
+    assert all(source.startswith("real-dev/") and not in_training[f"crops/{source.split('/')[1]}"]
+               for source in sources)
+    assert callable(held_out_glyphs(shared_data))

@@ -3,6 +3,7 @@ our labels of the new types' real plates name table rows and real photos."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,11 +28,13 @@ from plate_service.recognition.types import (
     RecognitionMode,
 )
 from training.type_evals import (
+    add_arguments,
     crop_sections,
     crop_texts,
     first_pass_line,
     found_plates,
     read_extra_type_labels,
+    type_glyphs,
 )
 from training.type_report import format_type_table, score_image, tally_by_type
 
@@ -186,3 +189,12 @@ def test_a_plate_is_found_when_a_detection_covers_it_well_enough() -> None:
 def test_the_first_pass_line_gives_found_plates_in_all_and_per_type() -> None:
     line = first_pass_line([("1", 2, 1), ("20", 1, 0), ("1", 1, 1)])
     assert "2/4" in line and "1 2/3" in line and "20 0/1" in line
+
+
+def test_the_held_out_plates_are_drawn_unless_real_print_is_asked_for(tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path)
+    add_arguments(parser, conditions=False)
+    assert type_glyphs(parser.parse_args(["--data", str(tmp_path)])) is None
+    real = parser.parse_args(["--data", str(tmp_path), "--type-print", "real"])
+    assert type_glyphs(real) is not None  # drawn glyphs stand in without the data

@@ -283,27 +283,35 @@ def _typical(glyphs: list[Glyph]) -> list[Glyph]:
 def training_crop_files(data_dir: Path) -> Iterator[tuple[Path, str]]:
     """The real crops the models may train on and their texts: all of real-extra and the
     training half of real-dev (never its held-out half)."""
-    in_training = training_crops(data_dir)
-    for folder in ("real-extra", "real-dev"):
+    yield from _crop_files(data_dir, held_out=False)
+
+
+def _crop_files(data_dir: Path, held_out: bool) -> Iterator[tuple[Path, str]]:
+    """``training_crop_files``, or with ``held_out`` the real crops no model trains on:
+    the held-out half of real-dev."""
+    for folder in ("real-dev",) if held_out else ("real-extra", "real-dev"):
         labels = data_dir / folder / "labels.csv"
         if not labels.is_file():
             continue
+        in_training = training_crops(data_dir) if folder == "real-dev" else {}
         with labels.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
                 if row["kind"] != "crop":
                     continue
-                if folder == "real-dev" and not in_training.get(row["file"], False):
+                if folder == "real-dev" and in_training.get(row["file"], False) == held_out:
                     continue
                 yield data_dir / folder / row["file"], row["plate_latin"]
 
 
-def build_glyph_bank(data_dir: Path) -> GlyphBank:
-    """The bank from every training crop under ``data_dir`` (empty when it is absent)."""
+def build_glyph_bank(data_dir: Path, held_out: bool = False) -> GlyphBank:
+    """The bank from every training crop under ``data_dir`` (empty when it is absent), or
+    with ``held_out`` from the held-out half of real-dev instead, for a held-out set
+    printed in real glyphs no model trained on (``rendered_holdout``)."""
     bank = GlyphBank()
     if not data_dir.is_dir():
         return bank
     crops = cut = 0
-    for path, text in training_crop_files(data_dir):
+    for path, text in _crop_files(data_dir, held_out):
         crop = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if crop is None:
             continue
