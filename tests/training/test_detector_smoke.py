@@ -16,12 +16,11 @@ from plate_service.recognition.detector import decode_outputs  # noqa: E402
 from plate_service.recognition.loading import load_detector  # noqa: E402
 from training.detector import data  # noqa: E402
 from training.detector.export import export_detector  # noqa: E402
-from training.detector.from_onnx import plate_net_from_onnx  # noqa: E402
 from training.detector.model import (CORNER_SCALE, STRIDE, encode_targets,  # noqa: E402
                                      focal_loss)
 from training.detector.train import (CROP_H, CROP_W, INPUT_H, INPUT_W,  # noqa: E402
                                      ON_PLATE_SHARE, RECIPE, Stage, crop_origin, make_batch,
-                                     train)
+                                     plate_net_from_onnx, train)
 
 QUAD = np.array([[40.0, 50.0], [140.0, 54.0], [139.0, 76.0], [39.0, 72.0]], np.float32)
 

@@ -16,7 +16,9 @@ from plate_service.recognition.loading import load_reader  # noqa: E402
 from plate_service.recognition.plate_format import required_alphabet  # noqa: E402
 from plate_service.recognition.plate_lines import side_by_side  # noqa: E402
 from plate_service.recognition.plate_types import plate_type, plate_types  # noqa: E402
-from training.ocr.train import TrainConfig, train  # noqa: E402
+from training.ocr.train import TrainConfig, initial_model, train  # noqa: E402
+
+OCR_GRAPH = Path(__file__).resolve().parents[2] / "models" / "ocr" / "plate_ocr.onnx"
 
 
 @pytest.mark.slow
@@ -67,3 +69,29 @@ def test_real_training_images_are_real_extra_plus_the_training_half(shared_data:
     none = _real_training_images(shared_data, TrainConfig(real_dev_half="none"),
                                  DEFAULT_DETECTOR)
     assert not any(item.source.startswith(REAL_DEV_PREFIX) for item in none)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Constant folding:UserWarning")
+def test_a_run_starts_from_the_exported_reader_and_keeps_what_it_computes(
+        tmp_path: Path) -> None:
+    """Only the ONNX file is committed: a run starts from it, batch norms frozen."""
+    import onnxruntime as ort
+
+    shipped = load_reader(OCR_GRAPH.parent, threads=1)
+    config = TrainConfig(synth_count=32, val_count=8, steps=1, batch=8, threads=1,
+                         processes=1, log_every=1, init=str(OCR_GRAPH))
+    rebuilt = initial_model(config, len(shipped.card.decoding.alphabet) + 1)
+    x = np.random.default_rng(0).normal(size=(2, 1, 32, 128)).astype(np.float32)
+    session = ort.InferenceSession(str(OCR_GRAPH), providers=["CPUExecutionProvider"])
+    (theirs,) = session.run(None, {session.get_inputs()[0].name: x})
+    with torch.no_grad():
+        np.testing.assert_allclose(rebuilt(torch.from_numpy(x)).numpy(), theirs, atol=1e-4)
+    model = train(config, tmp_path, data_root=None)
+    norms = [m for m in model.modules()
+             if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d))]
+    assert norms and all(torch.equal(m.running_var, torch.full_like(m.running_var, 1 - m.eps))
+                         for m in norms)  # stored statistics untouched by the step
+    card = load_reader(tmp_path, threads=1).card
+    assert card.training["config"]["init"] == str(OCR_GRAPH)
+    assert shipped.card.trained_on <= card.trained_on  # what it started from saw these

@@ -22,8 +22,8 @@ import torch
 
 from training.detector.data import PlateMix, Sources, TurnedPhotos, load_sources, make_scene
 from training.detector.export import export_detector
-from training.detector.from_onnx import freeze_norms, plate_net_from_onnx
 from training.detector.model import PlateNet, detector_loss, encode_targets
+from training.from_onnx import freeze_norms, load_onnx_weights
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def make_batch(sources: Sources, stage: Stage, step: int, batch: int
 def train_stage(model: PlateNet, sources: Sources, stage: Stage, batch: int,
                 log_every: int = 50, frozen_norms: bool = False) -> PlateNet:
     """Train ``model`` in place through one stage and return it in eval mode; with
-    ``frozen_norms`` its batch norms keep their statistics (``from_onnx``)."""
+    ``frozen_norms`` its batch norms keep their statistics (``training.from_onnx``)."""
     torch.manual_seed(stage.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=stage.lr, weight_decay=1e-4)
     steps = stage.steps
@@ -169,6 +169,11 @@ def train_stage(model: PlateNet, sources: Sources, stage: Stage, batch: int,
                         time.monotonic() - start)
             running[:] = 0
     return model.eval()
+
+
+def plate_net_from_onnx(path: Path) -> PlateNet:
+    """A PlateNet computing what the exported detector graph at ``path`` computes."""
+    return load_onnx_weights(PlateNet(), path, torch.zeros(1, 3, 64, 64))
 
 
 def train(sources: Sources, stages: Sequence[Stage], batch: int = DEFAULT_BATCH,

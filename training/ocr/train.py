@@ -22,12 +22,14 @@ import torch
 from torch.nn import functional as F
 
 from plate_service.recognition.ctc_decoding import decode_greedy
+from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.preprocess import OCR_INPUT
 from plate_service.recognition.plate_format import required_alphabet
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
                                cut_scene_plates, drawn_types, encode_text, load_real,
                                load_real_dev_half)
 from training.ocr.export import export_onnx
+from training.from_onnx import freeze_norms, load_onnx_weights
 from training.ocr.model import PlateOcrNet
 from training.synth.glyph_bank import build_glyph_bank
 from training.synth.plate import format_weights
@@ -75,6 +77,9 @@ class TrainConfig:
     # The GOST types the synthetic plates are drawn from; empty: every type of the table.
     # The model reads those types and its classes are their alphabet.
     plate_types: tuple[str, ...] = ()
+    # An exported reader (plate_ocr.onnx) to start from instead of fresh weights: its
+    # batch norms then stay frozen (``training.from_onnx``). Empty: from scratch.
+    init: str = ""
 
 
 def _real_training_images(data_root: Path | None, config: TrainConfig,
@@ -125,7 +130,7 @@ def _augment_batch(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 def accuracy(model: PlateOcrNet, data: EncodedSet, alphabet: str,
              batch: int = 256) -> float:
-    """Greedy exact-match accuracy on a preprocessed set."""
+    """Greedy exact-match accuracy on a preprocessed set (leaves the model in eval mode)."""
     model.eval()
     hits = 0
     with torch.no_grad():
@@ -133,8 +138,30 @@ def accuracy(model: PlateOcrNet, data: EncodedSet, alphabet: str,
             probs = model(torch.from_numpy(data.inputs[s:s + batch].astype(np.float32))).numpy()
             for p, text in zip(probs, data.texts[s:s + batch]):
                 hits += decode_greedy(p, alphabet).text_latin == text
-    model.train()
     return hits / max(1, len(data))
+
+
+def initial_model(config: TrainConfig, num_classes: int) -> PlateOcrNet:
+    """Fresh weights, or those of the exported reader ``config.init``."""
+    model = PlateOcrNet(num_classes=num_classes)
+    if config.init:
+        spec = OCR_INPUT
+        load_onnx_weights(model, Path(config.init),
+                          torch.zeros(1, spec.channels, spec.height, spec.width))
+    return model
+
+
+def _trained_on(init: str) -> frozenset[str]:
+    """The real-dev files the reader ``init`` started from trained on (its card's)."""
+    if not init:
+        return frozenset()
+    return read_card(Path(init).parent, OcrDecoding).trained_on
+
+
+def _train_mode(model: PlateOcrNet, config: TrainConfig) -> None:
+    model.train()
+    if config.init:
+        freeze_norms(model)
 
 
 def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
@@ -160,12 +187,14 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
     else:
         logger.warning("no real crops under %s: training on synthetic plates only", data_root)
         real = EncodedSet(np.empty((0, 1, spec.height, spec.width), np.float16), ())
-    real_dev_files = sorted(item.source for item in real_images
-                            if item.source.startswith(REAL_DEV_PREFIX))
+    real_dev_files = sorted({item.source for item in real_images
+                             if item.source.startswith(REAL_DEV_PREFIX)}
+                            | _trained_on(config.init))
     logger.info("data ready in %.0f s: %d synthetic, %d real(-augmented), %d val",
                 time.time() - t0, len(synth), len(real), len(val))
 
-    model = PlateOcrNet(num_classes=len(alphabet) + 1)
+    model = initial_model(config, len(alphabet) + 1)
+    _train_mode(model, config)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.steps,
                                                 pct_start=0.1)
@@ -199,6 +228,7 @@ def train(config: TrainConfig, out_dir: Path, data_root: Path | None,
                   f"({time.time() - t1:.0f} s)"
             if step % (config.log_every * 5) == 0 or step == config.steps:
                 msg += f" synth-val acc {accuracy(model, val, alphabet):.4f}"
+                _train_mode(model, config)
             logger.info(msg)
             running = 0.0
     model.eval()
@@ -219,6 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="shared data root (real-extra to train on, real-dev to eval)")
     parser.add_argument("--steps", type=int, default=TrainConfig.steps)
+    parser.add_argument("--lr", type=float, default=TrainConfig.lr,
+                        help="peak learning rate of the one-cycle schedule")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="an exported plate_ocr.onnx to start from (its batch norms "
+                             "stay frozen); default: fresh weights")
     parser.add_argument("--synth", type=int, default=TrainConfig.synth_count)
     parser.add_argument("--real-copies", type=int, default=TrainConfig.real_copies)
     parser.add_argument("--real-fraction", type=float, default=TrainConfig.real_fraction,
@@ -249,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
                          processes=args.processes, real_dev_half=args.real_dev_half,
                          scene_cuts=not args.no_scene_cuts,
                          real_glyphs=not args.no_real_glyphs,
-                         plate_types=tuple(args.plate_types))
+                         plate_types=tuple(args.plate_types), lr=args.lr,
+                         init=str(args.init or ""))
     data_root = args.data if args.data.is_dir() else None
     command = " ".join(["python -m training.ocr.train", *(argv or sys.argv[1:])])
     train(config, args.out, data_root, args.detector, command)
