@@ -25,11 +25,11 @@ from plate_service.recognition.ctc_decoding import decode_greedy
 from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.preprocess import OCR_INPUT
 from plate_service.recognition.plate_format import required_alphabet
+from training.from_onnx import freeze_norms, load_onnx_weights
 from training.ocr.data import (EncodedSet, LabelledImage, build_real, build_synthetic,
                                cut_scene_plates, drawn_types, encode_text, load_real,
                                load_real_dev_half)
 from training.ocr.export import export_onnx
-from training.from_onnx import freeze_norms, load_onnx_weights
 from training.ocr.model import PlateOcrNet
 from training.synth.glyph_bank import build_glyph_bank
 from training.synth.plate import format_weights
@@ -159,6 +159,7 @@ def _trained_on(init: str) -> frozenset[str]:
 
 
 def _train_mode(model: PlateOcrNet, config: TrainConfig) -> None:
+    """Training mode, the batch norms of a run from an exported reader kept frozen."""
     model.train()
     if config.init:
         freeze_norms(model)
