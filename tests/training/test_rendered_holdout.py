@@ -26,10 +26,11 @@ from training.rendered_holdout import (
     held_out_plate,
 )
 from training.real_dev_split import training_crops
-from training.synth.glyph_bank import build_glyph_bank
 from training.synth.conditions import DIRT_STRENGTH, SCRATCH_COUNT, SPECK_COUNT
+from training.synth.glyph_bank import build_glyph_bank
 from training.synth.plate_draw import TRAINING_STYLE, WIDER_PRINT_STYLE, BGR, PlateStyle
 from training.synth.plate_layout import PlateLayout, reading_order_text
+from training.synth.real_plate import RealGlyphPainter
 
 # Draws of the training colours: enough that a widened training range reaches the
 # held-out colours in some draw.
@@ -153,4 +154,5 @@ def test_real_glyphs_of_the_held_out_set_come_from_crops_no_model_trains_on(
     in_training = training_crops(shared_data)
     assert all(source.startswith("real-dev/") and not in_training[f"crops/{source.split('/')[1]}"]
                for source in sources)
-    assert callable(held_out_glyphs(shared_data))
+    painter = held_out_glyphs(shared_data)  # what the evals' --type-print real prints with
+    assert isinstance(painter, RealGlyphPainter) and painter.bank.counts() == bank.counts()

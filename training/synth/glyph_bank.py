@@ -280,15 +280,10 @@ def _typical(glyphs: list[Glyph]) -> list[Glyph]:
     return [g for g, k in zip(glyphs, keep) if k]
 
 
-def training_crop_files(data_dir: Path) -> Iterator[tuple[Path, str]]:
-    """The real crops the models may train on and their texts: all of real-extra and the
-    training half of real-dev (never its held-out half)."""
-    yield from _crop_files(data_dir, held_out=False)
-
-
 def _crop_files(data_dir: Path, held_out: bool) -> Iterator[tuple[Path, str]]:
-    """``training_crop_files``, or with ``held_out`` the real crops no model trains on:
-    the held-out half of real-dev."""
+    """The real crops the models may train on and their texts: all of real-extra and the
+    training half of real-dev (never its held-out half); with ``held_out``, the crops no
+    model trains on instead: the held-out half of real-dev."""
     for folder in ("real-dev",) if held_out else ("real-extra", "real-dev"):
         labels = data_dir / folder / "labels.csv"
         if not labels.is_file():
