@@ -21,11 +21,12 @@ from plate_service.recognition.geometry import (
 )
 from plate_service.recognition.types import Detection
 
-# The second look's window, in pixels (fed without rescaling: it is the fixed input
-# size of a 384x512 detector, and a detector of open input size takes it as it is),
-# and the plate's width in it: wide enough that the detector places the
-# corners tightly, with room around the plate for loose first corners.
-REFINE_WINDOW = (512, 384)
+# The second look's window, (width, height) in pixels, and the plate's width in it: wide
+# enough that the detector places the corners tightly, with room around the plate for
+# loose first corners, and tall enough for a two-line plate that wide (a motorcycle's,
+# 1.31:1, is 176 px tall). The detector's time grows with the window's area, and a
+# detector of open input size takes the window as it is (both sides multiples of 32).
+REFINE_WINDOW = (384, 256)
 REFINE_PLATE_WIDTH = 230.0
 
 

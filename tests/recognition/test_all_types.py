@@ -28,6 +28,7 @@ from tests.fakes import ONE_LINE_READER_TYPES, FakeDetector, reading
 from tests.recognition.stand_ins import (
     PHOTO,
     PLATE_QUAD,
+    ScriptedDetector,
     ScriptedReader,
     as_detection,
     reader_for,
@@ -86,8 +87,10 @@ def test_a_card_with_a_two_line_type_reads_a_two_line_find_side_by_side() -> Non
 
 def test_the_cut_the_reader_gets_of_a_two_line_find_is_one_line_wide() -> None:
     reader = ScriptedReader([reading(valid=False)] * 64, PlateFormats(["1", "4"]))
-    PlateRecognizer(reader, FakeDetector([as_detection(SQUARE_QUAD, 0.9)])).recognize(PHOTO)
-    # The find in its three framings, lines side by side, then again cleaned; with no
+    detector = ScriptedDetector([as_detection(SQUARE_QUAD, 0.9)], [])
+    PlateRecognizer(reader, detector).recognize(PHOTO)
+    # The find in its three framings, lines side by side (its second look finds nothing),
+    # then again cleaned; with no
     # plate read, then the photo whole (4:3, shaped like a two-line plate), as it is and
     # lines side by side.
     assert reader.calls[:2] == [[(56, 320, 3)] * 3] * 2
