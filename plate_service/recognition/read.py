@@ -21,6 +21,7 @@ from plate_service.recognition.rectify import (
     cleaned,
     plate_framings,
     shape_lines,
+    shrunk_whole,
     whole_shape_lines,
     whole_two_lines,
 )
@@ -106,7 +107,9 @@ def _whole(reader: PlateReaderLike, image: np.ndarray) -> list[_Cuts]:
     two-line plate (narrower than TWO_LINE_MAX_ASPECT, as a find's corners are judged) and
     the reader reads two-line types, also as two (``rectify.whole_two_lines``). A crop
     that narrow is as often a one-line plate with the car around it (a loose crop) as a
-    two-line plate, and only the readings tell which."""
+    two-line plate, and only the readings tell which. A photo-sized image is shrunk first
+    (``rectify.shrunk_whole``)."""
+    image = shrunk_whole(image)
     cuts = [_Cuts([image], 1, False)]
     if whole_shape_lines(image) > 1 and reader.formats.reads_two_lines:
         cuts.append(_Cuts([whole_two_lines(image)], 2, False))

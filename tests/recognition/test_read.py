@@ -8,9 +8,17 @@ import numpy as np
 
 from plate_service.recognition.plate_format import PlateFormats
 from plate_service.recognition.read import read_finds, read_whole
+from plate_service.recognition.rectify import shrunk_whole
 from plate_service.recognition.types import Detection
 from tests.fakes import reading
-from tests.recognition.stand_ins import PHOTO, PLATE_QUAD, ScriptedReader, as_detection
+from tests.recognition.stand_ins import (
+    CROP,
+    DASHCAM,
+    PHOTO,
+    PLATE_QUAD,
+    ScriptedReader,
+    as_detection,
+)
 
 
 def test_every_framing_of_every_find_is_read_in_one_call() -> None:
@@ -25,8 +33,17 @@ def test_every_framing_of_every_find_is_read_in_one_call() -> None:
 
 def test_an_image_read_whole_is_one_crop_of_its_own() -> None:
     reader = ScriptedReader([reading(valid=False)])
-    assert read_whole(reader, PHOTO) == (reader.readings[0],)
-    assert reader.calls == [[(480, 640, 3)]]
+    assert read_whole(reader, CROP) == (reader.readings[0],)
+    assert reader.calls == [[CROP.shape]]
+
+
+def test_a_photo_read_whole_is_halved_while_it_stays_as_large_as_a_cut() -> None:
+    reader = ScriptedReader([reading(valid=False)])
+    # 1600x900 halved to 800x450, then to 400x225: its half, 200 px wide, is narrower
+    # than a one-line cut (260 px).
+    read_whole(reader, DASHCAM)
+    assert reader.calls == [[(225, 400, 3)]]
+    assert shrunk_whole(CROP) is CROP
 
 
 def test_a_narrow_image_is_read_as_one_line_and_as_two_in_one_call() -> None:
