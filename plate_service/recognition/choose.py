@@ -42,7 +42,8 @@ FALLBACK_MIN_CONFIDENCE = 0.5
 # A detected plate's reading is kept only when this sure: tail lights, badges and signs
 # that the detector mistakes for plates often read as some valid format, but with low
 # confidence, while real plates mostly read well above it (the held-out figures are in
-# models/detector/MODEL_CARD.md).
+# models/detector/MODEL_CARD.md). The pipeline tells the reader so: a framing that cannot
+# read this surely as any plate is left unfitted, spared the format search.
 SCENE_MIN_CONFIDENCE = 0.5
 # A reading with less raw confidence than this, or no plate, is unsure (``is_unsure``):
 # below it a reading is often a clipped glyph that tighter corners fix, or a glyph that

@@ -15,6 +15,7 @@ import numpy as np
 from plate_service.recognition.calibration import IDENTITY, ConfidenceCalibration
 from plate_service.recognition.choose import (
     FALLBACK_MIN_CONFIDENCE,
+    SCENE_MIN_CONFIDENCE,
     best_reading,
     clean_look_finds,
     crop_answer,
@@ -113,8 +114,10 @@ class PlateRecognizer:
                     whole: Callable[[], OcrReading]) -> ImageRecognition:
         """Rectify and read the photo's finds, look again at the unsure, then clean those
         still unsure, choose; the photo is read whole (``whole``) only when the finds give
-        no plate (``choose.scene_answer``)."""
-        readings = read_finds(self._reader, image, finds, self._corner_paddings)
+        no plate (``choose.scene_answer``). Every read of a find asks for readings as
+        sure as a reported plate must be (``choose.SCENE_MIN_CONFIDENCE``)."""
+        readings = read_finds(self._reader, image, finds, self._corner_paddings,
+                              min_confidence=SCENE_MIN_CONFIDENCE)
         found = [FindReadings(find, framings) for find, framings in zip(finds, readings)]
         looked = self._clean_look(image, self._second_look(image, found))
         return scene_answer(image, whole, looked, self._calibration)
@@ -132,7 +135,7 @@ class PlateRecognizer:
                  if (refined := self._finder.find_again(image, found[k].find)) is not None}
         looked = list(found)
         new_readings = read_finds(self._reader, image, list(again.values()),
-                                  self._corner_paddings)
+                                  self._corner_paddings, min_confidence=SCENE_MIN_CONFIDENCE)
         for (k, refined), new in zip(again.items(), new_readings):
             readings = found[k].readings + new
             winner = best_reading(readings)
@@ -150,7 +153,8 @@ class PlateRecognizer:
             return found
         unsure = clean_look_finds(found)
         cleaned = read_finds(self._reader, image, [found[k].find for k in unsure],
-                             self._corner_paddings, clean=True)
+                             self._corner_paddings, clean=True,
+                             min_confidence=SCENE_MIN_CONFIDENCE)
         looked = list(found)
         for k, more in zip(unsure, cleaned):
             looked[k] = FindReadings(found[k].find, found[k].readings + more)

@@ -74,15 +74,16 @@ def read_whole(reader: PlateReaderLike, image: np.ndarray, min_confidence: float
 
 
 def read_finds(reader: PlateReaderLike, image: np.ndarray, finds: Sequence[Detection],
-               paddings: Sequence[float], *, clean: bool = False
+               paddings: Sequence[float], *, clean: bool = False, min_confidence: float = 0.0
                ) -> list[tuple[OcrReading, ...]]:
     """Each find read in its framings, in one batched call; no call without finds. With
-    ``clean``, each framing is read cleaned (``rectify.cleaned``)."""
+    ``clean``, each framing is read cleaned (``rectify.cleaned``). A framing that cannot
+    read as a plate with ``min_confidence`` may come back unfitted."""
     cuts = [_cut(reader, image, find, paddings) for find in finds]
     if clean:
         cuts = [_Cuts([cleaned(crop) for crop in cut.crops], cut.lines, cut.unreadable)
                 for cut in cuts]
-    return _read_grouped(reader, cuts) if cuts else []
+    return _read_grouped(reader, cuts, min_confidence) if cuts else []
 
 
 def unread_shape(reading: OcrReading) -> OcrReading:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plate_service.recognition.choose import FALLBACK_MIN_CONFIDENCE
+from plate_service.recognition.choose import FALLBACK_MIN_CONFIDENCE, SCENE_MIN_CONFIDENCE
 from plate_service.recognition.pipeline import PlateRecognizer, looks_like_plate_crop
 from plate_service.recognition.read import CORNER_PADDINGS
 from plate_service.recognition.types import Detection, ImageRecognition, OcrReading
@@ -104,10 +104,16 @@ def test_a_scene_without_finds_falls_back_to_a_sure_whole_image_reading() -> Non
     assert result.best.reading.text_latin == "E123KX777"
 
 
-def test_only_the_fallback_tells_the_reader_how_sure_a_kept_reading_must_be() -> None:
+def test_a_photos_reads_tell_the_reader_how_sure_a_kept_reading_must_be() -> None:
     scene = ScriptedReader([reading("E123KX777", 0.95)])
     PlateRecognizer(scene, FakeDetector([])).recognize(PHOTO, mode="scene")
     assert scene.min_confidences == [FALLBACK_MIN_CONFIDENCE]
+    found = ScriptedReader([reading("E123KX77", 0.3)] * 3)
+    PlateRecognizer(found, FakeDetector([as_detection(PLATE_QUAD, 0.9)])).recognize(
+        PHOTO, mode="scene")
+    # The find's framings, its second look and its clean look (it reads unsurely), then,
+    # with no plate kept, the photo whole.
+    assert found.min_confidences == [SCENE_MIN_CONFIDENCE] * 3 + [FALLBACK_MIN_CONFIDENCE]
     crop = ScriptedReader([reading("E123KX777", 0.2)])
     PlateRecognizer(crop, FakeDetector([])).recognize(CROP, mode="crop")
     assert crop.min_confidences == [0.0]  # a crop's reading is reported however unsure
