@@ -90,9 +90,8 @@ def test_the_cut_the_reader_gets_of_a_two_line_find_is_one_line_wide() -> None:
     detector = ScriptedDetector([as_detection(SQUARE_QUAD, 0.9)], [])
     PlateRecognizer(reader, detector).recognize(PHOTO)
     # The find in its three framings, lines side by side (its second look finds nothing),
-    # then again cleaned; with no
-    # plate read, then the photo whole (4:3, shaped like a two-line plate), as it is and
-    # lines side by side.
+    # then again cleaned; with no plate read, then the photo whole (4:3, shaped like a
+    # two-line plate), as it is and lines side by side.
     assert reader.calls[:2] == [[(56, 320, 3)] * 3] * 2
     assert reader.lines[:3] == [[2, 2, 2], [2, 2, 2], [1, 2]]
 
