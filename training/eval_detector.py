@@ -10,7 +10,7 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from plate_service.recognition.model_card import (
 )
 from plate_service.recognition.pipeline import PlateRecognizer
 from plate_service.recognition.read import CORNER_PADDINGS
-from plate_service.recognition.types import Detection, PlateResult
+from plate_service.recognition.types import Detection
 from training.real_dev_split import (
     EXTRA_SCENES,
     crop_scenes,
@@ -36,8 +36,8 @@ from training.real_dev_split import (
 )
 from training.rotation import box_corners, rotate_photo, turn_points
 from training.type_evals import add_arguments, detector_sections
-from training.type_report import match
-from training.unlabelled_plates import UNLABELLED_PLATES, lies_on, unlabelled_plates
+from training.type_report import match, score_readings
+from training.unlabelled_plates import UNLABELLED_PLATES, Box, unscored_plates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -167,9 +167,12 @@ def _load_pipeline(models_dir: Path, options: PipelineOptions) -> PlateRecognize
 
 def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
              draw_dir: Path | None = None,
-             options: PipelineOptions = PipelineOptions()) -> Tally:
+             options: PipelineOptions = PipelineOptions(),
+             unscored: Mapping[str, Sequence[Box]] | None = None) -> Tally:
     """Run the detector, and the full pipeline when the OCR model exists, on ``scenes``
-    (names relative to the folder ``photos``)."""
+    (names relative to the folder ``photos``); a reading on one of a scene's
+    ``unscored`` plates (``unscored_plates``) is neither exact nor false."""
+    unscored = unscored or {}
     detector = load_detector(models_dir / "detector", threads=1)
     recognizer = _load_pipeline(models_dir, options)
     if recognizer is None:
@@ -201,7 +204,7 @@ def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
             tally.read_matched += sum(c is not None for c in read_claims)
             read_texts = {p.reading.text_latin for p in result.plates}
             false, missed, unlabelled = score_readings(result.plates, labels,
-                                                       unlabelled_plates(name))
+                                                       unscored.get(name, []))
             tally.exact += len(labels) - len(missed)
             tally.false_readings += len(false)
             tally.unlabelled_readings += len(unlabelled)
@@ -217,20 +220,6 @@ def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
             draw_dir.mkdir(parents=True, exist_ok=True)
             _draw(image, detections, labels, texts, draw_dir / f"{Path(name).stem}.png")
     return tally
-
-
-def score_readings(plates: Sequence[PlateResult], labels: list[LabelRow],
-                   unlabelled: Sequence[tuple[int, int, int, int]]
-                   ) -> tuple[list[str], list[LabelRow], list[str]]:
-    """(texts read that no labelled plate bears, labelled plates not read exactly, texts
-    read on a plate the labels leave out: neither exact nor false)."""
-    truth = {row[4] for row in labels}
-    read_texts = {p.reading.text_latin for p in plates}
-    off = [p for p in plates if p.reading.text_latin not in truth]
-    on_unlabelled = {p.reading.text_latin for p in off if lies_on(p.box, unlabelled)}
-    false = {p.reading.text_latin for p in off} - on_unlabelled
-    return (sorted(false), [row for row in labels if row[4] not in read_texts],
-            sorted(on_unlabelled))
 
 
 def turned_scene(image: np.ndarray, labels: list[LabelRow], degrees: float
@@ -249,16 +238,20 @@ def turned_scene(image: np.ndarray, labels: list[LabelRow], degrees: float
 
 def rotation_sweep(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
                    angles: Sequence[float] = SWEEP_ANGLES,
-                   options: PipelineOptions = PipelineOptions()) -> dict[float, SweepTally]:
+                   options: PipelineOptions = PipelineOptions(),
+                   unscored: Mapping[str, Sequence[Box]] | None = None
+                   ) -> dict[float, SweepTally]:
     """Exact readings of the full pipeline on every scene turned by each angle; missed
-    plates are sized by their labelled (upright) width."""
+    plates are sized by their labelled (upright) width, and ``unscored`` plates turn with
+    the scene (``evaluate``)."""
+    unscored = unscored or {}
     recognizer = _load_pipeline(models_dir, options)
     if recognizer is None:
         return {}
     sweep = {angle: SweepTally() for angle in angles}
     for name, labels in scenes.items():
         image = cv2.imread(str(photos / name), cv2.IMREAD_COLOR)
-        others = [(*box, "") for box in unlabelled_plates(name)]
+        others = [(*box, "") for box in unscored.get(name, [])]
         for angle in angles:
             turned, rows = turned_scene(image, labels + others, angle)
             rows, turned_others = rows[:len(labels)], [row[:4] for row in rows[len(labels):]]
@@ -296,11 +289,12 @@ def time_one_megapixel(photos: Path, models_dir: Path, names: list[str],
 
 
 def _unlabelled_note(count: int) -> str:
-    """What a figure leaves out: readings on plates the labels lack (UNLABELLED_PLATES)."""
+    """What a figure leaves out: readings on plates with no text in the labels
+    (``unscored_plates``)."""
     if not count:
         return ""
-    return (f"; {count} more on plates the labels leave out "
-            f"({UNLABELLED_PLATES.parent.name}/{UNLABELLED_PLATES.name})")
+    return (f"; {count} more on plates the labels give no text for (left out: "
+            f"{UNLABELLED_PLATES.parent.name}/{UNLABELLED_PLATES.name}; unread: the notes)")
 
 
 def _widths(widths: list[int], verbose: bool = True) -> str:
@@ -370,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: no {args.scenes} scenes under {args.data}")
         return 0
     photos = args.data / folder
-    tally = evaluate(photos, args.models, scenes, args.draw, options)
+    unscored = unscored_plates(args.data, folder)
+    tally = evaluate(photos, args.models, scenes, args.draw, options, unscored)
     ms_1mp = time_one_megapixel(photos, args.models, list(scenes), options)
     n = max(tally.scenes, 1)
     if args.scenes == "training-half":
@@ -407,8 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     if (args.models / "ocr").is_dir() and not args.no_sweep:
         print("rotation sweep (each scene turned about its first plate's centre, "
               "borders reflected; + is counter-clockwise):")
-        for angle, turned in rotation_sweep(photos, args.models, scenes,
-                                            options=options).items():
+        for angle, turned in rotation_sweep(photos, args.models, scenes, options=options,
+                                            unscored=unscored).items():
             print(f"  {angle:+4.0f} deg: exact {turned.exact / max(turned.plates, 1):.3f} "
                   f"({turned.exact}/{turned.plates}), false readings per image "
                   f"{turned.false_readings / n:.3f}; missed widths "
@@ -421,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             print("reading:", line)
     if args.scenes == "held-out":  # per plate type and camera condition (type_evals)
         for section in detector_sections(args, _load_pipeline(args.models, options),
-                                         args.data, scenes,
+                                         args.data, scenes, unscored,
                                          None if args.no_types
                                          else load_detector(args.models / "detector")):
             print(section)

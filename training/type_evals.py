@@ -14,7 +14,7 @@ import argparse
 import csv
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +40,10 @@ from training.type_report import (
     IOU_MATCH,
     format_type_table,
     match,
-    score_image,
+    score_readings,
     tally_by_type,
 )
+from training.unlabelled_plates import Box
 
 EXTRA_TYPE_LABELS = Path(__file__).with_name("data") / "extra_type_labels.csv"
 # A crop of a labelled real plate: its box and this share of its height around it.
@@ -282,20 +283,21 @@ def first_pass_line(found: Sequence[tuple[str, int, int]]) -> str:
 
 
 def condition_section(recognizer: PlateRecognizer, photos: Path,
-                      scenes: dict[str, list[LabelRow]], seed: int = 0) -> str:
+                      scenes: dict[str, list[LabelRow]],
+                      unscored: Mapping[str, Sequence[Box]], seed: int = 0) -> str:
     """Exact readings and false readings per photo of the upright ``scenes`` under each
-    camera condition of ``condition_sweep``."""
+    camera condition of ``condition_sweep``; a reading on one of a scene's ``unscored``
+    plates (``unlabelled_plates``) is neither."""
     start = time.perf_counter()
     counts = {name: [0, 0, 0] for name in PHOTO_CONDITIONS}  # exact, plates, false
     for scene, labels in scenes.items():
         image = _imread(photos / scene)
         for name, count in counts.items():
-            read = _texts(read_photo(recognizer, under_condition(name, image, labels, scene,
-                                                                 seed)))
-            exact, false = score_image([row[4] for row in labels], read)
-            count[0] += exact
+            result = read_photo(recognizer, under_condition(name, image, labels, scene, seed))
+            false, missed, _ = score_readings(result.plates, labels, unscored.get(scene, []))
+            count[0] += len(labels) - len(missed)
             count[1] += len(labels)
-            count[2] += false
+            count[2] += len(false)
     lines = [f"condition sweep ({len(scenes)} held-out real-dev photos, upright; "
              "settings in training/condition_sweep.py):"]
     lines += [f"  {name:15s} exact {exact / max(plates, 1):.3f} ({exact}/{plates}), false "
@@ -308,6 +310,7 @@ def condition_section(recognizer: PlateRecognizer, photos: Path,
 
 def detector_sections(args: argparse.Namespace, recognizer: PlateRecognizer | None,
                       data_dir: Path, scenes: dict[str, list[LabelRow]],
+                      unscored: Mapping[str, Sequence[Box]],
                       detector: PlateDetectorLike | None = None) -> Iterable[str]:
     """The sections ``eval_detector`` prints after its own, as its flags ask."""
     if recognizer is None:
@@ -316,4 +319,4 @@ def detector_sections(args: argparse.Namespace, recognizer: PlateRecognizer | No
         yield photo_sections(recognizer, data_dir, scenes, args.type_seed, args.per_type,
                              detector, type_glyphs(args))
     if not args.no_conditions:
-        yield condition_section(recognizer, data_dir / "real-dev", scenes)
+        yield condition_section(recognizer, data_dir / "real-dev", scenes, unscored)

@@ -1,5 +1,5 @@
-"""Exact readings counted per plate type, the table the evals print of them, and the
-rule that matches found boxes to labelled plates."""
+"""Exact readings counted per plate type, the table the evals print of them, the rule
+that matches found boxes to labelled plates, and the scoring of a photo's readings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from plate_service.recognition.detector import box_iou
 from plate_service.recognition.plate_types import plate_type, plate_types
+from plate_service.recognition.types import PlateResult
 from training.condition_sweep import LabelRow
+from training.unlabelled_plates import lies_on
 
 # A box lies on a labelled plate when their intersection over union is at least this.
 IOU_MATCH = 0.5
@@ -91,3 +93,18 @@ def _line(gost_type: str, name: str, tally: TypeTally, false_readings: bool) -> 
     exact = f"{tally.exact}/{tally.plates} {tally.accuracy:6.1%}"
     line = f"  {gost_type:4s} {name:22s} {exact:>14s}"
     return line + (f" {tally.false_per_image:12.3f}" if false_readings else "")
+
+
+def score_readings(plates: Sequence[PlateResult], labels: Sequence[LabelRow],
+                   unscored: Sequence[Sequence[float]]
+                   ) -> tuple[list[str], list[LabelRow], list[str]]:
+    """(texts read that no labelled plate bears, labelled plates not read exactly, texts
+    read on one of the ``unscored`` plates, which have no text in the labels: neither
+    exact nor false)."""
+    truth = {row[4] for row in labels}
+    read_texts = {p.reading.text_latin for p in plates}
+    off = [p for p in plates if p.reading.text_latin not in truth]
+    on_unscored = {p.reading.text_latin for p in off if lies_on(p.box, unscored)}
+    false = {p.reading.text_latin for p in off} - on_unscored
+    return (sorted(false), [row for row in labels if row[4] not in read_texts],
+            sorted(on_unscored))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
 import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from training.real_dev_split import EXTRA_SCENES, is_training_scene, read_scene_
 from training.rotation import box_corners as _box_corners
 from training.rotation import rotate_photo, turn_points
 from training.synth.conditions import CONDITIONS, motion_blur, weather
+from training.unlabelled_plates import noted_plates
 
 logger = logging.getLogger(__name__)
 
@@ -203,15 +203,12 @@ def _scaled(box: tuple[float, ...], scale: float) -> Box:
     return (x1 * scale, y1 * scale, x2 * scale, y2 * scale)
 
 
-_BOX_TEXT = r"(\d+) (\d+) (\d+) (\d+)"
-
-
 def extra_scene_rows(data_dir: Path) -> dict[str, list[tuple[Box, bool, list[Box]]]]:
     """real-scenes-extra: file -> its labelled plates as (box, corners known, other plates).
 
     A plate tagged ``tilted`` has only an axis-aligned box, so its corners are unknown.
-    The other plates are the notes' unreadable ``also:`` boxes and skipped non-standard
-    plates: present, text unknown.
+    The other plates are the ones the notes box (``noted_plates``: unread and
+    non-standard): present, text unknown.
     """
     path = data_dir / EXTRA_SCENES / "labels.csv"
     if not path.is_file():
@@ -223,18 +220,10 @@ def extra_scene_rows(data_dir: Path) -> dict[str, list[tuple[Box, bool, list[Box
                 continue
             box = (float(row["x1"]), float(row["y1"]), float(row["x2"]), float(row["y2"]))
             notes = row["notes"]
-            others = []
-            also = notes.split("also:", 1)[1] if "also:" in notes else ""
-            for part in also.split(";"):
-                found = re.fullmatch(r"\s*" + _BOX_TEXT + r"\s*", part)
-                if found is None:
-                    break
-                others.append(tuple(float(v) for v in found.groups()))
-            others += [tuple(float(v) for v in m.groups())
-                       for m in re.finditer(r"skipped non-standard plate.*? at " + _BOX_TEXT,
-                                            notes)]
-            rows.setdefault(row["file"], []).append(
-                (box, "tilted" not in notes, [(b[0], b[1], b[2], b[3]) for b in others]))
+            noted = noted_plates(notes)
+            others = [(float(x1), float(y1), float(x2), float(y2))
+                      for x1, y1, x2, y2 in noted.unread + noted.non_standard]
+            rows.setdefault(row["file"], []).append((box, "tilted" not in notes, others))
     return rows
 
 
