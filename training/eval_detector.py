@@ -315,6 +315,16 @@ SCENE_SETS = {"held-out": ("real-dev", held_out_scenes),
               "extra": (EXTRA_SCENES, extra_scenes)}
 
 
+def _angles(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not comma-separated degrees") from exc
+    if not values or any(abs(v) > 180 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: angles must lie in -180..180")
+    return values
+
+
 def _paddings(text: str) -> tuple[float, ...]:
     try:
         values = tuple(float(part) for part in text.split(","))
@@ -346,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sweep", action="store_true",
                         help="skip the rotation sweep (" + ", ".join(
                             f"{a:+.0f}" for a in SWEEP_ANGLES) + " degrees)")
+    parser.add_argument("--angles", type=_angles, default=SWEEP_ANGLES,
+                        help="the sweep's angles in degrees, comma-separated; after an = "
+                             "when the first is negative: --angles=-35,35 (default: "
+                             f"{','.join(f'{a:.0f}' for a in SWEEP_ANGLES)})")
     parser.add_argument("--no-second-look", action="store_true",
                         help="skip the pipeline's second and clean looks at unsure finds")
     add_arguments(parser, conditions=True)
@@ -402,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     if (args.models / "ocr").is_dir() and not args.no_sweep:
         print("rotation sweep (each scene turned about its first plate's centre, "
               "borders reflected; + is counter-clockwise):")
-        for angle, turned in rotation_sweep(photos, args.models, scenes, options=options,
+        for angle, turned in rotation_sweep(photos, args.models, scenes, args.angles, options,
                                             unscored=unscored).items():
             print(f"  {angle:+4.0f} deg: exact {turned.exact / max(turned.plates, 1):.3f} "
                   f"({turned.exact}/{turned.plates}), false readings per image "

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from plate_service.recognition.geometry import box_corners
 from plate_service.recognition.types import PlateResult
 from tests.fakes import reading
-from training.eval_detector import SCENE_SETS, extra_scenes, turned_scene
+from training.eval_detector import SCENE_SETS, _angles, extra_scenes, turned_scene
 from training.type_report import score_readings
 from training.unlabelled_plates import (lies_on, noted_plates, read_unlabelled_plates,
                                         unscored_plates)
@@ -97,3 +99,10 @@ def test_a_set_s_unscored_plates_are_the_ones_left_out_and_the_ones_left_unread(
     assert unscored["scenes/x0161.jpg"] == [(510, 334, 569, 349)]
     assert unscored_plates(tmp_path, "real-dev") == {
         "scenes/s0100.jpg": [(45, 413, 124, 441)], "scenes/s0161.jpg": [(0, 291, 54, 321)]}
+
+
+def test_the_sweep_s_angles_come_from_the_command_line() -> None:
+    assert _angles("-35,35") == (-35.0, 35.0)
+    for bad in ("", "ten", "-35,200"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _angles(bad)
