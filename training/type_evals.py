@@ -26,7 +26,12 @@ from plate_service.recognition.find import PlateDetectorLike
 from plate_service.recognition.pipeline import PlateReaderLike, PlateRecognizer
 from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.plate_types import plate_type
-from plate_service.recognition.types import Detection, ImageRecognition, OcrReading
+from plate_service.recognition.types import (
+    Detection,
+    ImageRecognition,
+    OcrReading,
+    PlateResult,
+)
 from training.condition_sweep import PHOTO_CONDITIONS, LabelRow, under_condition
 from training.rendered_holdout import (
     DEFAULT_PER_TYPE,
@@ -40,6 +45,7 @@ from training.type_report import (
     IOU_MATCH,
     format_type_table,
     match,
+    one_line_misreads,
     score_readings,
     tally_by_type,
 )
@@ -124,6 +130,8 @@ def crop_sections(reader: PlateReaderLike | PlateRecognizer, data_dir: Path,
     lines = [_header("crops,", seed, per_type, glyphs), format_type_table(tallies, False),
              _names_line([(crop.gost_type, reading) for crop, reading in zip(crops, readings)
                           if reading is not None and reading.text_latin == crop.text]),
+             one_line_misreads((crop.gost_type, crop.text, reading)
+                               for crop, reading in zip(crops, readings)),
              f"  ({len(crops)} crops drawn and read in {time.perf_counter() - start:.0f} s)"]
     labels = [label for label in _present(data_dir) if label.text_latin]
     if labels:
@@ -219,10 +227,6 @@ def read_photo(recognizer: PlateRecognizer, image: np.ndarray) -> ImageRecogniti
     return recognizer.recognize(image, mode="scene")
 
 
-def _texts(result: ImageRecognition) -> list[str]:
-    return [plate.reading.text_latin for plate in result.plates]
-
-
 def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
                    scenes: dict[str, list[LabelRow]], seed: int = DEFAULT_SEED,
                    per_type: int = DEFAULT_PER_TYPE,
@@ -233,16 +237,20 @@ def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
     ``detector`` how many plates its first pass finds (``first_pass_line``); then the
     pipeline on the photos of our real plates of the new types."""
     start = time.perf_counter()
-    results, found = [], []
+    results, found, on_plates = [], [], []
     for photo in held_out_photos(data_dir / "real-dev", scenes, seed, per_type, glyphs):
-        read = _texts(read_photo(recognizer, photo.image))
-        results.append((photo.gost_type, [row[4] for row in photo.labels], read))
+        plates = read_photo(recognizer, photo.image).plates
+        results.append((photo.gost_type, [row[4] for row in photo.labels],
+                        [plate.reading.text_latin for plate in plates]))
+        on_plates += [(photo.gost_type, row[4], _reading_on(plates, row))
+                      for row in photo.labels]
         if detector is not None:
             found.append((photo.gost_type, len(photo.labels),
                           found_plates(detector.detect(photo.image), photo.labels)))
     lines = [_header(f"photos: {len(scenes)} held-out real-dev photos, their plates "
                      "replaced,", seed, per_type, glyphs),
              format_type_table(tally_by_type(results), True)]
+    lines.append(one_line_misreads(on_plates))
     if found:
         lines.append(first_pass_line(found))
     lines.append(f"  ({len(results)} photos made and read in "
@@ -260,6 +268,14 @@ def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
                    "found" if not label.text_latin else "wrong")
         lines.append(f"  {_name(label)}: {verdict}; read on it {on_it or '-'}")
     return "\n".join(lines)
+
+
+def _reading_on(plates: Sequence[PlateResult], row: LabelRow) -> OcrReading | None:
+    """The reading of the reported plate that lies on the labelled plate ``row`` (the
+    best overlap at IoU_MATCH or more), if any."""
+    overlaps = [(box_iou(plate.box, row[:4]), plate) for plate in plates]
+    best = max(overlaps, key=lambda pair: pair[0], default=None)
+    return best[1].reading if best is not None and best[0] >= IOU_MATCH else None
 
 
 def found_plates(detections: Sequence[Detection], labels: Sequence[LabelRow]) -> int:

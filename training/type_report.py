@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from plate_service.recognition.detector import box_iou
 from plate_service.recognition.plate_types import plate_type, plate_types
-from plate_service.recognition.types import PlateResult
+from plate_service.recognition.types import OcrReading, PlateResult
 from training.condition_sweep import LabelRow
 from training.unlabelled_plates import lies_on
 
@@ -108,3 +108,15 @@ def score_readings(plates: Sequence[PlateResult], labels: Sequence[LabelRow],
     false = {p.reading.text_latin for p in off} - on_unscored
     return (sorted(false), [row for row in labels if row[4] not in read_texts],
             sorted(on_unscored))
+
+
+def one_line_misreads(plates: Iterable[tuple[str, str, OcrReading | None]]) -> str:
+    """The line the per-type sections end with, from (type, text, reading or None) per
+    plate: how many two-line plates were read as a one-line plate (a reading that fits a
+    one-line row) of another text. Such a reading is a sure wrong answer where the
+    plate's own reading would be unsure, so it must not happen at all."""
+    two_line = [(text, reading) for gost_type, text, reading in plates
+                if plate_type(gost_type).line_count > 1]
+    wrong = sum(reading is not None and reading.valid and reading.lines == 1
+                and reading.text_latin != text for text, reading in two_line)
+    return f"  two-line plates read as a one-line plate of another text: {wrong} of {len(two_line)}"

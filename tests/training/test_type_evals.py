@@ -119,8 +119,11 @@ def test_the_crop_section_reads_every_type_and_scores_a_blind_reader_zero(
     reader = _ReadsNothing()
     section = crop_sections(reader, tmp_path, seed=1, per_type=2)
     assert len(reader.crops) == 2 * len(plate_types())
-    assert section.splitlines()[-3].split()[:3] == ["all", f"0/{len(reader.crops)}", "0.0%"]
-    assert section.splitlines()[-2] == "  named after their row: 0 of the 0 exact"
+    assert section.splitlines()[-4].split()[:3] == ["all", f"0/{len(reader.crops)}", "0.0%"]
+    assert section.splitlines()[-3] == "  named after their row: 0 of the 0 exact"
+    two_line = sum(row.line_count > 1 for row in plate_types())
+    assert section.splitlines()[-2] == ("  two-line plates read as a one-line plate of another "
+                                        f"text: 0 of {2 * two_line}")
     assert "real plates" not in section  # no shared photos under tmp_path
 
 
@@ -198,3 +201,22 @@ def test_the_held_out_plates_are_drawn_unless_real_print_is_asked_for(tmp_path: 
     assert type_glyphs(parser.parse_args(["--data", str(tmp_path)])) is None
     real = parser.parse_args(["--data", str(tmp_path), "--type-print", "real"])
     assert type_glyphs(real) is not None  # drawn glyphs stand in without the data
+
+
+def test_a_two_line_plate_read_as_one_line_of_another_text_is_counted() -> None:
+    from dataclasses import replace
+
+    from tests.fakes import reading
+    from training.type_report import one_line_misreads
+
+    one_line = reading("1234AB56")  # a motorcycle's text, read as one line
+    two_lines = replace(one_line, lines=2)
+    line = one_line_misreads([
+        ("4", "1234AB56", replace(reading("1234AB5"), lines=1)),  # counted
+        ("4", "1234AB56", two_lines),  # right, as two lines
+        ("4", "1234AB56", None),  # not read: no answer, not a wrong one
+        ("4", "1234AB56", reading("12", valid=False)),  # no plate's text: no answer either
+        ("3", "1234AB56", replace(two_lines, text_latin="1234AB57")),  # wrong, two lines
+        ("1", "A001AA77", reading("A001AA78")),  # a one-line plate
+    ])
+    assert line == "  two-line plates read as a one-line plate of another text: 1 of 5"
