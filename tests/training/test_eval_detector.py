@@ -38,15 +38,21 @@ def test_a_zero_turn_changes_nothing() -> None:
     assert rows == labels
 
 
+def _extra_labels(data_dir: Path, rows: str) -> None:
+    """A real-scenes-extra labels.csv under ``data_dir`` with ``rows`` after its header."""
+    folder = data_dir / SCENE_SETS["extra"][0]
+    folder.mkdir()
+    (folder / "labels.csv").write_text("file,kind,plate_latin,x1,y1,x2,y2,notes\n" + rows,
+                                       encoding="utf-8")
+
+
 def test_the_extra_scenes_are_every_labelled_plate_of_the_extra_photos(tmp_path: Path) -> None:
     assert extra_scenes(tmp_path, tmp_path) == {}  # no folder: nothing to score
-    folder = tmp_path / SCENE_SETS["extra"][0]
-    folder.mkdir()
-    (folder / "labels.csv").write_text(
-        "file,kind,plate_latin,x1,y1,x2,y2,notes\n"
+    _extra_labels(
+        tmp_path,
         "scenes/x0001.jpg,scene,T963KY178,564,641.6,715,680,\n"
         "scenes/x0001.jpg,scene,X448PE47,10,20,30,40,unreadable_plates_present\n"
-        "crops/c0001.png,crop,A001AA77,0,0,0,0,\n", encoding="utf-8")
+        "crops/c0001.png,crop,A001AA77,0,0,0,0,\n")
     assert extra_scenes(tmp_path, tmp_path) == {
         "scenes/x0001.jpg": [(564, 642, 715, 680, "T963KY178"), (10, 20, 30, 40, "X448PE47")]}
 
@@ -84,14 +90,12 @@ def test_the_notes_box_unread_plates_apart_from_non_standard_ones() -> None:
 
 def test_a_set_s_unscored_plates_are_the_ones_left_out_and_the_ones_left_unread(
         tmp_path: Path) -> None:
-    folder = tmp_path / SCENE_SETS["extra"][0]
-    folder.mkdir()
-    (folder / "labels.csv").write_text(
-        "file,kind,plate_latin,x1,y1,x2,y2,notes\n"
+    _extra_labels(
+        tmp_path,
         "scenes/x0058.jpg,scene,T963KY178,5,6,70,30,\"unreadable_plates_present; "
         "also: 1155 651 1255 680\"\n"
         "scenes/x0161.jpg,scene,Y798KH98,705,336,769,351,\"skipped non-standard plate "
-        "(foreign (German) plate) at 145 345 250 392\"\n", encoding="utf-8")
+        "(foreign (German) plate) at 145 345 250 392\"\n")
     unscored = unscored_plates(tmp_path, SCENE_SETS["extra"][0])
     assert unscored["scenes/x0058.jpg"] == [(1155, 651, 1255, 680)]
     # Left out by the labels (data/unlabelled_plates.csv); the German plate is scored:
