@@ -49,7 +49,7 @@ from training.type_report import (
     score_readings,
     tally_by_type,
 )
-from training.unlabelled_plates import Box
+from training.unlabelled_plates import Box, lies_on
 
 EXTRA_TYPE_LABELS = Path(__file__).with_name("data") / "extra_type_labels.csv"
 # A crop of a labelled real plate: its box and this share of its height around it.
@@ -231,17 +231,23 @@ def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
                    scenes: dict[str, list[LabelRow]], seed: int = DEFAULT_SEED,
                    per_type: int = DEFAULT_PER_TYPE,
                    detector: PlateDetectorLike | None = None,
-                   glyphs: GlyphPainter | None = None) -> str:
+                   glyphs: GlyphPainter | None = None,
+                   unscored: Mapping[str, Sequence[Box]] | None = None) -> str:
     """Exact readings and false readings per photo of the rendered held-out photos (the
     held-out real-dev ``scenes`` with held-out plates over theirs) per type, and with a
     ``detector`` how many plates its first pass finds (``first_pass_line``); then the
-    pipeline on the photos of our real plates of the new types."""
+    pipeline on the photos of our real plates of the new types. The photos keep the
+    scenes' ``unscored`` plates (``unlabelled_plates``), and a reading on one is no false
+    reading."""
+    unscored = unscored or {}
     start = time.perf_counter()
     results, found, on_plates = [], [], []
     for photo in held_out_photos(data_dir / "real-dev", scenes, seed, per_type, glyphs):
         plates = read_photo(recognizer, photo.image).plates
+        other = unscored.get(photo.scene, [])
         results.append((photo.gost_type, [row[4] for row in photo.labels],
-                        [plate.reading.text_latin for plate in plates]))
+                        [plate.reading.text_latin for plate in plates
+                         if not lies_on(plate.box, other)]))
         on_plates += [(photo.gost_type, row[4], _reading_on(plates, row))
                       for row in photo.labels]
         if detector is not None:
@@ -333,6 +339,6 @@ def detector_sections(args: argparse.Namespace, recognizer: PlateRecognizer | No
         return
     if not args.no_types:
         yield photo_sections(recognizer, data_dir, scenes, args.type_seed, args.per_type,
-                             detector, type_glyphs(args))
+                             detector, type_glyphs(args), unscored)
     if not args.no_conditions:
         yield condition_section(recognizer, data_dir / "real-dev", scenes, unscored)

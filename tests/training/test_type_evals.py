@@ -220,3 +220,33 @@ def test_a_two_line_plate_read_as_one_line_of_another_text_is_counted() -> None:
         ("1", "A001AA77", reading("A001AA78")),  # a one-line plate
     ])
     assert line == "  two-line plates read as a one-line plate of another text: 1 of 5"
+
+
+def test_a_reading_on_a_scene_s_unscored_plate_is_no_false_reading_on_its_rendered_photos(
+        tmp_path: Path) -> None:
+    from plate_service.recognition.geometry import box_corners
+    from plate_service.recognition.types import PlateResult
+    from tests.fakes import reading
+    from training.type_evals import photo_sections
+
+    scenes = tmp_path / "real-dev" / "scenes"
+    scenes.mkdir(parents=True)
+    cv2.imwrite(str(scenes / "s0001.jpg"), np.full((240, 320, 3), 90, np.uint8))
+    parked = (10, 200, 70, 215)  # a plate the labels leave out
+
+    class _ReadsTheParkedCar(PlateRecognizer):
+        def recognize(self, image: np.ndarray, mode: RecognitionMode = DEFAULT_MODE
+                      ) -> ImageRecognition:
+            plate = PlateResult(reading("C810BC98"), parked, 0.9, "scene",
+                                box_corners(parked), 0.9)
+            return ImageRecognition(image.shape[1], image.shape[0], (plate,), "scene")
+
+    labels = {"scenes/s0001.jpg": [(120, 100, 220, 122, "A001AA77")]}
+    recognizer = _ReadsTheParkedCar(_ReadsNothing())
+    scored = photo_sections(recognizer, tmp_path, labels, seed=1, per_type=1)
+    unscored = photo_sections(recognizer, tmp_path, labels, seed=1, per_type=1,
+                              unscored={"scenes/s0001.jpg": [parked]})
+    all_line = [line for line in scored.splitlines() if line.split()[:1] == ["all"]]
+    assert all_line[0].split()[-1] == "1.000"  # one false reading per photo
+    all_line = [line for line in unscored.splitlines() if line.split()[:1] == ["all"]]
+    assert all_line[0].split()[-1] == "0.000"
