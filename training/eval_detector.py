@@ -102,7 +102,7 @@ def training_half_scenes(data_dir: Path, models_dir: Path) -> dict[str, list[Lab
 
 
 def extra_scenes(data_dir: Path, models_dir: Path) -> dict[str, list[LabelRow]]:
-    """The real-scenes-extra photos, every labelled plate (unreadable ones too).
+    """The real-scenes-extra photos and every plate their labels give a text for.
 
     The detector trained on them, so detection figures here are optimistic; the readings
     show whether a pipeline choice made looking at real-dev carries over to photos no
@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
               "are optimistic; readings count only with an OCR that did not")
     if args.scenes == "extra":
         print(f"{EXTRA_SCENES}: the detector trained on them, so detection figures are "
-              "optimistic; every labelled plate counts, unreadable ones too")
+              "optimistic; the plates their notes box as unreadable are not scored")
     if args.no_second_look:
         print("pass skipped: the second look")
     if tuple(args.paddings) != tuple(CORNER_PADDINGS):
