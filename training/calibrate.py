@@ -44,6 +44,7 @@ from plate_service.recognition.pipeline import PlateRecognizer
 from training.eval_detector import SWEEP_ANGLES, held_out_scenes, turned_scene
 from training.eval_ocr import load_rows
 from training.rendered_holdout import DEFAULT_SEED, held_out_crops
+from training.unlabelled_plates import lies_on, unscored_plates
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -83,15 +84,20 @@ def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Pat
         samples += [Sample(p.reading.confidence, p.reading.text_latin == row.truth, "crop")
                     for p in result.plates]
     if (data_dir / "real-dev" / "labels.csv").is_file():
+        unscored = unscored_plates(data_dir, "real-dev")
         for name, labels in held_out_scenes(data_dir, models_dir).items():
             truth = {label[4] for label in labels}
             image = _read(data_dir / "real-dev" / name)
+            others = [(*box, "") for box in unscored.get(name, [])]
             for angle in SWEEP_ANGLES:
-                turned = image if angle == 0 else turned_scene(image, labels, angle)[0]
+                turned, rows = turned_scene(image, labels + others, angle)
                 result = recognizer.recognize(turned)
+                # A plate the labels give no text for is neither right nor wrong.
+                off = [row[:4] for row in rows[len(labels):]]
                 samples += [Sample(p.reading.confidence, p.reading.text_latin in truth,
                                    "scene" if angle == 0 else "rotated")
-                            for p in result.plates]
+                            for p in result.plates
+                            if p.reading.text_latin in truth or not lies_on(p.box, off)]
     for crop in held_out_crops(RENDERED_SEED, RENDERED_PER_TYPE):
         result = recognizer.recognize(crop.image)
         samples += [Sample(p.reading.confidence, p.reading.text_latin == crop.text, "rendered")
