@@ -41,7 +41,7 @@ from plate_service.recognition.calibration import (
 from plate_service.recognition.loading import OCR_DIR, load_recognizer
 from plate_service.recognition.model_card import OcrDecoding, read_card
 from plate_service.recognition.pipeline import PlateRecognizer
-from training.eval_detector import SWEEP_ANGLES, held_out_scenes, turned_scene
+from training.eval_detector import SWEEP_ANGLES, held_out_scenes, turned_with_unscored
 from training.eval_ocr import load_rows
 from training.rendered_holdout import DEFAULT_SEED, held_out_crops
 from training.unlabelled_plates import lies_on, unscored_plates
@@ -88,12 +88,11 @@ def collect_samples(recognizer: PlateRecognizer, data_dir: Path, models_dir: Pat
         for name, labels in held_out_scenes(data_dir, models_dir).items():
             truth = {label[4] for label in labels}
             image = _read(data_dir / "real-dev" / name)
-            others = [(*box, "") for box in unscored.get(name, [])]
             for angle in SWEEP_ANGLES:
-                turned, rows = turned_scene(image, labels + others, angle)
+                turned, _, off = turned_with_unscored(image, labels, unscored.get(name, []),
+                                                      angle)
                 result = recognizer.recognize(turned)
                 # A plate the labels give no text for is neither right nor wrong.
-                off = [row[:4] for row in rows[len(labels):]]
                 samples += [Sample(p.reading.confidence, p.reading.text_latin in truth,
                                    "scene" if angle == 0 else "rotated")
                             for p in result.plates

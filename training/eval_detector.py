@@ -236,6 +236,15 @@ def turned_scene(image: np.ndarray, labels: list[LabelRow], degrees: float
     return turned, rows
 
 
+def turned_with_unscored(image: np.ndarray, labels: list[LabelRow], unscored: Sequence[Box],
+                         degrees: float) -> tuple[np.ndarray, list[LabelRow], list[Box]]:
+    """``turned_scene`` with the scene's ``unscored`` plates (``unscored_plates``) turned
+    along: the turned photo, its labels and the unscored plates' boxes."""
+    turned, rows = turned_scene(image, labels + [(*box, "") for box in unscored], degrees)
+    return turned, rows[:len(labels)], [(x1, y1, x2, y2) for x1, y1, x2, y2, _ in
+                                        rows[len(labels):]]
+
+
 def rotation_sweep(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
                    angles: Sequence[float] = SWEEP_ANGLES,
                    options: PipelineOptions = PipelineOptions(),
@@ -251,12 +260,11 @@ def rotation_sweep(photos: Path, models_dir: Path, scenes: dict[str, list[LabelR
     sweep = {angle: SweepTally() for angle in angles}
     for name, labels in scenes.items():
         image = cv2.imread(str(photos / name), cv2.IMREAD_COLOR)
-        others = [(*box, "") for box in unscored.get(name, [])]
         for angle in angles:
-            turned, rows = turned_scene(image, labels + others, angle)
-            rows, turned_others = rows[:len(labels)], [row[:4] for row in rows[len(labels):]]
+            turned, rows, others = turned_with_unscored(image, labels, unscored.get(name, []),
+                                                        angle)
             result = recognizer.recognize(turned, mode="scene")
-            false, missed, unlabelled = score_readings(result.plates, rows, turned_others)
+            false, missed, unlabelled = score_readings(result.plates, rows, others)
             tally = sweep[angle]
             tally.plates += len(rows)
             tally.exact += len(rows) - len(missed)

@@ -248,8 +248,8 @@ def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
         results.append((photo.gost_type, [row[4] for row in photo.labels],
                         [plate.reading.text_latin for plate in plates
                          if not lies_on(plate.box, other)]))
-        on_plates += [(photo.gost_type, row[4], _reading_on(plates, row))
-                      for row in photo.labels]
+        on_plates += [(photo.gost_type, row[4], reading)
+                      for row, reading in zip(photo.labels, _readings_on(plates, photo.labels))]
         if detector is not None:
             found.append((photo.gost_type, len(photo.labels),
                           found_plates(detector.detect(photo.image), photo.labels)))
@@ -276,12 +276,15 @@ def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
     return "\n".join(lines)
 
 
-def _reading_on(plates: Sequence[PlateResult], row: LabelRow) -> OcrReading | None:
-    """The reading of the reported plate that lies on the labelled plate ``row`` (the
-    best overlap at IoU_MATCH or more), if any."""
-    overlaps = [(box_iou(plate.box, row[:4]), plate) for plate in plates]
-    best = max(overlaps, key=lambda pair: pair[0], default=None)
-    return best[1].reading if best is not None and best[0] >= IOU_MATCH else None
+def _readings_on(plates: Sequence[PlateResult], labels: Sequence[LabelRow]
+                 ) -> list[OcrReading | None]:
+    """Per labelled plate, the reading of the reported plate that claims it (``match``,
+    the rule of the detector eval's recall), or None."""
+    readings: list[OcrReading | None] = [None] * len(labels)
+    for plate, claim in zip(plates, match([plate.box for plate in plates], labels)):
+        if claim is not None:
+            readings[claim] = plate.reading
+    return readings
 
 
 def found_plates(detections: Sequence[Detection], labels: Sequence[LabelRow]) -> int:
