@@ -113,7 +113,7 @@ class FakeDetector:
     def __init__(self, detections: Sequence[Detection]) -> None:
         self.detections = list(detections)
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
+    def detect(self, image: np.ndarray, faint: bool = False) -> list[Detection]:
         return list(self.detections)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from plate_service.recognition.find import PlateFinder
 from plate_service.recognition.loading import load_detector
 from plate_service.recognition.model_card import (
     CARD_NAME,
@@ -173,7 +174,7 @@ def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
     (names relative to the folder ``photos``); a reading on one of a scene's
     ``unscored`` plates (``unscored_plates``) is neither exact nor false."""
     unscored = unscored or {}
-    detector = load_detector(models_dir / "detector", threads=1)
+    finder = PlateFinder(load_detector(models_dir / "detector", threads=1))
     recognizer = _load_pipeline(models_dir, options)
     if recognizer is None:
         print(f"no OCR model in {models_dir / 'ocr'}: detection figures only")
@@ -183,7 +184,7 @@ def evaluate(photos: Path, models_dir: Path, scenes: dict[str, list[LabelRow]],
         start = time.perf_counter()
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
         decoded = time.perf_counter()
-        detections = detector.detect(image)
+        detections = finder.find(image)
         tally.ms_detect.append((time.perf_counter() - decoded) * 1000)
         tally.scenes += 1
         tally.plates += len(labels)
@@ -278,7 +279,7 @@ def rotation_sweep(photos: Path, models_dir: Path, scenes: dict[str, list[LabelR
 def time_one_megapixel(photos: Path, models_dir: Path, names: list[str],
                        options: PipelineOptions = PipelineOptions()) -> float:
     """Median ms for decode + detect (+ read) of the scenes re-encoded at ~1 MP, JPEG q90."""
-    detector = load_detector(models_dir / "detector", threads=1)
+    finder = PlateFinder(load_detector(models_dir / "detector", threads=1))
     recognizer = _load_pipeline(models_dir, options)
     times = []
     for name in names:
@@ -291,7 +292,7 @@ def time_one_megapixel(photos: Path, models_dir: Path, names: list[str],
         if recognizer is not None:
             recognizer.recognize(decoded, mode="scene")
         else:
-            detector.detect(decoded)
+            finder.find(decoded)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -439,8 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenes == "held-out":  # per plate type and camera condition (type_evals)
         for section in detector_sections(args, _load_pipeline(args.models, options),
                                          args.data, scenes, unscored,
-                                         None if args.no_types
-                                         else load_detector(args.models / "detector")):
+                                         None if args.no_types else
+                                         PlateFinder(load_detector(args.models / "detector"))):
             print(section)
     return 0
 

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from plate_service.recognition.detector import box_iou
-from plate_service.recognition.find import PlateDetectorLike
+from plate_service.recognition.find import PlateFinder
 from plate_service.recognition.pipeline import PlateReaderLike, PlateRecognizer
 from plate_service.recognition.plate_lines import side_by_side
 from plate_service.recognition.plate_types import plate_type
@@ -230,12 +230,12 @@ def read_photo(recognizer: PlateRecognizer, image: np.ndarray) -> ImageRecogniti
 def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
                    scenes: dict[str, list[LabelRow]], seed: int = DEFAULT_SEED,
                    per_type: int = DEFAULT_PER_TYPE,
-                   detector: PlateDetectorLike | None = None,
+                   finder: PlateFinder | None = None,
                    glyphs: GlyphPainter | None = None,
                    unscored: Mapping[str, Sequence[Box]] | None = None) -> str:
     """Exact readings and false readings per photo of the rendered held-out photos (the
     held-out real-dev ``scenes`` with held-out plates over theirs) per type, and with a
-    ``detector`` how many plates its first pass finds (``first_pass_line``); then the
+    ``finder`` how many plates its first pass finds (``first_pass_line``); then the
     pipeline on the photos of our real plates of the new types. The photos keep the
     scenes' ``unscored`` plates (``unlabelled_plates``), and a reading on one is no false
     reading."""
@@ -250,9 +250,9 @@ def photo_sections(recognizer: PlateRecognizer, data_dir: Path,
                          if not lies_on(plate.box, other)]))
         on_plates += [(photo.gost_type, row[4], reading)
                       for row, reading in zip(photo.labels, _readings_on(plates, photo.labels))]
-        if detector is not None:
+        if finder is not None:
             found.append((photo.gost_type, len(photo.labels),
-                          found_plates(detector.detect(photo.image), photo.labels)))
+                          found_plates(finder.find(photo.image), photo.labels)))
     lines = [_header(f"photos: {len(scenes)} held-out real-dev photos, their plates "
                      "replaced,", seed, per_type, glyphs),
              format_type_table(tally_by_type(results), True)]
@@ -336,12 +336,12 @@ def condition_section(recognizer: PlateRecognizer, photos: Path,
 def detector_sections(args: argparse.Namespace, recognizer: PlateRecognizer | None,
                       data_dir: Path, scenes: dict[str, list[LabelRow]],
                       unscored: Mapping[str, Sequence[Box]],
-                      detector: PlateDetectorLike | None = None) -> Iterable[str]:
+                      finder: PlateFinder | None = None) -> Iterable[str]:
     """The sections ``eval_detector`` prints after its own, as its flags ask."""
     if recognizer is None:
         return
     if not args.no_types:
         yield photo_sections(recognizer, data_dir, scenes, args.type_seed, args.per_type,
-                             detector, type_glyphs(args), unscored)
+                             finder, type_glyphs(args), unscored)
     if not args.no_conditions:
         yield condition_section(recognizer, data_dir / "real-dev", scenes, unscored)

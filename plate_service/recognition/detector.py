@@ -111,8 +111,10 @@ class PlateDetector:
     def card(self) -> ModelCard[DetectorDecoding]:
         return self._card
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        """Plates on one BGR uint8 image (HxWx3), best score first, after NMS."""
+    def detect(self, image: np.ndarray, faint: bool = False) -> list[Detection]:
+        """Plates on one BGR uint8 image (HxWx3), best score first, after NMS; with
+        ``faint``, also the finds scoring from the card's ``faint_score_threshold`` up,
+        marked ``faint``, for the find stage to judge."""
         spec, card = self._card.input, self._card.decoding
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
@@ -128,7 +130,8 @@ class PlateDetector:
             raise InferenceError(f"plate detector failed: {exc}") from exc
         found = decode_outputs(heat[0, 0], corners[0], stride=card.stride,
                                corner_scale=card.corner_scale,
-                               score_threshold=card.score_threshold)
+                               score_threshold=card.faint_score_threshold if faint
+                               else card.score_threshold)
         height, width = image.shape[:2]
         detections: list[Detection] = []
         kept_boxes: list[tuple[float, ...]] = []
@@ -146,7 +149,8 @@ class PlateDetector:
             box = (int(np.floor(box_f[0])), int(np.floor(box_f[1])),
                    int(np.ceil(box_f[2])), int(np.ceil(box_f[3])))
             corner_tuple = tuple((float(x), float(y)) for x, y in order_corners(points))
-            detections.append(Detection(box=box, score=score, corners=corner_tuple))
+            detections.append(Detection(box=box, score=score, corners=corner_tuple,
+                                        faint=score < card.score_threshold))
             if len(detections) >= card.max_detections:
                 break
         return detections

@@ -102,7 +102,9 @@ class OcrDecoding:
 class DetectorDecoding:
     """How the detector's heatmap and corner maps become plates: a peak every ``stride``
     input pixels, corner offsets in units of ``corner_scale`` pixels, and the score
-    threshold, NMS overlap and plate count that the evals chose."""
+    threshold, NMS overlap and plate count that the evals chose. Finds scoring from
+    ``faint_score_threshold`` up to ``score_threshold`` are faint: the find stage keeps
+    them only where their cut could be a blue police plate (``find.PlateFinder``)."""
 
     KIND: ClassVar[str] = "detector"
 
@@ -111,8 +113,12 @@ class DetectorDecoding:
     score_threshold: float
     nms_iou: float
     max_detections: int
+    faint_score_threshold: float
 
     def validate(self) -> None:
+        if not 0 < self.faint_score_threshold <= self.score_threshold:
+            raise ValueError(f"faint_score_threshold {self.faint_score_threshold} must lie "
+                             f"in (0, score_threshold {self.score_threshold}]")
         if self.stride < 1 or self.corner_scale <= 0:
             raise ValueError(f"stride {self.stride} and corner_scale {self.corner_scale} "
                              "must be positive")

@@ -100,12 +100,15 @@ class Detection:
     """A plate the detector found: a box, a score, and optionally its 4 corners.
 
     ``corners`` run top-left, top-right, bottom-right, bottom-left, in original image
-    pixels, so the crop can be straightened before reading.
+    pixels, so the crop can be straightened before reading. ``faint`` marks a find
+    scored under the detector card's threshold: it may only be read as a plate of the
+    field colours ``find.FAINT_FIELDS``.
     """
 
     box: Box
     score: float
     corners: tuple[tuple[float, float], ...] | None = None
+    faint: bool = False
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ class ScriptedDetector:
         self.calls = iter(calls)
         self.seen: list[tuple[int, ...]] = []
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
+    def detect(self, image: np.ndarray, faint: bool = False) -> list[Detection]:
         self.seen.append(image.shape)
         return next(self.calls)
 

@@ -117,7 +117,7 @@ class _BrokenSession:
 
 CARD = ModelCard(weights="x.onnx", sha256="0" * 64,
                  input=InputSpec(3, 384, 512, INPUT_NORMALISATION),
-                 decoding=DetectorDecoding(4, 32.0, 0.3, 0.3, 8))
+                 decoding=DetectorDecoding(4, 32.0, 0.3, 0.3, 8, 0.12))
 
 
 def test_onnxruntime_failures_become_inference_errors() -> None:
@@ -170,6 +170,31 @@ def test_the_detector_feeds_a_graph_the_size_it_takes(dims: list[object],
     session = _ShapeSession(dims)
     PlateDetector(session, CARD).detect(np.zeros((350, 460, 3), np.uint8))  # type: ignore[arg-type]
     assert session.fed == fed
+
+
+class _PeakSession(_ShapeSession):
+    """A graph of any size whose heatmap peaks at the cells ``peaks`` gives, each with a
+    40x12 px plate around it."""
+
+    def __init__(self, peaks: dict[tuple[int, int], float]) -> None:
+        super().__init__(["height", "width"])
+        self.peaks = peaks
+
+    def run(self, _: object, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        heat, corners = super().run(_, feed)
+        for (y, x), score in self.peaks.items():
+            heat[0, 0, y, x] = score
+            corners[0, :, y, x] = np.array([-20, -6, 20, -6, 20, 6, -20, 6]) / 32.0
+        return [heat, corners]
+
+
+def test_faint_finds_come_back_marked_only_when_asked_for() -> None:
+    session = _PeakSession({(20, 20): 0.6, (60, 60): 0.2, (20, 80): 0.05})
+    detector = PlateDetector(session, CARD)  # type: ignore[arg-type]
+    image = np.zeros((384, 512, 3), np.uint8)
+    assert [(round(d.score, 2), d.faint) for d in detector.detect(image)] == [(0.6, False)]
+    assert [(round(d.score, 2), d.faint) for d in detector.detect(image, faint=True)] == [
+        (0.6, False), (0.2, True)]
 
 
 def test_finds_most_labelled_plates_on_held_out_real_scenes(

@@ -101,6 +101,8 @@ BAD_CARDS: list[Any] = [
     (DETECTOR_DIR, lambda c: c["input"].update(normalisation="rgb_0_1"), "normalisation"),
     (DETECTOR_DIR, lambda c: c["decoding"].update(score_threshold=1.5), "score_threshold"),
     (DETECTOR_DIR, lambda c: c["decoding"].update(max_detections=0), "max_detections"),
+    (DETECTOR_DIR, lambda c: c["decoding"].update(faint_score_threshold=0.4),
+     "faint_score_threshold"),
     # The graph's output grid is of open size like its input; its metadata records the
     # stride, 4, and the NMS overlap, 0.3.
     (DETECTOR_DIR, lambda c: c["decoding"].update(stride=8), "metadata stride"),

@@ -1,5 +1,6 @@
 """A crop with no blue in it is read as no blue plate, a dark plate's rows come first on a
-dark plate and a light plate's on a light one; a grey crop may be any colour."""
+dark plate and a light plate's on a light one; a grey crop may be any colour; only a cut
+filled with blue is mostly blue."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from plate_service.recognition.plate_field import (
     ANY_FIELD,
     LIGHT_FIELDS,
     NOT_BLUE,
+    mostly_blue,
     possible_fields,
 )
 
@@ -68,3 +70,19 @@ def test_a_white_plate_cut_loose_from_a_blue_car_is_still_no_blue_plate() -> Non
     car[17:73, 35:295] = plate(WHITE, BLACK_INK)
     assert possible_fields(car)[:2] == ("white", "yellow")
     assert "blue" not in possible_fields(car)
+
+
+def test_a_police_plate_is_mostly_blue_by_day_and_at_dusk() -> None:
+    day = plate(POLICE_BLUE, WHITE_INK)
+    assert mostly_blue(day) and mostly_blue((day * 0.3).astype(np.uint8))
+
+
+def test_white_plates_grey_crops_and_a_blue_car_round_a_white_plate_are_not_mostly_blue(
+        ) -> None:
+    car = np.full((90, 330, 3), CAR_BLUE, np.uint8)
+    car[17:73, 35:295] = plate(WHITE, BLACK_INK)
+    grey = cv2.cvtColor(plate(POLICE_BLUE, WHITE_INK), cv2.COLOR_BGR2GRAY)
+    for cut in (plate(WHITE, BLACK_INK), plate(YELLOW, BLACK_INK), car, grey,
+                cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)):
+        assert not mostly_blue(cut)
+    assert not mostly_blue(np.zeros((2, 2, 3), np.uint8))  # too small to judge

@@ -1,4 +1,5 @@
-"""The read stage: the photo whole and every framing of every find in one reader call."""
+"""The read stage: the photo whole and every framing of every find in one reader call; a
+faint find read only as a blue plate."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ from dataclasses import replace
 import numpy as np
 
 from plate_service.recognition.plate_format import PlateFormats
-from plate_service.recognition.read import read_finds, read_whole
+from plate_service.recognition.read import (
+    UNREAD_SHAPE_MAX_CONFIDENCE,
+    read_finds,
+    read_whole,
+)
 from plate_service.recognition.rectify import shrunk_whole
-from plate_service.recognition.types import Detection
+from plate_service.recognition.types import Detection, PlateFormat
 from tests.fakes import reading
 from tests.recognition.stand_ins import (
     CROP,
     DASHCAM,
     PHOTO,
     PLATE_QUAD,
+    BatchScriptedReader,
     ScriptedReader,
     as_detection,
 )
@@ -64,3 +70,28 @@ def test_more_finds_are_read_without_the_photo_and_nothing_is_read_without_finds
     assert reader.calls == []
     (framings,) = read_finds(reader, PHOTO, [as_detection(PLATE_QUAD, 0.9)], (0.05, 0.25))
     assert len(framings) == 2 and reader.calls == [[(56, 260, 3)] * 2]
+
+
+POLICE = replace(reading("A123477", 0.95), plate_format=PlateFormat.POLICE, region="77")
+FAINT = replace(as_detection(PLATE_QUAD, 0.2), faint=True)
+PADDINGS = (0.05, 0.12, 0.25)
+
+
+def test_a_faint_find_read_as_no_blue_plate_is_read_once_and_is_no_plate() -> None:
+    reader = BatchScriptedReader([[reading("A001AA77", 0.95)]])
+    (framings,) = read_finds(reader, PHOTO, [FAINT], PADDINGS)
+    assert reader.sizes == [1]  # the middle framing alone
+    (only,) = framings
+    assert only.plate_format is None and only.region is None
+    assert only.confidence == UNREAD_SHAPE_MAX_CONFIDENCE
+    assert only.text_latin == "A001AA77"  # what the model saw stays as read
+
+
+def test_a_faint_find_read_as_a_blue_plate_is_read_in_every_framing() -> None:
+    sure = as_detection(PLATE_QUAD + [0.0, 200.0], 0.8)
+    private = reading("A001AA77", 0.95)
+    reader = BatchScriptedReader([[private] * 3 + [POLICE], [POLICE, private]])
+    found = read_finds(reader, PHOTO, [sure, FAINT], PADDINGS)
+    assert reader.sizes == [4, 2]  # a sure find's three framings and the faint one's middle
+    assert found[0] == (private,) * 3
+    assert found[1][:2] == (POLICE, POLICE) and not found[1][2].valid
