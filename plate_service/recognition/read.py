@@ -114,9 +114,15 @@ def unread_shape(reading: OcrReading) -> OcrReading:
 
 
 def off_field(reading: OcrReading) -> OcrReading:
-    """A faint find's reading: as read when it names a row of FAINT_FORMATS, else no
-    plate, at most UNREAD_SHAPE_MAX_CONFIDENCE sure."""
-    return reading if reading.plate_format in FAINT_FORMATS else _no_plate(reading)
+    """A faint find's reading: as read when it names a row of FAINT_FORMATS; a series
+    (a plate's text short of its region) as read but of no row, for the second look it
+    asks for (``choose.deserves_second_look``): a faint find's corners often stop short
+    of the region; anything else no plate, at most UNREAD_SHAPE_MAX_CONFIDENCE sure."""
+    if reading.plate_format in FAINT_FORMATS:
+        return reading
+    if reading.series:
+        return replace(reading, plate_format=None, region=None)
+    return _no_plate(reading)
 
 
 def _no_plate(reading: OcrReading) -> OcrReading:

@@ -95,3 +95,20 @@ def test_a_faint_find_read_as_a_blue_plate_is_read_in_every_framing() -> None:
     assert reader.sizes == [4, 2]  # a sure find's three framings and the faint one's middle
     assert found[0] == (private,) * 3
     assert found[1][:2] == (POLICE, POLICE) and not found[1][2].valid
+
+
+def test_a_faint_finds_series_stays_a_series_of_no_row() -> None:
+    series = replace(reading("A123", 0.8), series=True, plate_format=None, region=None)
+    white_series = replace(reading("A001AA77", 0.8), series=True)
+    reader = BatchScriptedReader([[series, white_series]])
+    (first,), (second,) = read_finds(reader, PHOTO, [FAINT, FAINT], PADDINGS)
+    assert first == series  # kept as read: it asks for a second look
+    assert second.series and second.confidence == 0.8
+    assert second.plate_format is None and second.region is None
+
+
+def test_a_faint_finds_series_alone_is_no_reason_to_read_the_other_framings() -> None:
+    series = replace(reading("A123", 0.8), series=True, plate_format=None, region=None)
+    reader = BatchScriptedReader([[series]])
+    read_finds(reader, PHOTO, [FAINT], PADDINGS)
+    assert reader.sizes == [1]
