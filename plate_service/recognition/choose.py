@@ -22,7 +22,8 @@ from plate_service.recognition.geometry import (
     plate_roll,
 )
 from plate_service.recognition.plate_format import PlateFormats
-from plate_service.recognition.plate_types import plate_types
+from plate_service.recognition.find import FAINT_FIELDS
+from plate_service.recognition.plate_types import parse_pattern, plate_types
 from plate_service.recognition.read import FindReadings
 from plate_service.recognition.types import (
     Box,
@@ -61,6 +62,13 @@ REFINE_MIN_SCORE = 0.5
 # clipped reading (5T33001 of 825T33001) is no plate, while a tail light or a badge reads
 # a few characters or none.
 REFINE_MIN_CHARACTERS = PlateFormats([row.gost_type for row in plate_types()]).shortest
+# ... and a faint find (``find``) that some framing reads with as many characters as the
+# shortest text before the region of a row it may be (the police trailer's NNN L): the
+# detector places a faint find's corners loosely, and they often clip the region, or a
+# character at the left, which the second look's tighter corners read.
+FAINT_REFINE_MIN_CHARACTERS = min(
+    sum(slot.length for slot in parse_pattern(row.pattern))
+    for row in plate_types() if row.background in FAINT_FIELDS)
 # A plate read and reported, however surely, also gets a second look when rolled by
 # this many degrees or more: the detector's corners of rolled plates are loose and clip
 # the last region digit in every framing alike (177 read as 17 three times), which no
@@ -108,13 +116,15 @@ def deserves_second_look(found: FindReadings) -> bool:
     """Whether a find's corners are worth finding again (``PlateFinder.find_again``).
 
     A find read unsurely that the detector was sure of, or that reads as long as a plate
-    (REFINE_MIN_CHARACTERS); a plate that will be reported but is rolled
+    (REFINE_MIN_CHARACTERS; a faint one FAINT_REFINE_MIN_CHARACTERS); a plate that will be
+    reported but is rolled
     (REFINE_MIN_ROLL); or, whatever the detector's score, a find that some framing surely
     reads as a plate's series with no region after it: its corners stopped short of the
     region.
     """
     best = best_reading(found.readings)
-    plate_long = any(len(reading.raw_text_latin) >= REFINE_MIN_CHARACTERS
+    long_enough = FAINT_REFINE_MIN_CHARACTERS if found.find.faint else REFINE_MIN_CHARACTERS
+    plate_long = any(len(reading.raw_text_latin) >= long_enough
                      for reading in found.readings)
     if (found.find.score >= REFINE_MIN_SCORE or plate_long) and is_unsure(found.readings):
         return True

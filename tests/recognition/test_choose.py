@@ -3,6 +3,8 @@ look again."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from plate_service.recognition.calibration import IDENTITY, ConfidenceCalibration
@@ -118,6 +120,15 @@ def test_which_finds_deserve_a_second_look(quad: object, score: float, text: str
     find = as_detection(quad, score)  # type: ignore[arg-type]
     valid = len(text) > 6 and text[0].isalpha()
     assert deserves_second_look(_found(reading(text, confidence, valid=valid), find=find)) is again
+
+
+def test_a_faint_find_read_as_long_as_a_police_trailers_series_deserves_a_second_look(
+        ) -> None:
+    faint = replace(as_detection(PLATE_QUAD, 0.2), faint=True)
+    clipped = reading("427O", 0.3, valid=False)  # NNN L RR with its region cut off
+    assert deserves_second_look(_found(clipped, find=faint))
+    assert not deserves_second_look(_found(reading("427", 0.3, valid=False), find=faint))
+    assert not deserves_second_look(_found(clipped, find=replace(faint, faint=False)))
 
 
 def test_at_most_two_finds_get_a_second_look() -> None:
