@@ -19,8 +19,9 @@ logger = logging.getLogger(__name__)
 
 ONNX_NAME = "detector.onnx"
 DEFAULT_SCORE_THRESHOLD = 0.3
-# The police plates on blue and grey cars that a detector trained mostly on white plates
-# misses peak at 0.13-0.29 (models/detector/MODEL_CARD.md); kept only on a blue cut.
+# Finds from here up to the threshold are faint, kept only on a blue cut (``find``): the
+# police plates on blue and grey cars that a detector trained mostly on white plates
+# misses leave peaks of 0.13-0.29.
 DEFAULT_FAINT_SCORE_THRESHOLD = 0.12
 DEFAULT_NMS_IOU = 0.3
 DEFAULT_MAX_DETECTIONS = 8
